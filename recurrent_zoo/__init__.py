@@ -1,0 +1,32 @@
+"""recurrent_zoo: a reference catalogue of recurrent neural networks on one numpy core.
+
+Every architecture is its own module, ``from recurrent_zoo.<module> import <Class>``, keeps one
+API contract (see :class:`recurrent_zoo.SequenceModel`) and is listed by :func:`catalogue`.
+
+Examples
+--------
+>>> import recurrent_zoo
+>>> "elman" in [e.name for e in recurrent_zoo.catalogue()]
+True
+"""
+
+from ._core.base import SequenceModel
+from ._core.io import load
+from ._core.layers import Linear
+from ._core.registry import Entry, catalogue, get_entry
+from ._core.sequence import Bidirectional, Stacked, pad_sequences
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "__version__",
+    "Bidirectional",
+    "Entry",
+    "Linear",
+    "SequenceModel",
+    "Stacked",
+    "catalogue",
+    "get_entry",
+    "load",
+    "pad_sequences",
+]

@@ -173,6 +173,14 @@ class SequenceModel(abc.ABC):
     def __call__(self, X: Any, state: State = None, lengths: Any = None) -> tuple[NDArray, State]:
         return self.forward(X, state, lengths)
 
+    @property
+    def is_causal(self) -> bool:
+        """Whether output t depends only on inputs up to t (False for bidirectional models).
+
+        Only causal models can carry their state from one call to the next (truncated BPTT).
+        """
+        return True
+
     def apply_constraints(self) -> None:
         """Project the parameters back onto their allowed set after an optimizer step.
 

@@ -95,6 +95,10 @@ class TorchStyleRNN(SequenceModel):
         n = len(suffix)
         return {k[:-n]: v for k, v in self.params.items() if k.endswith(suffix)}
 
+    @property
+    def is_causal(self) -> bool:
+        return not self.bidirectional
+
     # ------------------------------------------------------------------ state
     def initial_state(self, batch_size: int) -> State:
         L = self.num_layers * self.num_directions

@@ -183,6 +183,10 @@ class Bidirectional(_Wrapper):
     def _extra_config(self) -> dict[str, Any]:
         return {"merge": self.merge}
 
+    @property
+    def is_causal(self) -> bool:
+        return False
+
     @classmethod
     def from_config(cls, config: dict[str, Any], dtype: Any = np.float64) -> Bidirectional:
         fwd, bwd = (io.build(h) for h in config["models"])
@@ -287,6 +291,10 @@ class Stacked(_Wrapper):
             dstates.append(ds0)
         self._collect_grads()
         return dY, tuple(reversed(dstates))
+
+    @property
+    def is_causal(self) -> bool:
+        return all(m.is_causal for m in self.models)
 
     def __getitem__(self, k: int) -> SequenceModel:
         return self.models[k]

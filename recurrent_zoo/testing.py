@@ -1,0 +1,503 @@
+"""The common checks every architecture of the catalogue passes.
+
+Like scikit-learn's estimator checks: :data:`CHECKS` lists check functions, each taking a
+catalogue :class:`~recurrent_zoo.Entry` (or anything with ``name``, ``tags``, ``examples`` and
+``make``), and :func:`parametrize_with_checks` turns every (entry x check) pair into its own
+pytest id. A check declares the tags it needs; an entry whose ``tags`` lack them is skipped for
+that check, never silently passed.
+
+Use them on your own architecture::
+
+    from recurrent_zoo.testing import make_subject, run_checks
+    run_checks(make_subject("mine", lambda n, *, seed, dtype: MyRNN(n, 4, seed=seed, dtype=dtype)))
+
+Checks for the trainable sequence-model contract (tag ``"sequence"``):
+
+shapes, dtypes (float32 and float64 keep their dtype), gradients (every parameter, the input and
+the initial state against float64 central finite differences, relative error <= 1e-6), seed
+(same seed, identical results; different seeds, different parameters), lengths (a padded batch
+equals each sequence alone, gradients included), state carry (two calls with the state carried
+equal one long call; no state leaks between calls), parameters edited in place take effect,
+save/load (exact round trip; a pickled file is refused), bad input (errors name the argument).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._core.base import SequenceModel
+from ._core.init import make_rng
+from ._core.io import load
+
+__all__ = [
+    "CHECKS",
+    "Check",
+    "check",
+    "checks_for",
+    "make_subject",
+    "numerical_gradient",
+    "parametrize_with_checks",
+    "relative_error",
+    "run_checks",
+    "gradient_errors",
+]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named check function and the tags an entry needs for it to apply."""
+
+    name: str
+    func: Callable[[Any], None]
+    requires: frozenset[str]
+
+    def applies_to(self, subject: Any) -> bool:
+        return self.requires <= frozenset(subject.tags)
+
+    def __call__(self, subject: Any) -> None:
+        self.func(subject)
+
+
+CHECKS: list[Check] = []
+
+
+def check(requires: Iterable[str] = ("sequence",)) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
+    """Register a check function that applies to entries carrying all ``requires`` tags."""
+
+    def register(func: Callable[[Any], None]) -> Callable[[Any], None]:
+        CHECKS.append(Check(func.__name__, func, frozenset(requires)))
+        return func
+
+    return register
+
+
+@dataclass(frozen=True)
+class _Subject:
+    name: str
+    examples: tuple[Any, ...]
+    tags: frozenset[str] = field(default_factory=lambda: frozenset({"sequence"}))
+
+    def make(self, input_size: int, *, seed: Any = None, dtype: Any = np.float64, example: int = 0) -> Any:
+        return self.examples[example](input_size, seed=seed, dtype=dtype)
+
+
+def make_subject(
+    name: str, *factories: Callable[..., Any], tags: Iterable[str] = ("sequence",)
+) -> Any:
+    """Wrap model factories ``f(input_size, *, seed, dtype)`` so the checks can run on them.
+
+    Examples
+    --------
+    >>> from recurrent_zoo.elman import Elman
+    >>> s = make_subject("tiny", lambda n, *, seed, dtype: Elman(n, 2, seed=seed, dtype=dtype))
+    >>> check_shapes(s)
+    """
+    return _Subject(name, tuple(factories), frozenset(tags))
+
+
+def checks_for(subject: Any) -> list[Check]:
+    """The checks that apply to ``subject``."""
+    return [c for c in CHECKS if c.applies_to(subject)]
+
+
+def run_checks(subject: Any) -> list[str]:
+    """Run every applicable check on ``subject``; return the names of the checks that ran."""
+    ran = []
+    for c in checks_for(subject):
+        c(subject)
+        ran.append(c.name)
+    return ran
+
+
+def parametrize_with_checks(entries: Iterable[Any]) -> Any:
+    """A ``pytest.mark.parametrize`` over every (entry, check) pair, with ids ``name-check``.
+
+    The test function takes ``entry`` and ``check`` and should skip when
+    ``not check.applies_to(entry)``.
+    """
+    import pytest
+
+    pairs = [(e, c) for e in entries for c in CHECKS]
+    ids = [f"{e.name}-{c.name}" for e, c in pairs]
+    return pytest.mark.parametrize("entry, check", pairs, ids=ids)
+
+
+# ----------------------------------------------------------------------------- helpers
+def _examples(subject: Any) -> range:
+    return range(len(subject.examples))
+
+
+def _state_arrays(state: Any) -> list[np.ndarray]:
+    if state is None:
+        return []
+    if isinstance(state, tuple):
+        return [a for s in state for a in _state_arrays(s)]
+    return [state]
+
+
+def _map_state(fn: Callable[[np.ndarray], np.ndarray], state: Any) -> Any:
+    if state is None:
+        return None
+    if isinstance(state, tuple):
+        return tuple(_map_state(fn, s) for s in state)
+    return fn(state)
+
+
+def _assert_same_state(a: Any, b: Any, msg: str, **tol: float) -> None:
+    xs, ys = _state_arrays(a), _state_arrays(b)
+    assert len(xs) == len(ys), f"{msg}: state structures differ"
+    for x, y in zip(xs, ys, strict=True):
+        np.testing.assert_allclose(x, y, err_msg=msg, **tol)  # type: ignore[arg-type]
+
+
+def _batch_axes(model: SequenceModel) -> Any:
+    """Each state array's batch axis, found by comparing ``initial_state(1)`` and ``(2)``."""
+
+    def axis(a: np.ndarray, b: np.ndarray) -> int:
+        diff = [i for i, (x, y) in enumerate(zip(a.shape, b.shape, strict=True)) if x != y]
+        assert len(diff) == 1, f"cannot find the batch axis of a state of shape {b.shape}"
+        return diff[0]
+
+    one, two = model.initial_state(1), model.initial_state(2)
+
+    def walk(x: Any, y: Any) -> Any:
+        if x is None:
+            return None
+        if isinstance(x, tuple):
+            return tuple(walk(u, v) for u, v in zip(x, y, strict=True))
+        return axis(x, y)
+
+    return walk(one, two)
+
+
+def _take_batch(state: Any, axes: Any, b: int) -> Any:
+    """The part of ``state`` that belongs to sequence ``b`` (batch size 1)."""
+    if state is None:
+        return None
+    if isinstance(state, tuple):
+        return tuple(_take_batch(s, a, b) for s, a in zip(state, axes, strict=True))
+    return np.take(state, [b], axis=axes)
+
+
+def _random_state(model: SequenceModel, B: int, rng: np.random.Generator, scale: float = 0.5) -> Any:
+    return _map_state(
+        lambda z: (scale * rng.standard_normal(z.shape)).astype(z.dtype), model.initial_state(B)
+    )
+
+
+def _inputs(model: SequenceModel, T: int, B: int, rng: np.random.Generator) -> np.ndarray:
+    return rng.standard_normal((T, B, model.input_size)).astype(model.dtype)
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    """``||a - b|| / max(||a||, ||b||)`` (0 when both are 0).
+
+    Examples
+    --------
+    >>> relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.0]))
+    0.0
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    scale = max(np.linalg.norm(a), np.linalg.norm(b))
+    return 0.0 if scale == 0.0 else float(np.linalg.norm(a - b) / scale)
+
+
+def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central finite differences of ``f()`` with respect to array ``x``, perturbed in place.
+
+    Examples
+    --------
+    >>> x = np.array([1.0, 2.0])
+    >>> np.round(numerical_gradient(lambda: float((x ** 2).sum()), x), 6)
+    array([2., 4.])
+    """
+    grad = np.zeros_like(x, dtype=np.float64)
+    flat, gflat = x.reshape(-1), grad.reshape(-1)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + eps
+        up = f()
+        flat[i] = old - eps
+        down = f()
+        flat[i] = old
+        gflat[i] = (up - down) / (2 * eps)
+    return grad
+
+
+def gradient_errors(
+    model: SequenceModel,
+    X: np.ndarray,
+    state: Any = None,
+    lengths: Any = None,
+    *,
+    seed: int = 0,
+    eps: float = 1e-6,
+) -> dict[str, float]:
+    """Relative errors of ``model.backward`` against central finite differences (float64).
+
+    The loss is ``sum(R * Y) + sum(R_s * final_state)`` with fixed random ``R``, ``R_s``.
+    Returns one error per parameter, plus ``"X"`` and ``"state"``.
+    """
+    rng = make_rng(seed)
+    Y, sT = model.forward(X, state, lengths)
+    R = rng.standard_normal(Y.shape)
+    Rs = _map_state(lambda z: rng.standard_normal(z.shape), sT)
+
+    def loss_of(Yv: np.ndarray, sv: Any) -> float:
+        total = float((R * Yv).sum())
+        for a, r in zip(_state_arrays(sv), _state_arrays(Rs), strict=True):
+            total += float((a * r).sum())
+        return total
+
+    def f() -> float:
+        Yv, sv = model.forward(X, state, lengths)
+        return loss_of(Yv, sv)
+
+    model.forward(X, state, lengths)
+    dX = model.backward(R, Rs)
+    analytic = {k: v.copy() for k, v in model.grads.items()}
+    dstate0 = model.state_grad
+    errors: dict[str, float] = {}
+    for k, p in model.params.items():
+        errors[k] = relative_error(analytic[k], numerical_gradient(f, p, eps))
+    errors["X"] = relative_error(dX, numerical_gradient(f, X, eps))
+    if state is not None:
+        num = [numerical_gradient(f, a, eps) for a in _state_arrays(state)]
+        ana = _state_arrays(dstate0)
+        errors["state"] = max((relative_error(a, n) for a, n in zip(ana, num, strict=True)),
+                              default=0.0)
+    return errors
+
+
+def _raises(exc: Any, match: str, fn: Callable[[], Any], what: str) -> None:
+    try:
+        fn()
+    except exc as e:
+        assert match in str(e), f"{what}: error message {str(e)!r} does not name {match!r}"
+        return
+    except Exception as e:  # noqa: BLE001 - report the wrong type clearly
+        raise AssertionError(f"{what}: raised {type(e).__name__} ({e}) instead of {exc}") from e
+    raise AssertionError(f"{what}: no error raised")
+
+
+# ----------------------------------------------------------------------------- sequence checks
+@check()
+def check_shapes(subject: Any) -> None:
+    """Output, state, input-gradient and parameter-gradient shapes for several (T, B, I)."""
+    rng = make_rng(0)
+    for ex in _examples(subject):
+        for T, B, I in [(1, 1, 1), (5, 3, 2), (3, 7, 4)]:
+            model = subject.make(I, seed=0, example=ex)
+            X = _inputs(model, T, B, rng)
+            Y, s = model.forward(X)
+            assert Y.shape == (T, B, model.output_size), f"Y shape {Y.shape} for X {X.shape}"
+            init = model.initial_state(B)
+            assert len(_state_arrays(s)) == len(_state_arrays(init)), "final state structure"
+            for a, b in zip(_state_arrays(s), _state_arrays(init), strict=True):
+                assert a.shape == b.shape, f"state shape {a.shape} != {b.shape}"
+            dX = model.backward(np.ones_like(Y))
+            assert dX.shape == X.shape, f"dX shape {dX.shape} != {X.shape}"
+            assert set(model.grads) == set(model.params), "grads keys must equal params keys"
+            for k, g in model.grads.items():
+                assert g.shape == model.params[k].shape, f"grads[{k!r}] shape"
+
+
+@check()
+def check_dtypes(subject: Any) -> None:
+    """float32 and float64 models both work and keep their dtype; inputs are cast."""
+    rng = make_rng(1)
+    for ex in _examples(subject):
+        for dtype in (np.float32, np.float64):
+            model = subject.make(3, seed=0, dtype=dtype, example=ex)
+            for k, p in model.params.items():
+                assert p.dtype == dtype, f"params[{k!r}] has dtype {p.dtype}, expected {dtype}"
+            X = rng.standard_normal((4, 2, 3))  # float64 input, cast to the model's dtype
+            Y, s = model.forward(X)
+            assert Y.dtype == dtype, f"Y dtype {Y.dtype} for a {np.dtype(dtype)} model"
+            for a in _state_arrays(s):
+                assert a.dtype == dtype, f"state dtype {a.dtype}"
+            dX = model.backward(np.ones(Y.shape))
+            assert dX.dtype == dtype, f"dX dtype {dX.dtype}"
+            for k, g in model.grads.items():
+                assert g.dtype == dtype, f"grads[{k!r}] dtype {g.dtype}"
+            assert np.isfinite(Y).all() and np.isfinite(dX).all()
+        # int and bool inputs are accepted and converted
+        model = subject.make(2, seed=0, example=ex)
+        Y_int, _ = model.forward(np.ones((3, 2, 2), dtype=np.int64))
+        Y_float, _ = model.forward(np.ones((3, 2, 2)))
+        np.testing.assert_array_equal(Y_int, Y_float)
+
+
+@check()
+def check_gradients(subject: Any) -> None:
+    """Every parameter, the input and the initial state against float64 finite differences."""
+    for ex in _examples(subject):
+        model = subject.make(2, seed=3, dtype=np.float64, example=ex)
+        rng = make_rng(4)
+        T, B = 4, 3
+        X = _inputs(model, T, B, rng)
+        state = _random_state(model, B, rng)
+        lengths = np.array([4, 2, 1])
+        for lens in (None, lengths):
+            errors = gradient_errors(model, X, state, lens, seed=5)
+            bad = {k: v for k, v in errors.items() if not v <= 1e-6}
+            assert not bad, f"example {ex}, lengths={lens}: relative errors above 1e-6: {bad}"
+
+
+@check()
+def check_seed(subject: Any) -> None:
+    """Same seed, identical parameters and outputs; different seeds, different parameters."""
+    X = make_rng(2).standard_normal((4, 2, 3))
+    for ex in _examples(subject):
+        a, b = subject.make(3, seed=7, example=ex), subject.make(3, seed=7, example=ex)
+        c = subject.make(3, seed=8, example=ex)
+        assert set(a.params) == set(b.params)
+        for k in a.params:
+            np.testing.assert_array_equal(a.params[k], b.params[k], err_msg=f"params[{k!r}]")
+        np.testing.assert_array_equal(a.forward(X)[0], b.forward(X)[0])
+        assert any(not np.array_equal(a.params[k], c.params[k]) for k in a.params), (
+            "seeds 7 and 8 gave identical parameters"
+        )
+        g1, g2 = subject.make(3, seed=make_rng(5), example=ex), subject.make(3, seed=make_rng(5), example=ex)
+        for k in g1.params:
+            np.testing.assert_array_equal(g1.params[k], g2.params[k])
+
+
+@check()
+def check_lengths(subject: Any) -> None:
+    """A padded batch with ``lengths`` equals running each sequence alone, gradients included."""
+    for ex in _examples(subject):
+        model = subject.make(2, seed=1, example=ex)
+        rng = make_rng(6)
+        T, B = 6, 3
+        lengths = np.array([6, 3, 1])
+        X = _inputs(model, T, B, rng)
+        X[3:, 1] = 9.0  # padding content must not matter
+        X[1:, 2] = -9.0
+        state = _random_state(model, B, rng)
+        axes = _batch_axes(model)
+        Y, sT = model.forward(X, state, lengths)
+        dY = rng.standard_normal(Y.shape)
+        dX = model.backward(dY)
+        grads = {k: v.copy() for k, v in model.grads.items()}
+        total = {k: np.zeros_like(v) for k, v in grads.items()}
+        for b in range(B):
+            L = int(lengths[b])
+            sb = _take_batch(state, axes, b)
+            Yb, sTb = model.forward(X[:L, b : b + 1], sb)
+            np.testing.assert_allclose(Yb[:, 0], Y[:L, b], rtol=1e-10, atol=1e-12,
+                                       err_msg=f"outputs of sequence {b}")
+            np.testing.assert_array_equal(Y[L:, b], 0.0, err_msg="outputs past the length")
+            _assert_same_state(sTb, _take_batch(sT, axes, b), f"final state of sequence {b}",
+                               rtol=1e-10, atol=1e-12)
+            dXb = model.backward(dY[:L, b : b + 1])
+            np.testing.assert_allclose(dXb[:, 0], dX[:L, b], rtol=1e-9, atol=1e-12,
+                                       err_msg=f"dX of sequence {b}")
+            np.testing.assert_array_equal(dX[L:, b], 0.0, err_msg="dX past the length")
+            for k in total:
+                total[k] += model.grads[k]
+        for k in grads:
+            np.testing.assert_allclose(grads[k], total[k], rtol=1e-9, atol=1e-12,
+                                       err_msg=f"grads[{k!r}] with lengths")
+
+
+@check()
+def check_state_carry(subject: Any) -> None:
+    """Two calls with the state carried equal one long call; no state leaks between calls."""
+    for ex in _examples(subject):
+        model = subject.make(3, seed=2, example=ex)
+        rng = make_rng(7)
+        X = _inputs(model, 7, 2, rng)
+        Y, s = model.forward(X)
+        if model.is_causal:  # a bidirectional model's outputs depend on the future
+            Y1, s1 = model.forward(X[:3])
+            Y2, s2 = model.forward(X[3:], s1)
+            np.testing.assert_allclose(np.concatenate([Y1, Y2]), Y, rtol=1e-10, atol=1e-12)
+            _assert_same_state(s2, s, "state carried across calls", rtol=1e-10, atol=1e-12)
+        Y_again, _ = model.forward(X)
+        np.testing.assert_array_equal(Y_again, Y, err_msg="a second call gave other outputs")
+
+
+@check()
+def check_params_in_place(subject: Any) -> None:
+    """Editing ``params`` arrays in place changes the next forward (no stale copies)."""
+    X = make_rng(8).standard_normal((4, 2, 3))
+    for ex in _examples(subject):
+        model = subject.make(3, seed=0, example=ex)
+        Y0, s0 = model.forward(X)
+        for k, p in model.params.items():
+            old = p.copy()
+            p += 0.5
+            Y1, s1 = model.forward(X)
+            p[...] = old
+            changed = not np.allclose(Y1, Y0) or any(
+                not np.allclose(a, b)
+                for a, b in zip(_state_arrays(s1), _state_arrays(s0), strict=True)
+            )
+            assert changed, f"editing params[{k!r}] in place changed nothing"
+        np.testing.assert_array_equal(model.forward(X)[0], Y0)
+
+
+@check()
+def check_save_load(subject: Any) -> None:
+    """Exact save/load round trip; a file holding pickled objects is refused."""
+    X = make_rng(9).standard_normal((5, 2, 3))
+    with tempfile.TemporaryDirectory() as tmp:
+        for ex in _examples(subject):
+            for dtype in (np.float64, np.float32):
+                model = subject.make(3, seed=11, dtype=dtype, example=ex)
+                path = os.path.join(tmp, f"m{ex}.npz")
+                model.save(path)
+                other = load(path)
+                assert type(other) is type(model)
+                assert other.get_config() == model.get_config()
+                assert other.dtype == model.dtype
+                for k, p in model.params.items():
+                    assert other.params[k].dtype == p.dtype
+                    np.testing.assert_array_equal(other.params[k], p, err_msg=f"params[{k!r}]")
+                np.testing.assert_array_equal(other.forward(X)[0], model.forward(X)[0])
+        bad = os.path.join(tmp, "pickled.npz")
+        np.savez(bad, __header__=np.array("{}"), evil=np.array([{"a": 1}], dtype=object))
+        _raises(ValueError, "pickle", lambda: load(bad), "loading a pickled file")
+
+
+@check()
+def check_bad_input(subject: Any) -> None:
+    """Wrong ndim, feature size, NaN/inf, lengths, dtype kind, state, dY: errors name them."""
+    model = subject.make(3, seed=0)
+    X = make_rng(10).standard_normal((4, 2, 3))
+    _raises(ValueError, "X", lambda: model.forward(X[0]), "2-d X")
+    _raises(ValueError, "X", lambda: model.forward(X[None]), "4-d X")
+    _raises(ValueError, "X", lambda: model.forward(X[:, :, :2]), "wrong feature size")
+    for bad_value in (np.nan, np.inf):
+        Xb = X.copy()
+        Xb[1, 1, 1] = bad_value
+        _raises(ValueError, "X", lambda Xb=Xb: model.forward(Xb), f"X with {bad_value}")
+    _raises(TypeError, "X", lambda: model.forward(X.astype(str)), "string X")
+    _raises(TypeError, "X", lambda: model.forward(X.astype(complex)), "complex X")
+    _raises(TypeError, "X", lambda: model.forward(X.astype(object)), "object X")
+    for lengths in ([0, 4], [4, 5], [4], [[4, 4]]):
+        _raises(ValueError, "lengths", lambda l=lengths: model.forward(X, lengths=l),
+                f"lengths={lengths}")
+    _raises(TypeError, "lengths", lambda: model.forward(X, lengths=[2.5, 4]), "float lengths")
+    template = model.initial_state(2)
+    if template is not None:
+        wrong = _map_state(lambda z: np.zeros(z.shape[:-1] + (z.shape[-1] + 1,)), template)
+        _raises(ValueError, "state", lambda: model.forward(X, wrong), "wrong state shape")
+        nan_state = _map_state(lambda z: np.full(z.shape, np.nan), template)
+        _raises(ValueError, "state", lambda: model.forward(X, nan_state), "NaN state")
+    Y, _ = model.forward(X)
+    _raises(ValueError, "dY", lambda: model.backward(Y[:, :1]), "wrong dY shape")
+    dY_nan = np.ones_like(Y)
+    dY_nan[0, 0, 0] = np.nan
+    _raises(ValueError, "dY", lambda: model.backward(dY_nan), "NaN dY")
+    fresh = subject.make(3, seed=0)
+    _raises(RuntimeError, "forward", lambda: fresh.backward(Y), "backward before forward")
+    _raises(TypeError, "seed", lambda: subject.make(3, seed="zero"), "string seed")
+    _raises(TypeError, "dtype", lambda: subject.make(3, seed=0, dtype=np.int32), "int dtype")

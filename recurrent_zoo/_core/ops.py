@@ -60,7 +60,9 @@ def sigmoid(z: NDArray, out: NDArray | None = None) -> NDArray:
     array([0. , 0.5, 1. ])
     """
     # 1/(1+exp(-z)) = 0.5 * (1 + tanh(z/2)), which never overflows
-    out = np.multiply(z, 0.5, out=out)
+    if out is None:
+        return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z)))
+    np.multiply(z, 0.5, out=out)
     np.tanh(out, out=out)
     out += 1.0
     out *= 0.5

@@ -97,8 +97,13 @@ class Elman(TorchStyleRNN):
     ) -> None:
         self.nonlinearity = check_choice(nonlinearity, "nonlinearity", ("tanh", "relu"))
         super().__init__(
-            input_size, hidden_size, num_layers,
-            bias=bias, bidirectional=bidirectional, seed=seed, dtype=dtype,
+            input_size,
+            hidden_size,
+            num_layers,
+            bias=bias,
+            bidirectional=bidirectional,
+            seed=seed,
+            dtype=dtype,
         )
 
     @classmethod
@@ -106,11 +111,15 @@ class Elman(TorchStyleRNN):
         import sympy as sp
 
         H, I = sp.symbols("H I", integer=True, positive=True)
-        x, h_prev, h = sp.MatrixSymbol("x_t", I, 1), sp.MatrixSymbol("h_{t-1}", H, 1), sp.MatrixSymbol("h_t", H, 1)
+        x, h_prev, h = (
+            sp.MatrixSymbol("x_t", I, 1),
+            sp.MatrixSymbol("h_{t-1}", H, 1),
+            sp.MatrixSymbol("h_t", H, 1),
+        )
         W_ih, W_hh = sp.MatrixSymbol("W_ih", H, I), sp.MatrixSymbol("W_hh", H, H)
         b_ih, b_hh = sp.MatrixSymbol("b_ih", H, 1), sp.MatrixSymbol("b_hh", H, 1)
         phi = sp.Function("phi")
-        return [sp.Eq(h, phi(W_ih * x + b_ih + W_hh * h_prev + b_hh))]
+        return [sp.Eq(h, phi(W_ih * x + b_ih + W_hh * h_prev + b_hh), evaluate=False)]
 
     # ------------------------------------------------------------------ one layer-direction
     def _layer_forward(

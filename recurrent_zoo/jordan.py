@@ -114,9 +114,9 @@ class Jordan(SequenceModel):
         b_h, b_o = sp.MatrixSymbol("b_h", H, 1), sp.MatrixSymbol("b_o", O, 1)
         f, g = sp.Function("f"), sp.Function("g")
         return [
-            sp.Eq(s, mu * s_prev + y_prev),
-            sp.Eq(h, f(W_ih * x + W_sh * s + b_h)),
-            sp.Eq(y, g(W_ho * h + b_o)),
+            sp.Eq(s, mu * s_prev + y_prev, evaluate=False),
+            sp.Eq(h, f(W_ih * x + W_sh * s + b_h), evaluate=False),
+            sp.Eq(y, g(W_ho * h + b_o), evaluate=False),
         ]
 
     def initial_state(self, batch_size: int) -> State:

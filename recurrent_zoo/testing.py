@@ -67,7 +67,9 @@ class Check:
 CHECKS: list[Check] = []
 
 
-def check(requires: Iterable[str] = ("sequence",)) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
+def check(
+    requires: Iterable[str] = ("sequence",),
+) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
     """Register a check function that applies to entries carrying all ``requires`` tags."""
 
     def register(func: Callable[[Any], None]) -> Callable[[Any], None]:
@@ -83,7 +85,9 @@ class _Subject:
     examples: tuple[Any, ...]
     tags: frozenset[str] = field(default_factory=lambda: frozenset({"sequence"}))
 
-    def make(self, input_size: int, *, seed: Any = None, dtype: Any = np.float64, example: int = 0) -> Any:
+    def make(
+        self, input_size: int, *, seed: Any = None, dtype: Any = np.float64, example: int = 0
+    ) -> Any:
         return self.examples[example](input_size, seed=seed, dtype=dtype)
 
 
@@ -185,7 +189,9 @@ def _take_batch(state: Any, axes: Any, b: int) -> Any:
     return np.take(state, [b], axis=axes)
 
 
-def _random_state(model: SequenceModel, B: int, rng: np.random.Generator, scale: float = 0.5) -> Any:
+def _random_state(
+    model: SequenceModel, B: int, rng: np.random.Generator, scale: float = 0.5
+) -> Any:
     return _map_state(
         lambda z: (scale * rng.standard_normal(z.shape)).astype(z.dtype), model.initial_state(B)
     )
@@ -270,8 +276,9 @@ def gradient_errors(
     if state is not None:
         num = [numerical_gradient(f, a, eps) for a in _state_arrays(state)]
         ana = _state_arrays(dstate0)
-        errors["state"] = max((relative_error(a, n) for a, n in zip(ana, num, strict=True)),
-                              default=0.0)
+        errors["state"] = max(
+            (relative_error(a, n) for a, n in zip(ana, num, strict=True)), default=0.0
+        )
     return errors
 
 
@@ -364,7 +371,10 @@ def check_seed(subject: Any) -> None:
         assert any(not np.array_equal(a.params[k], c.params[k]) for k in a.params), (
             "seeds 7 and 8 gave identical parameters"
         )
-        g1, g2 = subject.make(3, seed=make_rng(5), example=ex), subject.make(3, seed=make_rng(5), example=ex)
+        g1, g2 = (
+            subject.make(3, seed=make_rng(5), example=ex),
+            subject.make(3, seed=make_rng(5), example=ex),
+        )
         for k in g1.params:
             np.testing.assert_array_equal(g1.params[k], g2.params[k])
 
@@ -391,20 +401,28 @@ def check_lengths(subject: Any) -> None:
             L = int(lengths[b])
             sb = _take_batch(state, axes, b)
             Yb, sTb = model.forward(X[:L, b : b + 1], sb)
-            np.testing.assert_allclose(Yb[:, 0], Y[:L, b], rtol=1e-10, atol=1e-12,
-                                       err_msg=f"outputs of sequence {b}")
+            np.testing.assert_allclose(
+                Yb[:, 0], Y[:L, b], rtol=1e-10, atol=1e-12, err_msg=f"outputs of sequence {b}"
+            )
             np.testing.assert_array_equal(Y[L:, b], 0.0, err_msg="outputs past the length")
-            _assert_same_state(sTb, _take_batch(sT, axes, b), f"final state of sequence {b}",
-                               rtol=1e-10, atol=1e-12)
+            _assert_same_state(
+                sTb,
+                _take_batch(sT, axes, b),
+                f"final state of sequence {b}",
+                rtol=1e-10,
+                atol=1e-12,
+            )
             dXb = model.backward(dY[:L, b : b + 1])
-            np.testing.assert_allclose(dXb[:, 0], dX[:L, b], rtol=1e-9, atol=1e-12,
-                                       err_msg=f"dX of sequence {b}")
+            np.testing.assert_allclose(
+                dXb[:, 0], dX[:L, b], rtol=1e-9, atol=1e-12, err_msg=f"dX of sequence {b}"
+            )
             np.testing.assert_array_equal(dX[L:, b], 0.0, err_msg="dX past the length")
             for k in total:
                 total[k] += model.grads[k]
         for k in grads:
-            np.testing.assert_allclose(grads[k], total[k], rtol=1e-9, atol=1e-12,
-                                       err_msg=f"grads[{k!r}] with lengths")
+            np.testing.assert_allclose(
+                grads[k], total[k], rtol=1e-9, atol=1e-12, err_msg=f"grads[{k!r}] with lengths"
+            )
 
 
 @check()
@@ -483,8 +501,12 @@ def check_bad_input(subject: Any) -> None:
     _raises(TypeError, "X", lambda: model.forward(X.astype(complex)), "complex X")
     _raises(TypeError, "X", lambda: model.forward(X.astype(object)), "object X")
     for lengths in ([0, 4], [4, 5], [4], [[4, 4]]):
-        _raises(ValueError, "lengths", lambda l=lengths: model.forward(X, lengths=l),
-                f"lengths={lengths}")
+        _raises(
+            ValueError,
+            "lengths",
+            lambda l=lengths: model.forward(X, lengths=l),
+            f"lengths={lengths}",
+        )
     _raises(TypeError, "lengths", lambda: model.forward(X, lengths=[2.5, 4]), "float lengths")
     template = model.initial_state(2)
     if template is not None:

@@ -9,6 +9,8 @@ from recurrent_zoo.testing import parametrize_with_checks
 @parametrize_with_checks(catalogue())
 def test_common(entry, check):
     if not check.applies_to(entry):
-        pytest.skip(f"{check.name} needs tags {sorted(check.requires)}; {entry.name} has "
-                    f"{sorted(entry.tags)}")
+        pytest.skip(
+            f"{check.name} needs tags {sorted(check.requires)}; {entry.name} has "
+            f"{sorted(entry.tags)}"
+        )
     check(entry)

@@ -130,8 +130,9 @@ def test_bidirectional_of_elman_equals_bidirectional_elman():
     np.testing.assert_allclose(h1, np.concatenate([hf, hb]), atol=1e-14)
     dY = np.random.default_rng(2).normal(size=Y1.shape)
     np.testing.assert_allclose(bi.backward(dY), wrapped.backward(dY), atol=1e-13)
-    np.testing.assert_allclose(bi.grads["weight_hh_l0_reverse"],
-                               wrapped.grads["backward.weight_hh_l0"], atol=1e-13)
+    np.testing.assert_allclose(
+        bi.grads["weight_hh_l0_reverse"], wrapped.grads["backward.weight_hh_l0"], atol=1e-13
+    )
 
 
 def test_stacked_params_share_memory_with_children():
@@ -150,8 +151,12 @@ def test_save_load_refuses_foreign_and_pickled_files(tmp_path):
     (tmp_path / "t.txt").write_text("hello")
     with pytest.raises(ValueError, match="not a recurrent_zoo"):
         load(tmp_path / "t.txt")
-    np.savez(path, __header__=np.array(json.dumps({"format": "recurrent_zoo", "class": "os.system",
-                                                   "config": {}})))
+    np.savez(
+        path,
+        __header__=np.array(
+            json.dumps({"format": "recurrent_zoo", "class": "os.system", "config": {}})
+        ),
+    )
     with pytest.raises(ValueError, match="not a registered recurrent_zoo class"):
         load(path)
     np.savez(path, __header__=np.array("{}"), p=np.array([object()], dtype=object))
@@ -172,8 +177,7 @@ def test_save_load_wrong_shapes(tmp_path):
 
 
 def test_nested_wrappers_round_trip(tmp_path):
-    m = Stacked([Bidirectional(Elman(2, 3, seed=0), Jordan(2, 3, 2, seed=1)),
-                 Linear(5, 1, seed=2)])
+    m = Stacked([Bidirectional(Elman(2, 3, seed=0), Jordan(2, 3, 2, seed=1)), Linear(5, 1, seed=2)])
     path = tmp_path / "nested.npz"
     m.save(path)
     m2 = load(path)

@@ -41,8 +41,15 @@ from typing import Any
 import numpy as np
 
 from . import io
-from .validation import NDArray, check_array, check_dtype, check_lengths, check_positive_int
-from .validation import check_sequence, check_state
+from .validation import (
+    NDArray,
+    check_array,
+    check_dtype,
+    check_lengths,
+    check_positive_int,
+    check_sequence,
+    check_state,
+)
 
 __all__ = ["SequenceModel", "State", "zeros_like_state"]
 
@@ -109,9 +116,7 @@ class SequenceModel(abc.ABC):
         return []
 
     # ------------------------------------------------------------------ public contract
-    def forward(
-        self, X: Any, state: State = None, lengths: Any = None
-    ) -> tuple[NDArray, State]:
+    def forward(self, X: Any, state: State = None, lengths: Any = None) -> tuple[NDArray, State]:
         """Run the model over a batch of sequences.
 
         Parameters
@@ -187,6 +192,7 @@ class SequenceModel(abc.ABC):
         A no-op unless the architecture constrains its weights (IndRNN's bound on the recurrent
         weights, for instance); :func:`recurrent_zoo.training.fit` calls it after each update.
         """
+        return None
 
     def zero_grad(self) -> None:
         """Set every gradient to zero (creating ``grads`` if backward has not run)."""

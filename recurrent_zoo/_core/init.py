@@ -197,8 +197,15 @@ def spectral_radius(W: Any, *, seed: Any = 0) -> float:
     if n > 64:
         v0 = make_rng(seed).uniform(-1.0, 1.0, size=n)
         try:
-            vals = spla.eigs(W.astype(np.float64), k=1, which="LM", v0=v0,
-                             return_eigenvectors=False, tol=1e-10, maxiter=20 * n)
+            vals = spla.eigs(
+                W.astype(np.float64),
+                k=1,
+                which="LM",
+                v0=v0,
+                return_eigenvectors=False,
+                tol=1e-10,
+                maxiter=20 * n,
+            )
             return float(np.abs(vals).max())
         except spla.ArpackNoConvergence:
             pass

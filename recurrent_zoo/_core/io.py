@@ -20,7 +20,7 @@ import numpy as np
 __all__ = ["save", "load", "register_class", "to_jsonable", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
-_CLASSES: dict[str, type] = {}
+_CLASSES: dict[str, Any] = {}
 
 
 def class_key(cls: type) -> str:
@@ -93,7 +93,7 @@ def build(head: dict[str, Any]) -> Any:
 def save(obj: Any, path: Any) -> None:
     """Write ``obj`` (anything with ``get_config()`` and a ``params`` dict) to ``path``."""
     text = json.dumps(header(obj), sort_keys=True)
-    arrays = {"__header__": np.array(text)}
+    arrays: dict[str, Any] = {"__header__": np.array(text)}
     for name, value in obj.params.items():
         arrays[f"param/{name}"] = np.asarray(value)
     with open(os.fspath(path), "wb") as fh:
@@ -135,7 +135,7 @@ def load(path: Any) -> Any:
     if not isinstance(head, dict) or head.get("format") != "recurrent_zoo":
         raise ValueError(f"path {path!r} is not a recurrent_zoo file")
     obj = build(head)
-    stored = {k[len("param/"):]: v for k, v in arrays.items() if k.startswith("param/")}
+    stored = {k[len("param/") :]: v for k, v in arrays.items() if k.startswith("param/")}
     if set(stored) != set(obj.params):
         raise ValueError(
             f"path {path!r}: parameters {sorted(stored)} do not match "
@@ -145,7 +145,8 @@ def load(path: Any) -> Any:
         target = obj.params[name]
         if target.shape != value.shape:
             raise ValueError(
-                f"path {path!r}: parameter {name!r} has shape {value.shape}, expected {target.shape}"
+                f"path {path!r}: parameter {name!r} has shape {value.shape}, "
+                f"expected {target.shape}"
             )
         target[...] = value
     return obj

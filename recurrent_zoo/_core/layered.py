@@ -12,6 +12,7 @@ implements that scaffolding once; an architecture only writes one direction of o
 from __future__ import annotations
 
 import abc
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,55 @@ from .init import make_rng, uniform
 from .sequence import length_mask, reverse_padded
 from .validation import NDArray, check_positive_int
 
-__all__ = ["TorchStyleRNN"]
+__all__ = ["TorchStyleRNN", "PackedBatch", "packed_batch"]
+
+
+@dataclass(frozen=True)
+class PackedBatch:
+    """How a padded batch is run the way PyTorch runs a packed sequence.
+
+    With the batch sorted by decreasing length (``order``), the sequences still running at step
+    ``t`` are the first ``batch_sizes[t]`` rows, so a recurrence only touches ``[:batch_sizes[t]]``
+    and the others keep their state untouched -- no masking arithmetic at all.
+
+    Attributes
+    ----------
+    order : ndarray of int or None
+        Batch permutation sorting the lengths in decreasing order (``None``: all sequences run to
+        the end and the batch stays as it is).
+    inverse : ndarray of int or None
+        The inverse permutation.
+    lengths : ndarray of int or None
+        The sorted lengths.
+    batch_sizes : list of int
+        Number of sequences still running at each step (PyTorch's ``batch_sizes``).
+    """
+
+    order: NDArray | None
+    inverse: NDArray | None
+    lengths: NDArray | None
+    batch_sizes: list[int]
+
+
+def packed_batch(mask: NDArray | None, batch_size: int, steps: int) -> PackedBatch:
+    """The :class:`PackedBatch` of a ``(T, B, 1)`` length mask (``None``: no padding).
+
+    Examples
+    --------
+    >>> from recurrent_zoo._core.sequence import length_mask
+    >>> pb = packed_batch(length_mask(np.array([1, 3, 2]), 3), 3, 3)
+    >>> pb.order, pb.lengths, pb.batch_sizes
+    (array([1, 2, 0]), array([3, 2, 1]), [3, 2, 1])
+    """
+    if mask is None:
+        return PackedBatch(None, None, None, [batch_size] * steps)
+    lengths = np.rint(mask[:, :, 0].sum(axis=0)).astype(np.int64)
+    order = np.argsort(-lengths, kind="stable")
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(batch_size)
+    sorted_lengths = lengths[order]
+    batch_sizes = (sorted_lengths[None, :] > np.arange(steps)[:, None]).sum(axis=1)
+    return PackedBatch(order, inverse, sorted_lengths, batch_sizes.tolist())
 
 
 class TorchStyleRNN(SequenceModel):
@@ -212,8 +261,10 @@ class TorchStyleRNN(SequenceModel):
         other hyperparameters (``nonlinearity`` for Elman) come from ``kwargs``. The dtype is the
         arrays' unless given.
         """
-        sd = {k: np.asarray(v.detach().cpu() if hasattr(v, "detach") else v)
-              for k, v in state_dict.items()}
+        sd = {
+            k: np.asarray(v.detach().cpu() if hasattr(v, "detach") else v)
+            for k, v in state_dict.items()
+        }
         config = cls._infer_from_state_dict(sd)
         config.update(kwargs)
         if dtype is None:

@@ -23,8 +23,9 @@ Other blocks: :func:`softmax`, :func:`log_softmax`, :func:`softplus`,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -266,9 +267,7 @@ def circular_convolution(w: NDArray, s: NDArray) -> NDArray:
     return out
 
 
-def circular_convolution_backward(
-    w: NDArray, s: NDArray, dout: NDArray
-) -> tuple[NDArray, NDArray]:
+def circular_convolution_backward(w: NDArray, s: NDArray, dout: NDArray) -> tuple[NDArray, NDArray]:
     """Gradients of :func:`circular_convolution` with respect to ``w`` and ``s``."""
     S = s.shape[-1]
     half = S // 2
@@ -312,9 +311,7 @@ def sharpen_backward(
     return dw, dgamma
 
 
-def erase_add_write(
-    memory: NDArray, w: NDArray, erase: NDArray, add: NDArray
-) -> NDArray:
+def erase_add_write(memory: NDArray, w: NDArray, erase: NDArray, add: NDArray) -> NDArray:
     r"""The NTM write (Graves et al. 2014, eqs. 3-4) for several heads applied together.
 
     .. math:: M' = M \odot \prod_h (1 - w_h e_h^\top) + \sum_h w_h a_h^\top

@@ -79,7 +79,9 @@ def pad_sequences(
     arrays = [np.asarray(s, dtype=dtype) for s in sequences]
     for k, a in enumerate(arrays):
         if a.ndim != 2 or a.shape[0] < 1:
-            raise ValueError(f"sequences[{k}] must have shape (T_k, F) with T_k >= 1; got {a.shape}")
+            raise ValueError(
+                f"sequences[{k}] must have shape (T_k, F) with T_k >= 1; got {a.shape}"
+            )
         if a.shape[1] != arrays[0].shape[1]:
             raise ValueError(
                 f"sequences[{k}] has {a.shape[1]} features; sequences[0] has {arrays[0].shape[1]}"
@@ -106,7 +108,9 @@ class _Wrapper(SequenceModel):
                 raise TypeError(f"{name} must be a SequenceModel; got {type(m).__name__}")
         dtypes = {m.dtype for _, m in children}
         if len(dtypes) != 1:
-            raise ValueError(f"all wrapped models must share one dtype; got {sorted(map(str, dtypes))}")
+            raise ValueError(
+                f"all wrapped models must share one dtype; got {sorted(map(str, dtypes))}"
+            )
         SequenceModel.__init__(self, children[0][1].input_size, dtype=dtypes.pop())
         self._children = children
         self.params = _prefixed(children, "params")

@@ -164,6 +164,72 @@ ENTRIES: tuple[Entry, ...] = (
         }),
     ),
     Entry(
+        name="lstm",
+        title="Long short-term memory (LSTM)",
+        module="recurrent_zoo.lstm",
+        class_name="LSTM",
+        family="gated",
+        year=1997,
+        reference=(
+            'S. Hochreiter and J. Schmidhuber, "Long short-term memory", Neural Computation '
+            "9(8):1735-1780, 1997; forget gate: F. A. Gers, J. Schmidhuber and F. Cummins, "
+            '"Learning to forget: continual prediction with LSTM", Neural Computation '
+            "12(10):2451-2471, 2000"
+        ),
+        task="adding",
+        trainable=True,
+        summary="Gated memory cell with forget gate; PyTorch nn.LSTM's equations, proj_size.",
+        examples=(
+            {"hidden_size": 3},
+            {"hidden_size": 3, "num_layers": 2, "bidirectional": True},
+            {"hidden_size": 4, "proj_size": 2, "num_layers": 2, "bidirectional": True},
+            {"hidden_size": 2, "bias": False},
+        ),
+        recipe=MappingProxyType(
+            {
+                "model": {"hidden_size": 32},
+                "readout": True,
+                "optimizer": "adam",
+                "lr": 0.01,
+                "epochs": 30,
+                "batch_size": 32,
+                "clip_norm": 1.0,
+            }
+        ),
+    ),
+    Entry(
+        name="gru",
+        title="Gated recurrent unit (GRU)",
+        module="recurrent_zoo.gru",
+        class_name="GRU",
+        family="gated",
+        year=2014,
+        reference=(
+            "K. Cho, B. van Merrienboer, C. Gulcehre, D. Bahdanau, F. Bougares, H. Schwenk and "
+            'Y. Bengio, "Learning phrase representations using RNN encoder-decoder for '
+            'statistical machine translation", EMNLP 2014'
+        ),
+        task="adding",
+        trainable=True,
+        summary="Reset and update gates, no separate cell; PyTorch nn.GRU's equations.",
+        examples=(
+            {"hidden_size": 3},
+            {"hidden_size": 3, "num_layers": 2, "bidirectional": True},
+            {"hidden_size": 2, "bias": False},
+        ),
+        recipe=MappingProxyType(
+            {
+                "model": {"hidden_size": 32},
+                "readout": True,
+                "optimizer": "adam",
+                "lr": 0.01,
+                "epochs": 30,
+                "batch_size": 32,
+                "clip_norm": 1.0,
+            }
+        ),
+    ),
+    Entry(
         name="bidirectional",
         title="Bidirectional recurrent net (wrapper)",
         module="recurrent_zoo._core.sequence",

@@ -1,0 +1,277 @@
+r"""Gated recurrent unit (GRU), as PyTorch's :class:`torch.nn.GRU`.
+
+Cho et al. (2014) proposed, for their RNN encoder-decoder, a hidden unit with two gates and no
+separate memory cell: a reset gate that decides how much of the previous state the candidate
+sees, and an update gate that interpolates between the previous state and the candidate. In the
+form :class:`torch.nn.GRU` uses -- and that we follow, equations, gate order, parameter names and
+shapes -- each layer computes
+
+.. math::
+
+    r_t &= \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr}) && \text{reset gate} \\
+    z_t &= \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz}) && \text{update gate} \\
+    n_t &= \tanh\left(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn})\right)
+          && \text{candidate} \\
+    h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}
+
+Note where the reset gate acts: on :math:`W_{hn} h_{t-1} + b_{hn}`, after the matrix product
+and with its bias inside (PyTorch's and cuDNN's variant), where Cho et al. reset
+:math:`h_{t-1}` before multiplying, :math:`W_{hn}(r_t \odot h_{t-1})`. That is why both bias
+vectors are needed. ``weight_ih_l{k}`` stacks :math:`(W_{ir}, W_{iz}, W_{in})` into a
+``(3H, I)`` matrix (``(3H, D H)`` above the first layer), ``weight_hh_l{k}`` the recurrent
+blocks into ``(3H, H)``, and the biases into ``(3H,)`` vectors.
+
+Backpropagation through time, with :math:`\bar h_t = \partial L / \partial h_t` (from the output
+and from step :math:`t+1`) and :math:`u_t = W_{hn} h_{t-1} + b_{hn}`:
+
+.. math::
+
+    \delta^n_t &= \bar h_t \odot (1 - z_t) \odot (1 - n_t^2), \qquad
+    \delta^z_t = \bar h_t \odot (h_{t-1} - n_t) \odot z_t (1 - z_t), \\
+    \delta^r_t &= \delta^n_t \odot u_t \odot r_t (1 - r_t), \qquad
+    \delta^u_t = \delta^n_t \odot r_t, \\
+    \bar h_{t-1} &\mathrel{+}= \bar h_t \odot z_t
+        + W_{hh}^\top (\delta^r_t, \delta^z_t, \delta^u_t), \qquad
+    \frac{\partial L}{\partial W_{ih}} = \sum_t (\delta^r_t, \delta^z_t, \delta^n_t)\, x_t^\top,
+    \qquad \frac{\partial L}{\partial W_{hh}} = \sum_t (\delta^r_t, \delta^z_t, \delta^u_t)\,
+    h_{t-1}^\top
+
+The factors that do not depend on the backward recurrence are computed for all steps at once
+before the time loop.
+
+References
+----------
+K. Cho, B. van Merrienboer, C. Gulcehre, D. Bahdanau, F. Bougares, H. Schwenk and Y. Bengio,
+"Learning phrase representations using RNN encoder-decoder for statistical machine translation",
+EMNLP 2014 (arXiv:1406.1078).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._core.layered import TorchStyleRNN, packed_batch
+from ._core.validation import NDArray
+
+__all__ = ["GRU"]
+
+
+class GRU(TorchStyleRNN):
+    """Gated recurrent unit: PyTorch nn.GRU's equations and parameters.
+
+    Parameters
+    ----------
+    input_size : int
+        Number of input features.
+    hidden_size : int
+        Number of hidden units ``H`` per layer and direction.
+    num_layers : int, default 1
+        Number of stacked GRU layers.
+    bias : bool, default True
+        Use ``bias_ih`` and ``bias_hh``.
+    bidirectional : bool, default False
+        Add a backward direction to every layer; outputs have ``2 * hidden_size`` features.
+    seed : int or numpy.random.Generator, optional
+        Weights are drawn from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as in PyTorch.
+    dtype : {np.float64, np.float32}
+
+    Attributes
+    ----------
+    output_size : int
+        ``hidden_size * (2 if bidirectional else 1)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gru = GRU(input_size=3, hidden_size=5, num_layers=2, bidirectional=True, seed=0)
+    >>> X = np.random.default_rng(0).normal(size=(7, 4, 3))   # (T, B, I)
+    >>> Y, h = gru.forward(X, lengths=[7, 5, 2, 7])
+    >>> Y.shape, h.shape                                      # (T, B, 2H), (L * 2, B, H)
+    ((7, 4, 10), (4, 4, 5))
+    >>> float(abs(Y[5:, 1]).max())                            # zero past the length
+    0.0
+    >>> dX = gru.backward(np.ones_like(Y))
+    >>> gru.grads["weight_ih_l1_reverse"].shape
+    (15, 10)
+    """
+
+    gate_count = 3
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        *,
+        bias: bool = True,
+        bidirectional: bool = False,
+        seed: Any = None,
+        dtype: Any = np.float64,
+    ) -> None:
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias=bias,
+            bidirectional=bidirectional,
+            seed=seed,
+            dtype=dtype,
+        )
+
+    @classmethod
+    def equations(cls) -> list[Any]:
+        """The cell's equations as sympy ``Eq`` objects (one layer, one direction).
+
+        Examples
+        --------
+        >>> [str(eq.lhs) for eq in GRU.equations()]
+        ['r_t', 'z_t', 'n_t', 'h_t']
+        """
+        import sympy as sp
+        from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+        H, I = sp.symbols("H I", integer=True, positive=True)
+        z = sp.Symbol("z")
+        sigma = sp.Lambda(z, 1 / (1 + sp.exp(-z)))
+        tanh = sp.Lambda(z, sp.tanh(z))
+        x, h_prev = sp.MatrixSymbol("x_t", I, 1), sp.MatrixSymbol("h_{t-1}", H, 1)
+        r_t, z_t, n_t, h_t = (sp.MatrixSymbol(s, H, 1) for s in ("r_t", "z_t", "n_t", "h_t"))
+
+        def W(name: str, cols: Any) -> Any:
+            return sp.MatrixSymbol(name, H, cols)
+
+        def b(name: str) -> Any:
+            return sp.MatrixSymbol(name, H, 1)
+
+        def gate(g: str) -> Any:
+            return W(f"W_i{g}", I) * x + b(f"b_i{g}") + W(f"W_h{g}", H) * h_prev + b(f"b_h{g}")
+
+        candidate = (
+            W("W_in", I) * x
+            + b("b_in")
+            + sp.HadamardProduct(r_t, W("W_hn", H) * h_prev + b("b_hn"))
+        )
+        ones = sp.OneMatrix(H, 1)
+        return [
+            sp.Eq(r_t, ElementwiseApplyFunction(sigma, gate("r"))),
+            sp.Eq(z_t, ElementwiseApplyFunction(sigma, gate("z"))),
+            sp.Eq(n_t, ElementwiseApplyFunction(tanh, candidate)),
+            sp.Eq(h_t, sp.HadamardProduct(ones - z_t, n_t) + sp.HadamardProduct(z_t, h_prev)),
+        ]
+
+    # ------------------------------------------------------------------ one layer-direction
+    def _layer_forward(
+        self, p: dict[str, NDArray], X: NDArray, state0: tuple[NDArray, ...], mask: NDArray | None
+    ) -> tuple[NDArray, tuple[NDArray, ...], Any]:
+        T, B, I = X.shape
+        H, dt = self.hidden_size, self.dtype
+        S = 2 * H  # the sigmoid gates r, z, then the candidate n
+        pb = packed_batch(mask, B, T)
+        if pb.order is not None:  # sorted by decreasing length: step t runs rows [:n]
+            X = X[:, pb.order]
+            state0 = (state0[0][pb.order],)
+        h0 = state0[0]
+        # sigma(a) = (1 + tanh(a / 2)) / 2: the sigmoid gates' rows are halved (exact in floating
+        # point), so a step needs one tanh and no exp
+        W_ih = p["weight_ih"].copy()
+        W_ih[:S] *= 0.5
+        W_hh_T = p["weight_hh"].copy()
+        W_hh_T[:S] *= 0.5
+        W_hh_T = W_hh_T.T  # (H, 3H)
+        # the input projection of every step at once: one GEMM outside the loop
+        A = (X.reshape(T * B, I) @ W_ih.T).reshape(T, B, 3 * H)  # (T, B, 3H), then gate values
+        b_hn = None
+        if self.bias:
+            b = p["bias_ih"].copy()
+            b[:S] += p["bias_hh"][:S]  # r's and z's recurrent biases can join the input's
+            b[:S] *= 0.5
+            A += b
+            b_hn = p["bias_hh"][S:]  # n's stays inside the reset: r * (W_hn h + b_hn)
+        alloc = np.empty if pb.order is None else np.zeros  # padding must read as zeros
+        if pb.order is not None:
+            A[np.arange(B)[None, :] >= np.array(pb.batch_sizes)[:, None]] = 0.0
+        U = alloc((T, B, 3 * H), dt)  # W_hh h_{t-1}; its last block, plus b_hn, is u_t
+        Hs = alloc((T, B, H), dt)  # h_t
+        tmp = np.empty((B, H), dt)
+        h = h0
+        for t, n in enumerate(pb.batch_sizes):
+            a, u = A[t, :n], U[t, :n]  # (n, 3H)
+            h_prev = h[:n]
+            np.matmul(h_prev, W_hh_T, out=u)
+            rz = a[:, :S]
+            rz += u[:, :S]
+            np.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5
+            un = u[:, S:]
+            if b_hn is not None:
+                un += b_hn
+            cand = a[:, S:]
+            np.multiply(a[:, :H], un, out=tmp[:n])  # r * u
+            cand += tmp[:n]
+            np.tanh(cand, out=cand)
+            h_t = Hs[t, :n]  # h = n + z * (h_{t-1} - n)
+            np.subtract(h_prev, cand, out=h_t)
+            h_t *= a[:, H:S]
+            h_t += cand
+            h = Hs[t]
+        if pb.order is None:
+            Y, hT = Hs, Hs[-1].copy()
+        else:  # each sequence's state at its own last step, back in the caller's order
+            hT = Hs[pb.lengths - 1, np.arange(B)][pb.inverse]
+            Y = Hs[:, pb.inverse]
+        return Y, (hT,), (X, h0, A, U, Hs, pb)
+
+    def _layer_backward(
+        self, p: dict[str, NDArray], cache: Any, dY: NDArray, dstate: tuple[NDArray, ...]
+    ) -> tuple[NDArray, tuple[NDArray, ...], dict[str, NDArray]]:
+        X, h0, A, U, Hs, pb = cache
+        T, B, I = X.shape
+        H, dt = self.hidden_size, self.dtype
+        S = 2 * H
+        dh_T = dstate[0]
+        if pb.order is not None:
+            dY, dh_T = dY[:, pb.order], dh_T[pb.order]
+        W_hh = p["weight_hh"]  # (3H, H)
+        r, z, n = A[..., :H], A[..., H:S], A[..., S:]
+        # the local derivatives of every step at once, before the loop:
+        # (delta_z, delta_n) = dh * ZN, delta_r = delta_n * Rr, delta_u = delta_n * r
+        H_prev = np.concatenate([h0[None], Hs[:-1]])  # (T, B, H)
+        ZN = np.empty((T, B, 2, H), dt)
+        np.multiply(H_prev - n, z * (1.0 - z), out=ZN[:, :, 0])
+        np.multiply(1.0 - z, 1.0 - n * n, out=ZN[:, :, 1])
+        Rr = U[..., S:] * (r * (1.0 - r))
+
+        alloc = np.empty if pb.order is None else np.zeros  # rows past a length stay zero
+        dA = alloc((T, B, 3 * H), dt)  # (delta_r, delta_z, delta_n): the input side
+        dU = alloc((T, B, 3 * H), dt)  # (delta_r, delta_z, delta_u): the recurrent side
+        dh = dh_T.copy()  # (B, H) gradient reaching h_t from step t + 1
+        dh_t = np.empty((B, H), dt)
+        tmp = np.empty((B, H), dt)
+        for t in range(T - 1, -1, -1):
+            k = pb.batch_sizes[t]
+            np.add(dY[t, :k], dh[:k], out=dh_t[:k])
+            da, du = dA[t, :k], dU[t, :k]  # (k, 3H)
+            np.multiply(dh_t[:k, None, :], ZN[t, :k], out=da.reshape(k, 3, H)[:, 1:])
+            dn = da[:, S:]
+            np.multiply(dn, Rr[t, :k], out=da[:, :H])
+            np.multiply(dn, r[t, :k], out=du[:, S:])
+            du[:, :S] = da[:, :S]
+            np.matmul(du, W_hh, out=dh[:k])
+            np.multiply(dh_t[:k], z[t, :k], out=tmp[:k])
+            dh[:k] += tmp[:k]
+        # weight gradients: one GEMM each after the loop
+        dA2, dU2 = dA.reshape(T * B, 3 * H), dU.reshape(T * B, 3 * H)
+        grads = {
+            "weight_ih": dA2.T @ X.reshape(T * B, I),
+            "weight_hh": dU2.T @ H_prev.reshape(T * B, H),
+        }
+        if self.bias:
+            grads["bias_ih"] = dA2.sum(axis=0)
+            grads["bias_hh"] = dU2.sum(axis=0)
+        dX = (dA2 @ p["weight_ih"]).reshape(T, B, I)
+        if pb.order is not None:
+            dX, dh = dX[:, pb.inverse], dh[pb.inverse]
+        return dX, (dh,), grads

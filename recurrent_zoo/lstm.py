@@ -1,0 +1,338 @@
+r"""Long short-term memory (LSTM), with the forget gate, as PyTorch's :class:`torch.nn.LSTM`.
+
+Hochreiter & Schmidhuber (1997) gave the recurrent net a memory cell whose content is carried
+forward additively, so that error can flow back over long time lags, and gates that decide what
+enters and leaves it; Gers, Schmidhuber & Cummins (2000) added the forget gate that lets the cell
+reset itself. In the form :class:`torch.nn.LSTM` uses -- and that we follow, equations, gate
+order, parameter names and shapes -- each layer computes
+
+.. math::
+
+    i_t &= \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi}) && \text{input gate} \\
+    f_t &= \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf}) && \text{forget gate} \\
+    g_t &= \tanh(W_{ig} x_t + b_{ig} + W_{hg} h_{t-1} + b_{hg}) && \text{cell input} \\
+    o_t &= \sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho}) && \text{output gate} \\
+    c_t &= f_t \odot c_{t-1} + i_t \odot g_t \\
+    h_t &= o_t \odot \tanh(c_t)
+
+``weight_ih_l{k}`` stacks :math:`(W_{ii}, W_{if}, W_{ig}, W_{io})` into a ``(4H, I)`` matrix
+(``(4H, D P)`` above the first layer, ``D`` directions of ``P`` outputs), ``weight_hh_l{k}`` the
+recurrent blocks into ``(4H, P)``, and ``bias_ih_l{k}``, ``bias_hh_l{k}`` the biases into
+``(4H,)`` vectors. With ``proj_size = P > 0`` (Sak, Senior & Beaufays 2014) the output is
+projected, :math:`h_t = W_{hr}\,(o_t \odot \tanh(c_t))` with ``weight_hr_l{k}`` of shape
+``(P, H)``: :math:`h` then has ``P`` features and :math:`c` keeps ``H``. The state is the pair
+``(h, c)`` of arrays of shapes ``(L D, B, P)`` and ``(L D, B, H)``, as in PyTorch.
+
+Backpropagation through time, with :math:`\bar h_t = \partial L / \partial h_t` (from the output
+and from step :math:`t+1`) and :math:`\bar c_t` likewise, :math:`r_t = o_t \odot \tanh c_t`:
+
+.. math::
+
+    \bar r_t &= W_{hr}^\top \bar h_t \quad (\bar r_t = \bar h_t \text{ without projection}) \\
+    \bar c_t &\mathrel{+}= \bar r_t \odot o_t \odot (1 - \tanh^2 c_t) \\
+    \delta^i_t &= \bar c_t \odot g_t \odot i_t (1 - i_t), \quad
+    \delta^f_t = \bar c_t \odot c_{t-1} \odot f_t (1 - f_t), \\
+    \delta^g_t &= \bar c_t \odot i_t \odot (1 - g_t^2), \quad
+    \delta^o_t = \bar r_t \odot \tanh(c_t) \odot o_t (1 - o_t), \\
+    \bar h_{t-1} &\mathrel{+}= W_{hh}^\top \delta_t, \qquad \bar c_{t-1} = \bar c_t \odot f_t,
+    \qquad \frac{\partial L}{\partial W_{hh}} = \sum_t \delta_t h_{t-1}^\top,
+    \qquad \frac{\partial L}{\partial W_{ih}} = \sum_t \delta_t x_t^\top
+
+Everything in those equations that does not depend on the backward recurrence (the gate
+derivatives) is computed for all steps at once before the time loop.
+
+References
+----------
+S. Hochreiter and J. Schmidhuber, "Long short-term memory", Neural Computation 9(8):1735-1780,
+1997.
+
+F. A. Gers, J. Schmidhuber and F. Cummins, "Learning to forget: continual prediction with LSTM",
+Neural Computation 12(10):2451-2471, 2000.
+
+H. Sak, A. Senior and F. Beaufays, "Long short-term memory recurrent neural network
+architectures for large scale acoustic modeling", Interspeech 2014 (the projection layer).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._core.layered import TorchStyleRNN, packed_batch
+from ._core.validation import NDArray, check_positive_int
+
+__all__ = ["LSTM"]
+
+
+class LSTM(TorchStyleRNN):
+    """Long short-term memory with a forget gate: PyTorch nn.LSTM's equations and parameters.
+
+    Parameters
+    ----------
+    input_size : int
+        Number of input features.
+    hidden_size : int
+        Number of memory cells ``H`` per layer and direction.
+    num_layers : int, default 1
+        Number of stacked LSTM layers.
+    bias : bool, default True
+        Use ``bias_ih`` and ``bias_hh``.
+    bidirectional : bool, default False
+        Add a backward direction to every layer; outputs have twice the features.
+    proj_size : int, default 0
+        If positive (and smaller than ``hidden_size``), project ``h`` to ``proj_size`` features
+        with ``weight_hr_l{k}``.
+    seed : int or numpy.random.Generator, optional
+        Weights are drawn from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as in PyTorch.
+    dtype : {np.float64, np.float32}
+
+    Attributes
+    ----------
+    output_size : int
+        ``(proj_size or hidden_size) * (2 if bidirectional else 1)``.
+
+    Notes
+    -----
+    The state is the tuple ``(h, c)``; ``h`` has shape ``(num_layers * D, B, proj_size or
+    hidden_size)`` and ``c`` has shape ``(num_layers * D, B, hidden_size)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lstm = LSTM(input_size=3, hidden_size=5, num_layers=2, seed=0)
+    >>> X = np.random.default_rng(0).normal(size=(7, 4, 3))   # (T, B, I)
+    >>> Y, (h, c) = lstm.forward(X)
+    >>> Y.shape, h.shape, c.shape                             # (T, B, H), (L, B, H), (L, B, H)
+    ((7, 4, 5), (2, 4, 5), (2, 4, 5))
+    >>> dX = lstm.backward(np.ones_like(Y))
+    >>> lstm.grads["weight_hh_l1"].shape
+    (20, 5)
+    >>> LSTM(3, 5, proj_size=2, seed=0).forward(X)[0].shape   # h projected to 2 features
+    (7, 4, 2)
+    """
+
+    gate_count = 4
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        *,
+        bias: bool = True,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        seed: Any = None,
+        dtype: Any = np.float64,
+    ) -> None:
+        H = check_positive_int(hidden_size, "hidden_size")
+        self.proj_size = check_positive_int(proj_size, "proj_size", minimum=0)
+        if self.proj_size >= H:
+            raise ValueError(
+                f"proj_size must be smaller than hidden_size ({H}); got {self.proj_size}"
+            )
+        # PyTorch stacks the gates as (i, f, g, o); we compute them as (i, f, o, g) so that the
+        # three sigmoid gates form one contiguous block: rows _gates of PyTorch's matrices.
+        self._gates = np.r_[0 : 2 * H, 3 * H : 4 * H, 2 * H : 3 * H]
+        self._gates_inverse = np.argsort(self._gates)
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias=bias,
+            bidirectional=bidirectional,
+            seed=seed,
+            dtype=dtype,
+        )
+
+    # ------------------------------------------------------------------ layout
+    def _out_features(self) -> int:
+        return self.proj_size or self.hidden_size
+
+    def _state_sizes(self) -> tuple[int, ...]:
+        return (self._out_features(), self.hidden_size)
+
+    def _layer_shapes(self, in_size: int) -> dict[str, tuple[int, ...]]:
+        shapes = super()._layer_shapes(in_size)
+        if self.proj_size:
+            shapes["weight_hr"] = (self.proj_size, self.hidden_size)
+        return shapes
+
+    @classmethod
+    def _infer_from_state_dict(cls, sd: dict[str, NDArray]) -> dict[str, Any]:
+        config = super()._infer_from_state_dict(sd)
+        if "weight_hr_l0" in sd:
+            config["proj_size"] = int(sd["weight_hr_l0"].shape[0])
+        return config
+
+    @classmethod
+    def equations(cls) -> list[Any]:
+        """The cell's equations as sympy ``Eq`` objects (one layer, one direction).
+
+        Examples
+        --------
+        >>> [str(eq.lhs) for eq in LSTM.equations()]
+        ['i_t', 'f_t', 'g_t', 'o_t', 'c_t', 'h_t']
+        """
+        import sympy as sp
+        from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+        H, I = sp.symbols("H I", integer=True, positive=True)
+        z = sp.Symbol("z")
+        sigma = sp.Lambda(z, 1 / (1 + sp.exp(-z)))
+        x, h_prev = sp.MatrixSymbol("x_t", I, 1), sp.MatrixSymbol("h_{t-1}", H, 1)
+        c_prev = sp.MatrixSymbol("c_{t-1}", H, 1)
+        vec = {name: sp.MatrixSymbol(name, H, 1) for name in ("i_t", "f_t", "g_t", "o_t")}
+        c, h = sp.MatrixSymbol("c_t", H, 1), sp.MatrixSymbol("h_t", H, 1)
+
+        def pre(gate: str) -> Any:
+            W_i, W_h = sp.MatrixSymbol(f"W_i{gate}", H, I), sp.MatrixSymbol(f"W_h{gate}", H, H)
+            b_i, b_h = sp.MatrixSymbol(f"b_i{gate}", H, 1), sp.MatrixSymbol(f"b_h{gate}", H, 1)
+            return W_i * x + b_i + W_h * h_prev + b_h
+
+        def act(fn: Any, gate: str) -> Any:
+            return ElementwiseApplyFunction(fn, pre(gate))
+
+        tanh_c = ElementwiseApplyFunction(sp.Lambda(z, sp.tanh(z)), c)
+        return [
+            sp.Eq(vec["i_t"], act(sigma, "i")),
+            sp.Eq(vec["f_t"], act(sigma, "f")),
+            sp.Eq(vec["g_t"], act(sp.Lambda(z, sp.tanh(z)), "g")),
+            sp.Eq(vec["o_t"], act(sigma, "o")),
+            sp.Eq(
+                c,
+                sp.HadamardProduct(vec["f_t"], c_prev) + sp.HadamardProduct(vec["i_t"], vec["g_t"]),
+            ),
+            sp.Eq(h, sp.HadamardProduct(vec["o_t"], tanh_c)),
+        ]
+
+    # ------------------------------------------------------------------ one layer-direction
+    def _layer_forward(
+        self, p: dict[str, NDArray], X: NDArray, state0: tuple[NDArray, ...], mask: NDArray | None
+    ) -> tuple[NDArray, tuple[NDArray, ...], Any]:
+        T, B, I = X.shape
+        H, P, dt = self.hidden_size, self._out_features(), self.dtype
+        S = 3 * H  # the sigmoid gates i, f, o come first, the cell input g last
+        pb = packed_batch(mask, B, T)
+        if pb.order is not None:  # sorted by decreasing length: step t runs rows [:n]
+            X = X[:, pb.order]
+            state0 = tuple(s[pb.order] for s in state0)
+        h0, c0 = state0
+        # sigma(a) = (1 + tanh(a / 2)) / 2: halving the sigmoid gates' rows (exact in floating
+        # point) lets one tanh per step serve all four gates
+        W_ih = p["weight_ih"][self._gates]
+        W_ih[:S] *= 0.5
+        W_hh_T = p["weight_hh"][self._gates]
+        W_hh_T[:S] *= 0.5
+        W_hh_T = W_hh_T.T  # (P, 4H)
+        # the input projection of every step at once: one GEMM outside the loop
+        G = (X.reshape(T * B, I) @ W_ih.T).reshape(T, B, 4 * H)  # (T, B, 4H), then gate values
+        if self.bias:
+            b = (p["bias_ih"] + p["bias_hh"])[self._gates]
+            b[:S] *= 0.5
+            G += b
+        alloc = np.empty if pb.order is None else np.zeros  # padding must read as zeros
+        if pb.order is not None:
+            G[np.arange(B)[None, :] >= np.array(pb.batch_sizes)[:, None]] = 0.0
+        Cs = alloc((T, B, H), dt)  # c_t
+        TC = alloc((T, B, H), dt)  # tanh(c_t)
+        R = alloc((T, B, H), dt)  # o_t * tanh(c_t), the unprojected output
+        Hs = R if not self.proj_size else alloc((T, B, P), dt)  # h_t
+        W_hr_T = p["weight_hr"].T if self.proj_size else None  # (H, P)
+        rec = np.empty((B, 4 * H), dt)
+        ig = np.empty((B, H), dt)
+        h, c = h0, c0
+        for t, n in enumerate(pb.batch_sizes):
+            g = G[t, :n]  # (n, 4H)
+            np.matmul(h[:n], W_hh_T, out=rec[:n])
+            g += rec[:n]
+            np.tanh(g, out=g)
+            sig = g[:, :S]
+            sig *= 0.5
+            sig += 0.5
+            c_t = Cs[t, :n]
+            np.multiply(g[:, H : 2 * H], c[:n], out=c_t)  # f * c_{t-1}
+            np.multiply(g[:, :H], g[:, S:], out=ig[:n])  # i * g
+            c_t += ig[:n]
+            tc = TC[t, :n]
+            np.tanh(c_t, out=tc)
+            np.multiply(g[:, 2 * H : S], tc, out=R[t, :n])  # o * tanh(c)
+            if W_hr_T is not None:
+                np.matmul(R[t, :n], W_hr_T, out=Hs[t, :n])
+            h, c = Hs[t], Cs[t]
+        if pb.order is None:
+            Y, hT, cT = Hs, Hs[-1].copy(), Cs[-1].copy()
+        else:  # each sequence's state at its own last step, back in the caller's order
+            last, rows = pb.lengths - 1, np.arange(B)
+            hT, cT = Hs[last, rows][pb.inverse], Cs[last, rows][pb.inverse]
+            Y = Hs[:, pb.inverse]
+        return Y, (hT, cT), (X, h0, c0, G, Cs, TC, R, Hs, pb)
+
+    def _layer_backward(
+        self, p: dict[str, NDArray], cache: Any, dY: NDArray, dstate: tuple[NDArray, ...]
+    ) -> tuple[NDArray, tuple[NDArray, ...], dict[str, NDArray]]:
+        X, h0, c0, G, Cs, TC, R, Hs, pb = cache
+        T, B, I = X.shape
+        H, P, dt = self.hidden_size, self._out_features(), self.dtype
+        S = 3 * H
+        dh_T, dc_T = dstate
+        if pb.order is not None:
+            dY, dh_T, dc_T = dY[:, pb.order], dh_T[pb.order], dc_T[pb.order]
+        W_hh = p["weight_hh"][self._gates]  # (4H, P), our gate order, unscaled
+        W_hr = p.get("weight_hr")  # (P, H)
+        i, f, o, g = G[..., :H], G[..., H : 2 * H], G[..., 2 * H : S], G[..., S:]
+        # the local derivatives of every step at once, before the loop:
+        # delta_{i,f,g} = dc * Q_{i,f,g} and delta_o = dr * Q_o, dc += dr * K
+        C_prev = np.concatenate([c0[None], Cs[:-1]])  # (T, B, H)
+        dsig = G[..., :S] * (1.0 - G[..., :S])  # (T, B, 3H) sigma'
+        Q = np.empty((T, B, 4 * H), dt)
+        np.multiply(g, dsig[..., :H], out=Q[..., :H])
+        np.multiply(C_prev, dsig[..., H : 2 * H], out=Q[..., H : 2 * H])
+        np.multiply(TC, dsig[..., 2 * H :], out=Q[..., 2 * H : S])
+        np.multiply(i, 1.0 - g * g, out=Q[..., S:])
+        K = o * (1.0 - TC * TC)  # (T, B, H)
+        Q4 = Q.reshape(T, B, 4, H)
+        Qo = Q[..., 2 * H : S]
+
+        alloc = np.empty if pb.order is None else np.zeros  # rows past a length stay zero
+        dA = alloc((T, B, 4 * H), dt)  # (T, B, 4H) gradients w.r.t. the gate pre-activations
+        DH = alloc((T, B, P), dt)  # (T, B, P) total gradient w.r.t. h_t
+        dh = dh_T.copy()  # (B, P) gradient reaching h_t from step t + 1
+        dc = dc_T.copy()  # (B, H)
+        dr = np.empty((B, H), dt) if W_hr is not None else None
+        tmp = np.empty((B, H), dt)
+        for t in range(T - 1, -1, -1):
+            n = pb.batch_sizes[t]
+            dh_t = DH[t, :n]
+            np.add(dY[t, :n], dh[:n], out=dh_t)
+            if dr is not None:
+                dr_t = np.matmul(dh_t, W_hr, out=dr[:n])
+            else:
+                dr_t = dh_t
+            dc_t = dc[:n]
+            np.multiply(dr_t, K[t, :n], out=tmp[:n])
+            dc_t += tmp[:n]
+            da = dA[t, :n]  # (n, 4H)
+            np.multiply(dc_t[:, None, :], Q4[t, :n], out=da.reshape(n, 4, H))
+            np.multiply(dr_t, Qo[t, :n], out=da[:, 2 * H : S])  # o's delta comes from dr
+            np.matmul(da, W_hh, out=dh[:n])
+            dc_t *= f[t, :n]
+        # weight gradients: one GEMM each after the loop
+        dA2 = dA.reshape(T * B, 4 * H)
+        H_prev = np.concatenate([h0[None], Hs[:-1]]).reshape(T * B, P)
+        back = self._gates_inverse
+        grads = {
+            "weight_ih": (dA2.T @ X.reshape(T * B, I))[back],
+            "weight_hh": (dA2.T @ H_prev)[back],
+        }
+        if self.bias:
+            db = dA2.sum(axis=0)[back]
+            grads["bias_ih"] = db
+            grads["bias_hh"] = db.copy()
+        if W_hr is not None:
+            grads["weight_hr"] = DH.reshape(T * B, P).T @ R.reshape(T * B, H)
+        dX = (dA2 @ p["weight_ih"][self._gates]).reshape(T, B, I)
+        if pb.order is not None:
+            dX, dh, dc = dX[:, pb.inverse], dh[pb.inverse], dc[pb.inverse]
+        return dX, (dh, dc), grads

@@ -20,13 +20,12 @@ ICML 2013.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
-from .._core.validation import NDArray
+from .._core.validation import NDArray, check_probability
 
 __all__ = ["clip_grad_norm", "clip_grad_value"]
 
@@ -54,12 +53,7 @@ def _arrays(grads: Any) -> list[NDArray]:
 
 
 def _positive(value: Any, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive real number; got {value!r}")
-    v = float(value)
-    if not (v > 0 and np.isfinite(v)):
-        raise ValueError(f"{name} must be a positive finite number; got {value!r}")
-    return v
+    return check_probability(value, name, high=np.inf, closed="neither")
 
 
 def clip_grad_norm(

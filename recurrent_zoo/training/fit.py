@@ -39,7 +39,13 @@ from tqdm.auto import tqdm
 from .._core.base import SequenceModel, zeros_like_state
 from .._core.init import make_rng
 from .._core.sequence import Bidirectional
-from .._core.validation import NDArray, check_lengths, check_positive_int, check_sequence
+from .._core.validation import (
+    NDArray,
+    check_lengths,
+    check_positive_int,
+    check_probability,
+    check_sequence,
+)
 from .clipping import clip_grad_norm, clip_grad_value
 from .losses import Loss, get_loss
 from .metrics import Metric, get_metric
@@ -95,14 +101,7 @@ def _is_bidirectional(model: SequenceModel) -> bool:
 
 
 def _optional_positive(value: Any, name: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        raise TypeError(f"{name} must be None or a positive number; got {value!r}")
-    v = float(value)
-    if not (v > 0 and np.isfinite(v)):
-        raise ValueError(f"{name} must be None or a positive finite number; got {value!r}")
-    return v
+    return None if value is None else check_probability(value, name, high=np.inf, closed="neither")
 
 
 def _build_optimizer(
@@ -425,6 +424,7 @@ def _evaluate_prepared(
     counts = np.zeros(len(objectives))
     for idx, Yb in _forward_batches(model, data.X, data.lengths, batch_size):
         for k, (o, (target, weights)) in enumerate(zip(objectives, data.targets, strict=True)):
+            # a loss returns (sum, dY, count), a metric (sum, count)
             result = o.weighted_sum(Yb, target[:, idx], weights[:, idx])
             sums[k] += result[0]
             counts[k] += result[-1]

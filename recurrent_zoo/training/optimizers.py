@@ -49,13 +49,12 @@ initialization and momentum in deep learning", ICML 2013.
 from __future__ import annotations
 
 import abc
-import numbers
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from .._core.validation import NDArray, check_array
+from .._core.validation import NDArray, check_array, check_probability
 
 __all__ = [
     "Optimizer",
@@ -69,17 +68,9 @@ __all__ = [
 ]
 
 
-def _check_real(
-    value: Any, name: str, *, low: float = 0.0, high: float = np.inf, high_open: bool = False
-) -> float:
-    """Return ``value`` as a float in ``[low, high]`` (or ``[low, high)``), else raise."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {value!r}")
-    v = float(value)
-    if not (np.isfinite(v) and low <= v and (v < high if high_open else v <= high)):
-        rb = ")" if high_open or high == np.inf else "]"
-        raise ValueError(f"{name} must lie in [{low}, {high}{rb}; got {value!r}")
-    return v
+def _nonnegative(value: Any, name: str) -> float:
+    """``value`` as a finite float ``>= 0``, else a TypeError/ValueError naming ``name``."""
+    return check_probability(value, name, high=np.inf, closed="left")
 
 
 def _lerp(start: NDArray, end: NDArray, weight: float) -> None:
@@ -130,7 +121,7 @@ class Optimizer(abc.ABC):
             if not p.flags.writeable:
                 raise ValueError(f"params[{k!r}] must be writeable (it is updated in place)")
         self.params: dict[str, NDArray] = dict(params)
-        self.lr = _check_real(lr, "lr")
+        self.lr = _nonnegative(lr, "lr")
         self.state: dict[str, dict[str, Any]] = {k: {} for k in self.params}
 
     def step(self, grads: Mapping[str, Any]) -> None:
@@ -206,9 +197,9 @@ class SGD(Optimizer):
         nesterov: bool = False,
     ) -> None:
         super().__init__(params, lr)
-        self.momentum = _check_real(momentum, "momentum")
-        self.dampening = _check_real(dampening, "dampening", high=1.0)
-        self.weight_decay = _check_real(weight_decay, "weight_decay")
+        self.momentum = _nonnegative(momentum, "momentum")
+        self.dampening = check_probability(dampening, "dampening")
+        self.weight_decay = _nonnegative(weight_decay, "weight_decay")
         self.nesterov = bool(nesterov)
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError(
@@ -272,12 +263,12 @@ class Adagrad(Optimizer):
         eps: float = 1e-10,
     ) -> None:
         super().__init__(params, lr)
-        self.lr_decay = _check_real(lr_decay, "lr_decay")
-        self.weight_decay = _check_real(weight_decay, "weight_decay")
-        self.initial_accumulator_value = _check_real(
+        self.lr_decay = _nonnegative(lr_decay, "lr_decay")
+        self.weight_decay = _nonnegative(weight_decay, "weight_decay")
+        self.initial_accumulator_value = _nonnegative(
             initial_accumulator_value, "initial_accumulator_value"
         )
-        self.eps = _check_real(eps, "eps")
+        self.eps = _nonnegative(eps, "eps")
 
     def _hyperparameters(self) -> dict[str, Any]:
         return {
@@ -339,10 +330,10 @@ class RMSprop(Optimizer):
         centered: bool = False,
     ) -> None:
         super().__init__(params, lr)
-        self.alpha = _check_real(alpha, "alpha", high=1.0)
-        self.eps = _check_real(eps, "eps")
-        self.weight_decay = _check_real(weight_decay, "weight_decay")
-        self.momentum = _check_real(momentum, "momentum")
+        self.alpha = check_probability(alpha, "alpha")
+        self.eps = _nonnegative(eps, "eps")
+        self.weight_decay = _nonnegative(weight_decay, "weight_decay")
+        self.momentum = _nonnegative(momentum, "momentum")
         self.centered = bool(centered)
 
     def _hyperparameters(self) -> dict[str, Any]:
@@ -426,11 +417,11 @@ class Adam(Optimizer):
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"betas must be a pair of floats (beta1, beta2); got {betas!r}")
         self.betas = (
-            _check_real(betas[0], "betas[0]", high=1.0, high_open=True),
-            _check_real(betas[1], "betas[1]", high=1.0, high_open=True),
+            check_probability(betas[0], "betas[0]", closed="left"),
+            check_probability(betas[1], "betas[1]", closed="left"),
         )
-        self.eps = _check_real(eps, "eps")
-        self.weight_decay = _check_real(weight_decay, "weight_decay")
+        self.eps = _nonnegative(eps, "eps")
+        self.weight_decay = _nonnegative(weight_decay, "weight_decay")
         self.amsgrad = bool(amsgrad)
 
     def _hyperparameters(self) -> dict[str, Any]:

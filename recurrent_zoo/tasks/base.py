@@ -257,6 +257,7 @@ class SequenceDataset:
         (8, 2)
         """
         fraction = check_probability(fraction, "fraction", closed="neither")
+        shuffle = check_bool(shuffle, "shuffle")
         N = self.n_sequences
         n_first = int(round(fraction * N))
         if n_first < 1 or n_first > N - 1:

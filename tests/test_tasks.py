@@ -357,7 +357,8 @@ def test_frequency_bands_and_separability():
     w = edges[1] - edges[0]
     assert np.all(f >= edges[labels] + w / 4) and np.all(f <= edges[labels + 1] - w / 4)
     np.testing.assert_array_equal(Y[-1], labels)
-    np.testing.assert_array_equal(mask[-1], 1) and mask.sum() == 400
+    np.testing.assert_array_equal(mask[-1], 1)
+    assert mask.sum() == 400
     assert set(np.unique(labels)) == set(range(K))
     # noiseless signal check: the input is sin(2 pi f t + phase) plus noise of std 0.1
     t = np.arange(T)[:, None]
@@ -454,8 +455,9 @@ def test_tomita_known_counts():
 
 # Tomita's (1982) training sets, as reproduced by Pollack (1991, "The induction of dynamical
 # recognizers", Machine Learning 7:227-252): every positive example is accepted and every
-# negative rejected. (Transcribed by hand; the two long negatives of grammar 3 are what rule
-# out the "immediately after" reading of its definition.)
+# negative rejected. Transcribed from memory, not from a copy of the paper at hand; the lists
+# are self-consistent with the definitions, and the two long negatives of grammar 3 are what
+# rule out the "immediately after" reading of its definition.
 TOMITA_EXAMPLES = {
     1: (
         ["", "1", "11", "111", "1111", "11111", "111111", "1111111", "11111111"],

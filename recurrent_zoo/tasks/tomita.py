@@ -9,10 +9,9 @@ benchmark for second-order recurrent nets and automaton extraction. Over the alp
 2. ``(10)*``.
 3. Any string without an odd-length block of 0s anywhere after an odd-length block of 1s.
    A *block* is a maximal run of equal symbols; "after" means anywhere later in the string,
-   not only immediately after (the wording of Watrous & Kuhn 1992 and the reading that fits
-   Tomita's negative examples such as ``0111001101``). Some implementations use the
-   "immediately after" reading; the two languages first differ on ``100110``, which is
-   rejected here.
+   not only immediately after -- the reading that fits Tomita's own negative examples
+   ``0111001101`` and ``11011100110``. Some implementations use the "immediately after"
+   reading; the two languages first differ on ``100110``, which is rejected here.
 4. Any string without more than two consecutive 0s (no ``000``).
 5. Any string of even length that, read as consecutive pairs, has an even number of ``01``
    and ``10`` pairs in total; equivalently, an even number of 0s and an even number of 1s.
@@ -27,8 +26,8 @@ definitions directly; :func:`tomita_dfa` gives each language's minimal complete 
 one-hot input with channels ``0``, ``1``, then ``<s>`` if ``start_symbol`` and ``</s>`` if
 ``end_symbol``; a string :math:`w` becomes ``[<s>] w [</s>]``, zero-padded to the longest, and
 its accept (1) / reject (0) label is the target at its own last step. With the default
-``end_symbol=True`` the empty string is the one-step sequence ``</s>`` -- Giles et al. (1992)
-likewise read the classification after an end symbol. Without start and end symbols the empty
+``end_symbol=True`` the empty string is the one-step sequence ``</s>``, and the label is read
+after the end symbol, as Giles et al. (1992) did. Without start and end symbols the empty
 string has no step to carry its label, so ``min_length`` must then be at least 1.
 
 References

@@ -61,7 +61,7 @@ class Entry:
     @property
     def cls(self) -> type:
         """The architecture's class (its module is imported on first use)."""
-        return getattr(importlib.import_module(self.module), self.class_name)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(self.module), self.class_name)
 
     def make(
         self, input_size: int, *, seed: Any = None, dtype: Any = np.float64, example: int = 0
@@ -74,10 +74,10 @@ class Entry:
 
 
 def _bidirectional_example(input_size: int, *, seed: Any, dtype: Any) -> Any:
-    from .sequence import Bidirectional
     from ..elman import Elman
     from ..jordan import Jordan
     from .init import make_rng
+    from .sequence import Bidirectional
 
     rng = make_rng(seed)
     return Bidirectional(
@@ -88,9 +88,9 @@ def _bidirectional_example(input_size: int, *, seed: Any, dtype: Any) -> Any:
 
 
 def _bidirectional_mul_example(input_size: int, *, seed: Any, dtype: Any) -> Any:
-    from .sequence import Bidirectional
     from ..elman import Elman
     from .init import make_rng
+    from .sequence import Bidirectional
 
     rng = make_rng(seed)
     return Bidirectional(
@@ -101,18 +101,56 @@ def _bidirectional_mul_example(input_size: int, *, seed: Any, dtype: Any) -> Any
 
 
 def _stacked_example(input_size: int, *, seed: Any, dtype: Any) -> Any:
-    from .layers import Linear
-    from .sequence import Stacked
     from ..elman import Elman
     from ..jordan import Jordan
     from .init import make_rng
+    from .layers import Linear
+    from .sequence import Stacked
 
     rng = make_rng(seed)
-    return Stacked([
-        Elman(input_size, 4, seed=rng, dtype=dtype),
-        Jordan(4, 3, 3, seed=rng, dtype=dtype),
-        Linear(3, 2, activation="tanh", seed=rng, dtype=dtype),
-    ])
+    return Stacked(
+        [
+            Elman(input_size, 4, seed=rng, dtype=dtype),
+            Jordan(4, 3, 3, seed=rng, dtype=dtype),
+            Linear(3, 2, activation="tanh", seed=rng, dtype=dtype),
+        ]
+    )
+
+
+def _example_from(path: str, **kwargs: Any) -> Any:
+    """An example factory ``f(input_size, *, seed, dtype)`` that calls ``"module:function"``
+    (imported on first use) with ``kwargs`` added."""
+
+    def make(input_size: int, *, seed: Any, dtype: Any) -> Any:
+        module, _, name = path.partition(":")
+        factory = getattr(importlib.import_module(module), name)
+        return factory(input_size, seed=seed, dtype=dtype, **kwargs)
+
+    make.__qualname__ = make.__name__ = f"{path}({kwargs})"
+    return make
+
+
+_ASSOCIATIVE = frozenset({"associative"})
+
+
+def build_bidirectional_elman(input_size: int, *, seed: Any) -> Any:
+    """The model ``recurrent-zoo compare`` trains for the bidirectional entry."""
+    from ..elman import Elman
+    from .init import make_rng
+    from .sequence import Bidirectional
+
+    rng = make_rng(seed)
+    return Bidirectional(Elman(input_size, 16, seed=rng), Elman(input_size, 16, seed=rng))
+
+
+def build_stacked_elman(input_size: int, *, seed: Any) -> Any:
+    """The model ``recurrent-zoo compare`` trains for the stacked entry: two Elman layers."""
+    from ..elman import Elman
+    from .init import make_rng
+    from .sequence import Stacked
+
+    rng = make_rng(seed)
+    return Stacked([Elman(input_size, 24, seed=rng), Elman(24, 24, seed=rng)])
 
 
 ENTRIES: tuple[Entry, ...] = (
@@ -132,11 +170,16 @@ ENTRIES: tuple[Entry, ...] = (
             {"hidden_size": 3, "num_layers": 2, "bidirectional": True},
             {"hidden_size": 2, "nonlinearity": "relu", "bias": False},
         ),
-        recipe=MappingProxyType({
-            "model": {"hidden_size": 32},
-            "readout": True,
-            "optimizer": "adam", "lr": 0.01, "epochs": 30, "batch_size": 32,
-        }),
+        recipe=MappingProxyType(
+            {
+                "model": {"hidden_size": 32},
+                "readout": True,
+                "optimizer": "adam",
+                "lr": 0.01,
+                "epochs": 30,
+                "batch_size": 32,
+            }
+        ),
     ),
     Entry(
         name="jordan",
@@ -157,11 +200,16 @@ ENTRIES: tuple[Entry, ...] = (
             {"hidden_size": 4, "output_size": 1, "decay": 0.0, "output_activation": "sigmoid"},
             {"hidden_size": 2, "output_size": 3, "hidden_activation": "sigmoid", "decay": 0.9},
         ),
-        recipe=MappingProxyType({
-            "model": {"hidden_size": 32, "output_size": 1},
-            "readout": False,
-            "optimizer": "adam", "lr": 0.01, "epochs": 30, "batch_size": 32,
-        }),
+        recipe=MappingProxyType(
+            {
+                "model": {"hidden_size": 32, "output_size": 1},
+                "readout": False,
+                "optimizer": "adam",
+                "lr": 0.01,
+                "epochs": 30,
+                "batch_size": 32,
+            }
+        ),
     ),
     Entry(
         name="lstm",
@@ -230,6 +278,31 @@ ENTRIES: tuple[Entry, ...] = (
         ),
     ),
     Entry(
+        name="second_order",
+        title="Second-order recurrent network",
+        module="recurrent_zoo.second_order",
+        class_name="SecondOrderRNN",
+        family="classic",
+        year=1992,
+        reference=(
+            "C. L. Giles, C. B. Miller, D. Chen, H. H. Chen, G. Z. Sun and Y. C. Lee, "
+            '"Learning and extracting finite state automata with second-order recurrent '
+            'neural networks", Neural Computation 4(3):393-405, 1992'
+        ),
+        task="tomita",
+        trainable=True,
+        summary=(
+            "State x input-symbol products select the recurrent weights; a response unit "
+            "accepts strings, and a finite automaton can be extracted from the state space."
+        ),
+        examples=(
+            {"hidden_size": 3},
+            {"hidden_size": 2, "learn_initial_state": True},
+            {"hidden_size": 3, "bias": False, "init_scale": 0.5},
+        ),
+        recipe=MappingProxyType({"run": "recurrent_zoo.second_order:compare_run"}),
+    ),
+    Entry(
         name="bidirectional",
         title="Bidirectional recurrent net (wrapper)",
         module="recurrent_zoo._core.sequence",
@@ -240,10 +313,21 @@ ENTRIES: tuple[Entry, ...] = (
             'M. Schuster and K. K. Paliwal, "Bidirectional recurrent neural networks", '
             "IEEE Trans. Signal Processing 45(11):2673-2681, 1997"
         ),
-        task="parity",
+        task="frequency",
         trainable=True,
         summary="Any two trainable models, one run backward in time; outputs merged.",
         examples=(_bidirectional_example, _bidirectional_mul_example),
+        recipe=MappingProxyType(
+            {
+                "build": "recurrent_zoo._core.registry:build_bidirectional_elman",
+                "readout": True,
+                "optimizer": "adam",
+                "lr": 0.01,
+                "epochs": 40,
+                "batch_size": 32,
+                "clip_norm": 1.0,
+            }
+        ),
     ),
     Entry(
         name="stacked",
@@ -260,6 +344,154 @@ ENTRIES: tuple[Entry, ...] = (
         trainable=True,
         summary="Any trainable models in sequence, each reading the previous one's outputs.",
         examples=(_stacked_example,),
+        recipe=MappingProxyType(
+            {
+                "build": "recurrent_zoo._core.registry:build_stacked_elman",
+                "readout": True,
+                "optimizer": "adam",
+                "lr": 0.01,
+                "epochs": 30,
+                "batch_size": 32,
+            }
+        ),
+    ),
+    Entry(
+        name="hopfield",
+        title="Hopfield network (Hebbian, Storkey and pseudo-inverse learning)",
+        module="recurrent_zoo.hopfield",
+        class_name="Hopfield",
+        family="associative",
+        year=1982,
+        reference=(
+            'J. J. Hopfield, "Neural networks and physical systems with emergent collective '
+            'computational abilities", PNAS 79(8):2554-2558, 1982'
+        ),
+        task="pattern_recall",
+        trainable=False,
+        summary="Bipolar content-addressable memory; energy-descending sign dynamics.",
+        examples=(
+            _example_from("recurrent_zoo.hopfield:_catalogue_example", rule="hebbian"),
+            _example_from("recurrent_zoo.hopfield:_catalogue_example", rule="storkey"),
+            _example_from("recurrent_zoo.hopfield:_catalogue_example", rule="pseudo_inverse"),
+        ),
+        tags=_ASSOCIATIVE,
+        recipe=MappingProxyType({"run": "recurrent_zoo.hopfield:compare_run"}),
+    ),
+    Entry(
+        name="modern_hopfield",
+        title="Modern (continuous) Hopfield network",
+        module="recurrent_zoo.modern_hopfield",
+        class_name="ModernHopfield",
+        family="associative",
+        year=2020,
+        reference=(
+            'H. Ramsauer et al., "Hopfield networks is all you need", ICLR 2021 '
+            "(arXiv:2008.02217, 2020)"
+        ),
+        task="pattern_recall",
+        trainable=False,
+        summary="Continuous states; the update xi <- X softmax(beta X^T xi) is attention.",
+        examples=(
+            _example_from("recurrent_zoo.modern_hopfield:_catalogue_example", beta=1.0),
+            _example_from("recurrent_zoo.modern_hopfield:_catalogue_example", beta=8.0),
+        ),
+        tags=_ASSOCIATIVE,
+        recipe=MappingProxyType({"run": "recurrent_zoo.modern_hopfield:compare_run"}),
+    ),
+    Entry(
+        name="dense_associative_memory",
+        title="Dense associative memory (polynomial and exponential interactions)",
+        module="recurrent_zoo.dense_memory",
+        class_name="DenseAssociativeMemory",
+        family="associative",
+        year=2016,
+        reference=(
+            'D. Krotov and J. J. Hopfield, "Dense associative memory for pattern recognition", '
+            'NeurIPS 2016; M. Demircigil et al., "On a model of associative memory with huge '
+            'storage capacity", J. Stat. Phys. 168:288-299, 2017'
+        ),
+        task="pattern_recall",
+        trainable=False,
+        summary="Energy -sum F(xi . sigma) with F = x^n or exp: capacity N^(n-1) or exp(N).",
+        examples=(
+            _example_from("recurrent_zoo.dense_memory:_catalogue_example", degree=3),
+            _example_from(
+                "recurrent_zoo.dense_memory:_catalogue_example",
+                interaction="rectified_polynomial",
+                degree=4,
+            ),
+            _example_from(
+                "recurrent_zoo.dense_memory:_catalogue_example", interaction="exponential"
+            ),
+        ),
+        tags=_ASSOCIATIVE,
+        recipe=MappingProxyType({"run": "recurrent_zoo.dense_memory:compare_run"}),
+    ),
+    Entry(
+        name="bam",
+        title="Bidirectional associative memory (BAM)",
+        module="recurrent_zoo.bam",
+        class_name="BAM",
+        family="associative",
+        year=1988,
+        reference=(
+            'B. Kosko, "Bidirectional associative memories", IEEE Trans. Systems, Man, and '
+            "Cybernetics 18(1):49-60, 1988"
+        ),
+        task="pair_recall",
+        trainable=False,
+        summary="Two layers, one matrix used both ways; correlation or multiple training.",
+        examples=(
+            _example_from("recurrent_zoo.bam:_catalogue_example", encoding="correlation"),
+            _example_from("recurrent_zoo.bam:_catalogue_example", encoding="multiple_training"),
+        ),
+        tags=_ASSOCIATIVE,
+        recipe=MappingProxyType({"run": "recurrent_zoo.bam:compare_run"}),
+    ),
+    Entry(
+        name="ctrnn",
+        title="Continuous-time recurrent neural network (CTRNN)",
+        module="recurrent_zoo.ctrnn",
+        class_name="CTRNN",
+        family="continuous",
+        year=1995,
+        reference=(
+            'R. D. Beer, "On the dynamics of small continuous-time recurrent neural networks", '
+            "Adaptive Behavior 3(4):469-509, 1995"
+        ),
+        task="beer_oscillator",
+        trainable=True,
+        summary="Leaky-integrator ODE units; solve_ivp or batched Euler/RK4, BPTT through RK stages.",
+        examples=(
+            {"hidden_size": 3},
+            {"hidden_size": 2, "tau": [0.5, 2.0], "gain": [1.0, 2.0], "dt": 0.2,
+             "method": "rk4", "output": "state", "learn_tau": True},
+            {"hidden_size": 3, "dt": 0.3, "method": "heun", "learn_tau": True},
+        ),
+        recipe=MappingProxyType({"run": "recurrent_zoo.ctrnn:compare_run"}),
+    ),
+    Entry(
+        name="mtrnn",
+        title="Multiple timescale recurrent neural network (MTRNN)",
+        module="recurrent_zoo.mtrnn",
+        class_name="MTRNN",
+        family="continuous",
+        year=2008,
+        reference=(
+            'Y. Yamashita and J. Tani, "Emergence of functional hierarchy in a multiple '
+            'timescale neural network model: a humanoid robot experiment", PLoS Computational '
+            "Biology 4(11):e1000220, 2008"
+        ),
+        task="two_patterns",
+        trainable=True,
+        summary="Input-output, fast (tau 5) and slow (tau 70) context units; learned initial "
+                "slow states select the behaviour.",
+        examples=(
+            {"fast_size": 3, "slow_size": 2, "n_sequences": 2},
+            {"fast_size": 2, "slow_size": 2, "output_size": 3, "tau_io": 1.0, "tau_fast": 2.0,
+             "tau_slow": 10.0, "context_activation": "tanh", "output_activation": "softmax"},
+        ),
+        recipe=MappingProxyType({"run": "recurrent_zoo.mtrnn:compare_run"}),
     ),
 )
 
@@ -289,4 +521,3 @@ def get_entry(name: str) -> Entry:
             return e
     known = ", ".join(e.name for e in ENTRIES)
     raise ValueError(f"unknown architecture name {name!r}; known: {known}")
-

@@ -131,12 +131,12 @@ def _glyph(name: str, size: int) -> NDArray:
     t = (np.arange(size) + 0.5) / size  # pixel centres
     y, x = np.meshgrid(t, t, indexing="ij")  # (size, size), y grows downwards
     th = max(1, size // 8)  # stroke width unit in pixels
-    w = th / size  # half-width of a stroke on [0, 1]
+    w = th / size - 1e-9  # half-width of a stroke on [0, 1], clear of pixel-centre ties
     row, col = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
     r = np.hypot(x - 0.5, y - 0.5)
     box = np.maximum(np.abs(x - 0.5), np.abs(y - 0.5))
-    vertical = np.abs(x - 0.5) < w
-    horizontal = np.abs(y - 0.5) < w
+    vertical = np.abs(2 * col - (size - 1)) <= th  # centre column(s)
+    horizontal = np.abs(2 * row - (size - 1)) <= th
     shapes = {
         "cross": vertical | horizontal,
         "x": (np.abs(row - col) < th) | (np.abs(row + col - (size - 1)) < th),

@@ -19,6 +19,11 @@ the initial state against float64 central finite differences, relative error <= 
 equals each sequence alone, gradients included), state carry (two calls with the state carried
 equal one long call; no state leaks between calls), parameters edited in place take effect,
 save/load (exact round trip; a pickled file is refused), bad input (errors name the argument).
+
+Checks for associative memories (tag ``"associative"``: Hopfield, ModernHopfield,
+DenseAssociativeMemory, BAM; examples come with patterns stored): seed (same seed, same memory and
+recall), dtypes, batch recall equals recalling each probe alone, recall never increases the
+energy, save/load round trip, bad input (non-bipolar or wrong-length probes, NaN, storing nothing).
 """
 
 from __future__ import annotations
@@ -523,3 +528,222 @@ def check_bad_input(subject: Any) -> None:
     _raises(RuntimeError, "forward", lambda: fresh.backward(Y), "backward before forward")
     _raises(TypeError, "seed", lambda: subject.make(3, seed="zero"), "string seed")
     _raises(TypeError, "dtype", lambda: subject.make(3, seed=0, dtype=np.int32), "int dtype")
+
+
+# ----------------------------------------------------------------------------- associative checks
+# Associative memories (tag "associative": Hopfield, ModernHopfield, DenseAssociativeMemory, BAM)
+# keep their own conventions: ``store(...)`` then ``recall(probes, ...)`` on a (B, probe_size)
+# batch (BAM: ``recall(x=...) -> (x, y)``), ``energy(...)``, a ``params`` dict, ``save``; the
+# catalogue examples come with patterns already stored. ``bipolar`` says whether probes are +-1.
+def _assoc_is_pair(model: Any) -> bool:
+    import inspect
+
+    return "x" in inspect.signature(model.recall).parameters
+
+
+def _assoc_probes(model: Any, B: int, rng: np.random.Generator) -> np.ndarray:
+    shape = (B, model.probe_size)
+    if model.bipolar:
+        return np.where(rng.random(shape) < 0.5, 1.0, -1.0)
+    return rng.standard_normal(shape)
+
+
+def _assoc_recall(model: Any, probes: np.ndarray, **kwargs: Any) -> np.ndarray:
+    """Recall as one (B, ...) array: BAM's two layers side by side."""
+    if _assoc_is_pair(model):
+        return np.hstack(model.recall(x=probes))
+    return np.asarray(model.recall(probes, **kwargs))
+
+
+def _assoc_variants(model: Any) -> list[dict[str, Any]]:
+    """Keyword sets for ``recall`` covering a model's update modes (seeded where random)."""
+    import inspect
+
+    names = inspect.signature(model.recall).parameters
+    if "mode" in names:
+        return [
+            {"mode": "sync"},
+            {"mode": "async", "seed": 3},
+            {"mode": "async", "order": "shared", "seed": 3},
+            {"mode": "async", "order": "sequential"},
+        ]
+    if "steps" in names:
+        return [{"steps": 1}, {"steps": 3}]
+    return [{}]
+
+
+@check(requires=("associative",))
+def check_assoc_seed(subject: Any) -> None:
+    """Same seed, identical stored memory and recall; different seeds, different memories."""
+    rng = make_rng(20)
+    for ex in _examples(subject):
+        a = subject.make(20, seed=7, example=ex)
+        b = subject.make(20, seed=7, example=ex)
+        c = subject.make(20, seed=8, example=ex)
+        g1 = subject.make(20, seed=make_rng(5), example=ex)
+        g2 = subject.make(20, seed=make_rng(5), example=ex)
+        assert set(a.params) == set(b.params) == set(c.params)
+        for k in a.params:
+            np.testing.assert_array_equal(a.params[k], b.params[k], err_msg=f"params[{k!r}]")
+            np.testing.assert_array_equal(g1.params[k], g2.params[k], err_msg=f"params[{k!r}]")
+        assert any(
+            a.params[k].shape != c.params[k].shape or not np.array_equal(a.params[k], c.params[k])
+            for k in a.params
+        ), "seeds 7 and 8 stored identical memories"
+        probes = _assoc_probes(a, 6, rng)
+        for kw in _assoc_variants(a):
+            np.testing.assert_array_equal(
+                _assoc_recall(a, probes, **kw),
+                _assoc_recall(b, probes, **kw),
+                err_msg=f"recall {kw} with the same seed",
+            )
+
+
+@check(requires=("associative",))
+def check_assoc_dtypes(subject: Any) -> None:
+    """float32 and float64 memories keep their dtype in params, recall and energy."""
+    rng = make_rng(21)
+    for ex in _examples(subject):
+        for dtype in (np.float32, np.float64):
+            model = subject.make(16, seed=0, dtype=dtype, example=ex)
+            for k, p in model.params.items():
+                assert p.dtype == dtype, f"params[{k!r}] has dtype {p.dtype}, expected {dtype}"
+            probes = _assoc_probes(model, 3, rng)
+            out = _assoc_recall(model, probes)
+            assert out.dtype == dtype, f"recall returned {out.dtype} for a {np.dtype(dtype)} model"
+            assert np.isfinite(out).all()
+
+
+@check(requires=("associative",))
+def check_assoc_batch(subject: Any) -> None:
+    """Recalling a batch equals recalling each probe alone (every deterministic update mode)."""
+    rng = make_rng(22)
+    for ex in _examples(subject):
+        model = subject.make(24, seed=1, example=ex)
+        probes = _assoc_probes(model, 5, rng)
+        for kw in _assoc_variants(model):
+            if kw.get("mode") == "async" and kw.get("order", "random") == "random":
+                continue  # per-probe random orders depend on the batch by design
+            batch = _assoc_recall(model, probes, **kw)
+            assert batch.shape[0] == probes.shape[0]
+            for i in range(probes.shape[0]):
+                alone = _assoc_recall(model, probes[i : i + 1], **kw)
+                if model.bipolar:
+                    np.testing.assert_array_equal(alone[0], batch[i], err_msg=f"probe {i}, {kw}")
+                else:
+                    np.testing.assert_allclose(
+                        alone[0], batch[i], rtol=1e-6, atol=1e-6, err_msg=f"probe {i}, {kw}"
+                    )
+
+
+@check(requires=("associative",))
+def check_assoc_energy(subject: Any) -> None:
+    """Energy has shape (B,); recall (asynchronous where there is a choice) never increases it."""
+    rng = make_rng(23)
+    for ex in _examples(subject):
+        model = subject.make(20, seed=2, example=ex)
+        probes = _assoc_probes(model, 8, rng)
+        if _assoc_is_pair(model):
+            y0 = np.where(rng.random((8, model.y_size)) < 0.5, 1.0, -1.0)
+            x1, y1 = model.recall(x=probes, y=y0)
+            before, after = model.energy(probes, y0), model.energy(x1, y1)
+        else:
+            kw = {"mode": "async", "seed": 0} if "mode" in _assoc_variants(model)[0] else {}
+            out = _assoc_recall(model, probes, **kw)
+            before, after = model.energy(probes), model.energy(out)
+        assert before.shape == (8,), f"energy shape {before.shape}, expected (8,)"
+        scale = 1e-9 * (1.0 + np.abs(before))
+        assert (after <= before + scale).all(), f"energy rose: {before} -> {after}"
+
+
+@check(requires=("associative",))
+def check_assoc_save_load(subject: Any) -> None:
+    """Exact save/load round trip (params, config, dtype, recall); pickled files are refused."""
+    rng = make_rng(24)
+    with tempfile.TemporaryDirectory() as tmp:
+        for ex in _examples(subject):
+            for dtype in (np.float64, np.float32):
+                model = subject.make(18, seed=11, dtype=dtype, example=ex)
+                path = os.path.join(tmp, f"m{ex}.npz")
+                model.save(path)
+                other = load(path)
+                assert type(other) is type(model)
+                assert other.get_config() == model.get_config()
+                assert other.dtype == model.dtype
+                for k, p in model.params.items():
+                    assert other.params[k].dtype == p.dtype
+                    np.testing.assert_array_equal(other.params[k], p, err_msg=f"params[{k!r}]")
+                probes = _assoc_probes(model, 4, rng)
+                for kw in _assoc_variants(model):
+                    np.testing.assert_array_equal(
+                        _assoc_recall(other, probes, **kw), _assoc_recall(model, probes, **kw)
+                    )
+        bad = os.path.join(tmp, "pickled.npz")
+        np.savez(bad, __header__=np.array("{}"), evil=np.array([{"a": 1}], dtype=object))
+        _raises(ValueError, "pickle", lambda: load(bad), "loading a pickled file")
+
+
+@check(requires=("associative",))
+def check_assoc_bad_input(subject: Any) -> None:
+    """Non-bipolar or wrong-length probes, NaN, empty stores, bad seeds: errors name them."""
+    import inspect
+
+    model = subject.make(12, seed=0)
+    rng = make_rng(25)
+    probes = _assoc_probes(model, 3, rng)
+    pair = _assoc_is_pair(model)
+    name = "x" if pair else next(iter(inspect.signature(model.recall).parameters))
+
+    def recall(p: Any) -> Any:
+        return model.recall(x=p) if pair else model.recall(p)
+
+    _raises(ValueError, name, lambda: recall(probes[:, :-1]), "probes of the wrong length")
+    _raises(ValueError, name, lambda: recall(probes[0]), "1-d probes")
+    _raises(ValueError, name, lambda: recall(probes[None]), "3-d probes")
+    nan = probes.copy()
+    nan[1, 1] = np.nan
+    _raises(ValueError, name, lambda: recall(nan), "NaN probes")
+    _raises(TypeError, name, lambda: recall(probes.astype(str)), "string probes")
+    if model.bipolar:
+        half = probes.copy()
+        half[0, 0] = 0.5
+        _raises(ValueError, "bipolar", lambda: recall(half), "non-bipolar probes")
+        _raises(ValueError, name, lambda: recall(np.zeros_like(probes)), "zero probes")
+    store_params = list(inspect.signature(model.store).parameters)
+    fresh = subject.make(12, seed=0)
+    if pair:
+        _raises(
+            ValueError,
+            "X",
+            lambda: fresh.store(np.zeros((0, 12)), np.zeros((0, 4))),
+            "storing zero pairs",
+        )
+        _raises(
+            ValueError,
+            "X",
+            lambda: fresh.store(np.ones((2, 12)), np.ones((3, 4))),
+            "different numbers of x and y patterns",
+        )
+        _raises(ValueError, "recall", lambda: model.recall(), "recall with neither x nor y")
+    else:
+        arg = store_params[0]
+        width = model.probe_size
+        _raises(ValueError, arg, lambda: fresh.store(np.zeros((0, width))), "storing zero patterns")
+        bad_patterns = np.ones((2, width))
+        bad_patterns[0, 0] = np.nan
+        _raises(ValueError, arg, lambda: fresh.store(bad_patterns), "NaN patterns")
+        if model.bipolar:
+            _raises(
+                ValueError,
+                arg,
+                lambda: fresh.store(np.ones((2, width + 1))),
+                "patterns of the wrong length",
+            )
+            _raises(
+                ValueError,
+                "bipolar",
+                lambda: fresh.store(np.full((2, width), 0.3)),
+                "non-bipolar patterns",
+            )
+    _raises(TypeError, "seed", lambda: subject.make(12, seed="zero"), "string seed")
+    _raises(TypeError, "dtype", lambda: subject.make(12, seed=0, dtype=np.int32), "int dtype")

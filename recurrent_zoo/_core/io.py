@@ -136,6 +136,12 @@ def load(path: Any) -> Any:
         raise ValueError(f"path {path!r} is not a recurrent_zoo file")
     obj = build(head)
     stored = {k[len("param/") :]: v for k, v in arrays.items() if k.startswith("param/")}
+    allocate = getattr(obj, "allocate_params", None)
+    if callable(allocate):
+        # objects whose parameter shapes are only known after fitting (an echo state network's
+        # input weights and readout) build arrays of the stored shapes, checking them against
+        # their hyperparameters; the name and shape checks below still apply
+        allocate({name: tuple(value.shape) for name, value in stored.items()})
     if set(stored) != set(obj.params):
         raise ValueError(
             f"path {path!r}: parameters {sorted(stored)} do not match "

@@ -29,6 +29,15 @@ from .dyck import dyck, dyck_accepts
 from .frequency import frequency_classification
 from .parity import parity
 from .patterns import pair_recall, pattern_recall
+from .reservoir import (
+    lorenz,
+    mackey_glass,
+    memory_capacity,
+    memory_capacity_task,
+    narma10,
+    nmse,
+    nrmse,
+)
 from .temporal_xor import temporal_xor
 from .tomita import all_strings, tomita_accepts, tomita_dataset, tomita_dfa, tomita_labels
 
@@ -43,6 +52,13 @@ __all__ = [
     "dyck_accepts",
     "frequency_classification",
     "get_task",
+    "lorenz",
+    "mackey_glass",
+    "memory_capacity",
+    "memory_capacity_task",
+    "narma10",
+    "nmse",
+    "nrmse",
     "pair_recall",
     "parity",
     "pattern_recall",
@@ -65,6 +81,10 @@ TASKS: dict[str, Callable[..., Any]] = {
     "dyck": dyck,
     "pattern_recall": pattern_recall,
     "pair_recall": pair_recall,
+    "mackey_glass": mackey_glass,
+    "narma10": narma10,
+    "lorenz": lorenz,
+    "memory_capacity": memory_capacity_task,
 }
 
 

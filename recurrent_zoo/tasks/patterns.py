@@ -549,7 +549,7 @@ def plot_capacity_curves(
     if loads is None:
         loads = np.arange(0.02, 1.0, 0.04).tolist()
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4.5))
+        _, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
     marks = theoretical_capacities(n_units)
     colors = {"hebbian": "C0", "storkey": "C1", "pseudo_inverse": "C2"}
     curves: dict[str, dict[str, NDArray]] = {}
@@ -566,12 +566,21 @@ def plot_capacity_curves(
         color = colors.get(rule)
         ax.plot(c["loads"], c["exact"], "-o", ms=3, color=color, label=f"{rule}: exact recall")
         ax.plot(c["loads"], c["overlap"], "--", color=color, label=f"{rule}: overlap")
-        ax.axvline(marks[rule], color=color, ls=":", lw=1.2)
+        ax.axvline(
+            marks[rule], color=color, ls=":", lw=1.2, label=f"{rule}: theory {marks[rule]:.3f}"
+        )
         if rule == "hebbian":
-            ax.axvline(marks["hebbian_absolute"], color=color, ls=":", lw=0.8, alpha=0.6)
+            ax.axvline(
+                marks["hebbian_absolute"],
+                color=color,
+                ls=":",
+                lw=0.8,
+                alpha=0.6,
+                label=f"hebbian: 1/(2 ln N) = {marks['hebbian_absolute']:.3f}",
+            )
     ax.set_xlabel("load P / N")
-    ax.set_ylabel("recall quality")
+    ax.set_ylabel("exact recall (solid), overlap (dashed)")
     ax.set_ylim(-0.05, 1.05)
     ax.set_title(f"Hopfield capacity, N = {n_units}, {int(round(noise * 100))}% noise")
-    ax.legend(fontsize="small", loc="lower left")
+    ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax, curves

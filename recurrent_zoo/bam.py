@@ -116,6 +116,22 @@ class BAM:
             "multiplicities": np.zeros(0, dtype=self.dtype),
         }
 
+    @classmethod
+    def equations(cls) -> list[Any]:
+        """Encoding, recall and energy as sympy equations (shown by ``recurrent-zoo info``)."""
+        import sympy as sp
+
+        i, j, k = sp.symbols("i j k", integer=True)
+        n, m, P = sp.symbols("n m P", integer=True, positive=True)
+        x, y, W = sp.IndexedBase("x"), sp.IndexedBase("y"), sp.IndexedBase("W")
+        xs, ys, q = sp.IndexedBase("X"), sp.IndexedBase("Y"), sp.IndexedBase("q")  # the pairs
+        return [
+            sp.Eq(W[i, j], sp.Sum(q[k] * xs[k, i] * ys[k, j], (k, 1, P))),
+            sp.Eq(sp.Indexed(sp.IndexedBase("y'"), j), sp.sign(sp.Sum(x[i] * W[i, j], (i, 1, n)))),
+            sp.Eq(sp.Indexed(sp.IndexedBase("x'"), i), sp.sign(sp.Sum(W[i, j] * y[j], (j, 1, m)))),
+            sp.Eq(sp.Symbol("E"), -sp.Sum(x[i] * W[i, j] * y[j], (i, 1, n), (j, 1, m))),
+        ]
+
     @property
     def x_size(self) -> int:
         """Number of units of the x layer."""

@@ -117,6 +117,24 @@ class DenseAssociativeMemory:
         self.dtype = check_dtype(dtype)
         self.params: dict[str, NDArray] = {"patterns": np.zeros((0, self.n_units), self.dtype)}
 
+    @classmethod
+    def equations(cls) -> list[Any]:
+        """The update rule and the energy as sympy equations (shown by ``recurrent-zoo info``)."""
+        import sympy as sp
+
+        i, j, mu = sp.symbols("i j mu", integer=True)
+        N, K = sp.symbols("N K", integer=True, positive=True)
+        xi, s = sp.IndexedBase("xi"), sp.IndexedBase("sigma")
+        F = sp.Function("F")
+        rest = sp.Sum(xi[mu, j] * s[j], (j, 1, N)) - xi[mu, i] * s[i]  # the sum over j != i
+        return [
+            sp.Eq(
+                sp.Indexed(sp.IndexedBase("sigma'"), i),
+                sp.sign(sp.Sum(F(xi[mu, i] + rest) - F(-xi[mu, i] + rest), (mu, 1, K))),
+            ),
+            sp.Eq(sp.Symbol("E"), -sp.Sum(F(sp.Sum(xi[mu, j] * s[j], (j, 1, N))), (mu, 1, K))),
+        ]
+
     @property
     def probe_size(self) -> int:
         return self.n_units

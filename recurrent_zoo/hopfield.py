@@ -125,6 +125,23 @@ class Hopfield:
             "patterns": np.zeros((0, N), dtype=self.dtype),
         }
 
+    @classmethod
+    def equations(cls) -> list[Any]:
+        """The update rule and the energy as sympy equations (shown by ``recurrent-zoo info``)."""
+        import sympy as sp
+
+        i, j = sp.symbols("i j", integer=True)
+        N = sp.Symbol("N", integer=True, positive=True)
+        s, w = sp.IndexedBase("s"), sp.IndexedBase("w")
+        new = sp.Indexed(sp.IndexedBase("s'"), i)
+        return [
+            sp.Eq(new, sp.sign(sp.Sum(w[i, j] * s[j], (j, 1, N)))),
+            sp.Eq(
+                sp.Symbol("E"),
+                -sp.Rational(1, 2) * sp.Sum(w[i, j] * s[i] * s[j], (i, 1, N), (j, 1, N)),
+            ),
+        ]
+
     # ------------------------------------------------------------------ learning
     @property
     def probe_size(self) -> int:

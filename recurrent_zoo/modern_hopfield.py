@@ -96,6 +96,29 @@ class ModernHopfield:
         self.dtype = check_dtype(dtype)
         self.params: dict[str, NDArray] = {"patterns": np.zeros((0, 0), dtype=self.dtype)}
 
+    @classmethod
+    def equations(cls) -> list[Any]:
+        """The update rule and the energy as sympy equations (shown by ``recurrent-zoo info``)."""
+        import sympy as sp
+
+        i, j, k = sp.symbols("i j k", integer=True)
+        N, d = sp.symbols("N d", integer=True, positive=True)
+        beta, M = sp.symbols("beta M", positive=True)
+        x, xi = sp.IndexedBase("x"), sp.IndexedBase("xi")
+
+        def score(n: Any) -> Any:
+            return beta * sp.Sum(x[n, k] * xi[k], (k, 1, d))
+
+        p = sp.exp(score(i)) / sp.Sum(sp.exp(score(j)), (j, 1, N))
+        lse = sp.log(sp.Sum(sp.exp(score(i)), (i, 1, N))) / beta
+        return [
+            sp.Eq(sp.Indexed(sp.IndexedBase("xi^new"), k), sp.Sum(x[i, k] * p, (i, 1, N))),
+            sp.Eq(
+                sp.Symbol("E"),
+                -lse + sp.Sum(xi[k] ** 2, (k, 1, d)) / 2 + sp.log(N) / beta + M**2 / 2,
+            ),
+        ]
+
     @property
     def probe_size(self) -> int:
         return int(self.params["patterns"].shape[1])

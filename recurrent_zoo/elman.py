@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core.layered import TorchStyleRNN
+from ._core.layered import TorchStyleRNN, packed_batch
 from ._core.ops import ACTIVATIONS
 from ._core.validation import NDArray, check_choice
 
@@ -128,54 +128,58 @@ class Elman(TorchStyleRNN):
         T, B, I = X.shape
         H = self.hidden_size
         act = ACTIVATIONS[self.nonlinearity].forward
+        pb = packed_batch(mask, B, T)
+        h0 = state0[0]
+        if pb.order is not None:  # sorted by decreasing length: step t runs rows [:n]
+            X, h0 = X[:, pb.order], h0[pb.order]
         W_hh_T = p["weight_hh"].T
         # the input projection of every step at once: one GEMM outside the loop
         A = (X.reshape(T * B, I) @ p["weight_ih"].T).reshape(T, B, H)  # (T, B, H)
         if self.bias:
             A += p["bias_ih"] + p["bias_hh"]
-        Hs = A if mask is None else np.empty_like(A)  # held states h_t, (T, B, H)
-        h = state0[0]  # (B, H)
+        if pb.order is not None:  # padding reads as zeros: outputs past a length are 0
+            A[np.arange(B)[None, :] >= np.array(pb.batch_sizes)[:, None]] = 0.0
         rec = np.empty((B, H), dtype=self.dtype)
-        for t in range(T):
-            np.matmul(h, W_hh_T, out=rec)
-            a = A[t]
-            a += rec
-            act(a, out=a)  # A[t] now holds the new activation
-            if mask is None:
-                h = a
-            else:
-                m = mask[t]
-                np.multiply(m, a, out=Hs[t])
-                Hs[t] += (1.0 - m) * h
-                h = Hs[t]
-        Y = A if mask is None else A * mask
-        return Y, (h.copy(),), (X, state0[0], A, Hs, mask)
+        h = h0  # (B, H)
+        for t, n in enumerate(pb.batch_sizes):
+            a = A[t, :n]
+            np.matmul(h[:n], W_hh_T, out=rec[:n])
+            a += rec[:n]
+            act(a, out=a)  # A[t] now holds h_t
+            h = A[t]
+        if pb.order is None:
+            return A, (A[-1].copy(),), (X, h0, A, pb)
+        hT = A[pb.lengths - 1, np.arange(B)][pb.inverse]  # each sequence's state at its length
+        return A[:, pb.inverse], (hT,), (X, h0, A, pb)
 
     def _layer_backward(
         self, p: dict[str, NDArray], cache: Any, dY: NDArray, dstate: tuple[NDArray, ...]
     ) -> tuple[NDArray, tuple[NDArray, ...], dict[str, NDArray]]:
-        X, h0, A, Hs, mask = cache
+        X, h0, A, pb = cache
         T, B, I = X.shape
         H = self.hidden_size
+        dh_T = dstate[0]
+        if pb.order is not None:
+            dY, dh_T = dY[:, pb.order], dh_T[pb.order]
         W_hh = p["weight_hh"]
-        dA = np.empty_like(A)  # (T, B, H) gradients w.r.t. the pre-activations
-        dh = dstate[0].copy()  # (B, H)
-        relu = self.nonlinearity == "relu"
-        for t in reversed(range(T)):
-            g = dY[t] + dh
-            if mask is not None:
-                g *= mask[t]
-            a = A[t]
-            if relu:
-                np.multiply(g, a > 0, out=dA[t])
-            else:
-                np.multiply(g, 1.0 - a * a, out=dA[t])
-            if mask is None:
-                dh = dA[t] @ W_hh
-            else:
-                dh = dA[t] @ W_hh + (1.0 - mask[t]) * dh
+        # phi'(a_t) for every step at once, before the loop; dA then turns into delta in place
+        if self.nonlinearity == "relu":
+            dA = (A > 0).astype(self.dtype)  # (T, B, H)
+        else:
+            dA = A * A
+            np.subtract(1.0, dA, out=dA)
+        if pb.order is not None:  # rows past a length get no gradient
+            dA[np.arange(B)[None, :] >= np.array(pb.batch_sizes)[:, None]] = 0.0
+        dh = dh_T.copy()  # (B, H) gradient reaching h_t from step t + 1
+        g = np.empty((B, H), dtype=self.dtype)
+        for t in range(T - 1, -1, -1):
+            n = pb.batch_sizes[t]
+            d = dA[t, :n]
+            np.add(dY[t, :n], dh[:n], out=g[:n])
+            d *= g[:n]  # delta_t = (dL/dy_t + W_hh^T delta_{t+1}) * phi'(a_t)
+            np.matmul(d, W_hh, out=dh[:n])
         # weight gradients: one GEMM each after the loop
-        H_prev = np.concatenate([h0[None], Hs[:-1]], axis=0).reshape(T * B, H)
+        H_prev = np.concatenate([h0[None], A[:-1]], axis=0).reshape(T * B, H)
         dA2 = dA.reshape(T * B, H)
         grads = {
             "weight_ih": dA2.T @ X.reshape(T * B, I),
@@ -186,4 +190,6 @@ class Elman(TorchStyleRNN):
             grads["bias_ih"] = db
             grads["bias_hh"] = db.copy()
         dX = (dA2 @ p["weight_ih"]).reshape(T, B, I)
+        if pb.order is not None:
+            dX, dh = dX[:, pb.inverse], dh[pb.inverse]
         return dX, (dh,), grads

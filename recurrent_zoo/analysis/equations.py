@@ -68,16 +68,13 @@ def ctrnn_equations() -> list[Any]:
     t = sp.Symbol("t", real=True)
     N = sp.Symbol("N", integer=True, positive=True)
     i, j = sp.symbols("i j", integer=True, positive=True)
-    y = sp.Function("y")
-    I = sp.Function("I")
-    w = sp.IndexedBase("w")
+    y, I, w = sp.IndexedBase("y"), sp.IndexedBase("I"), sp.IndexedBase("w")
     tau, theta, g = sp.IndexedBase("tau"), sp.IndexedBase("theta"), sp.IndexedBase("g")
     sigma = sp.Function("sigma")
     x = sp.Symbol("x", real=True)
-    yi = sp.Function("y_i")(t)
-    rhs = -yi + sp.Sum(w[j, i] * sigma(g[j] * (y(j, t) + theta[j])), (j, 1, N)) + I(i, t)
+    rhs = -y[i] + sp.Sum(w[j, i] * sigma(g[j] * (y[j] + theta[j])), (j, 1, N)) + I[i]
     return [
-        sp.Eq(tau[i] * sp.Derivative(yi, t), rhs),
+        sp.Eq(tau[i] * sp.Derivative(y[i], t), rhs),
         sp.Eq(sigma(x), _sigma(x)),
     ]
 
@@ -88,36 +85,37 @@ def mtrnn_equations() -> list[Any]:
     .. math::
 
         u_{i,t} = \left(1 - \frac{1}{\tau_i}\right) u_{i,t-1}
-                  + \frac{1}{\tau_i}\Bigl(\sum_j w_{ij}\, x_{j,t} + b_i\Bigr),
-        \qquad x_{j,t} = \begin{cases} \text{input}_{j,t} & j \in \text{input} \\
-        f(u_{j,t-1}) & j \in \text{context} \end{cases}
+                  + \frac{1}{\tau_i}\Bigl(\sum_{j=1}^{I} w^{in}_{ij}\, x_{j,t}
+                  + \sum_{k=1}^{C} w^{c}_{ik}\, f(u^{c}_{k,t-1}) + b_i\Bigr),
+        \qquad y_{i,t} = f_{out}(u_{i,t})
 
-    with :math:`\tau_i` the time constant of unit :math:`i`'s group (input-output, fast or
-    slow context) and :math:`w_{ij} = 0` between the input-output and slow-context groups.
+    for every unit :math:`i` (input-output, fast or slow context), with :math:`\tau_i` its
+    group's time constant, :math:`x_t` the input, :math:`u^c` the context units' potentials
+    and :math:`y` read from the input-output units. The weights between the input-output and
+    slow-context groups (and from the inputs to the slow group) are zero.
 
     Examples
     --------
     >>> len(mtrnn_equations())
-    3
+    2
     """
     import sympy as sp
 
     t = sp.Symbol("t", integer=True)
-    i, j = sp.symbols("i j", integer=True)
-    u, x, tau, b = (sp.IndexedBase(n) for n in ("u", "x", "tau", "b"))
-    w = sp.IndexedBase("w")
-    y_out = sp.IndexedBase("y")
-    inp = sp.IndexedBase("input")
+    i, j, k = sp.symbols("i j k", integer=True, positive=True)
+    n_in, n_ctx = sp.symbols("I C", integer=True, positive=True)
+    u, u_c, x, y = (sp.IndexedBase(n) for n in ("u", "u^c", "x", "y"))
+    tau, b = sp.IndexedBase("tau"), sp.IndexedBase("b")
+    w_in, w_ctx = sp.IndexedBase("w^in"), sp.IndexedBase("w^c")
     f, f_out = sp.Function("f"), sp.Function("f_out")
-    M = sp.Symbol("M", integer=True, positive=True)
-    update = (1 - 1 / tau[i]) * u[i, t - 1] + (1 / tau[i]) * (
-        sp.Sum(w[i, j] * x[j, t], (j, 1, M)) + b[i]
+    synaptic = (
+        sp.Sum(w_in[i, j] * x[j, t], (j, 1, n_in))
+        + sp.Sum(w_ctx[i, k] * f(u_c[k, t - 1]), (k, 1, n_ctx))
+        + b[i]
     )
-    x_def = sp.Piecewise((inp[j, t], sp.Symbol("j_in_input", boolean=True)), (f(u[j, t - 1]), True))
     return [
-        sp.Eq(u[i, t], update),
-        sp.Eq(x[j, t], x_def),
-        sp.Eq(y_out[i, t], f_out(u[i, t])),
+        sp.Eq(u[i, t], (1 - 1 / tau[i]) * u[i, t - 1] + synaptic / tau[i]),
+        sp.Eq(y[i, t], f_out(u[i, t])),
     ]
 
 

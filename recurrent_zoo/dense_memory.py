@@ -52,7 +52,7 @@ from ._core import io
 from ._core.associative import RecallResult, check_bipolar, check_patterns, run_binary_recall
 from ._core.validation import NDArray, check_choice, check_dtype, check_positive_int
 
-__all__ = ["DenseAssociativeMemory", "INTERACTIONS", "compare_run"]
+__all__ = ["DenseAssociativeMemory", "INTERACTIONS", "RecallResult", "compare_run"]
 
 INTERACTIONS = ("polynomial", "rectified_polynomial", "exponential")
 
@@ -116,6 +116,7 @@ class DenseAssociativeMemory:
         self.degree = check_positive_int(degree, "degree", minimum=2)
         self.dtype = check_dtype(dtype)
         self.params: dict[str, NDArray] = {"patterns": np.zeros((0, self.n_units), self.dtype)}
+        self._xi = np.zeros((0, self.n_units))  # float64 copy of the patterns, set by recall
 
     @classmethod
     def equations(cls) -> list[Any]:
@@ -290,9 +291,6 @@ class DenseAssociativeMemory:
             f"DenseAssociativeMemory(n_units={self.n_units}, interaction={self.interaction!r}, "
             f"degree={self.degree}{dt})"
         )
-
-
-__all__ += ["RecallResult"]
 
 
 def _catalogue_example(

@@ -64,10 +64,10 @@ from typing import Any
 import numpy as np
 
 from ._core import io
-from ._core.associative import check_bipolar, check_patterns, run_binary_recall
+from ._core.associative import RecallResult, check_bipolar, check_patterns, run_binary_recall
 from ._core.validation import NDArray, check_choice, check_dtype, check_positive_int
 
-__all__ = ["Hopfield", "RULES", "compare_run"]
+__all__ = ["Hopfield", "RULES", "RecallResult", "compare_run"]
 
 RULES = ("hebbian", "storkey", "pseudo_inverse")
 
@@ -124,6 +124,7 @@ class Hopfield:
             "weights": np.zeros((N, N), dtype=self.dtype),
             "patterns": np.zeros((0, N), dtype=self.dtype),
         }
+        self._tol = np.zeros(N)  # per-unit tie tolerance of the fields, set by recall
 
     @classmethod
     def equations(cls) -> list[Any]:

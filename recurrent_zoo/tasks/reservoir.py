@@ -19,8 +19,11 @@ values and derivatives (the derivative at every grid point is the right-hand sid
 known), which is accurate to :math:`O(dt^4)` like RK4 itself -- holding :math:`x(t-\tau)`
 constant over a step, as an Euler scheme or some libraries' RK4 do, is only first order in the
 delay. The series is sampled every ``sample_every`` = 1 time unit (Jaeger 2001 used an Euler
-step of 0.1, subsampled by 10). Halving ``dt`` changes the sampled series by about
-:math:`10^{-10}` over 300 time units (``tests/test_reservoir_tasks.py``).
+step of 0.1, subsampled by 10). The error falls 16-fold each time ``dt`` is halved, and at
+``dt = 0.1`` it is about :math:`3 \cdot 10^{-9}` over the first 300 time units
+(``tests/test_reservoir_tasks.py``); ReservoirPy 0.4.2's generator (RK4 with step 1 and the
+delayed value frozen over the step) is off by :math:`2.6 \cdot 10^{-3}` after one step from the
+same history.
 
 **NARMA-10** (Atiya & Parlos 2000), input :math:`u_t \sim U(0, 0.5)` i.i.d. and
 
@@ -165,11 +168,13 @@ def mackey_glass_series(
     def g(x: float, d: float) -> float:
         return beta * d / (1.0 + d**n) - gamma * x
 
-    fs[m] = g(x0, x0)  # the right-hand side at t = 0 (the history itself is constant)
+    # the derivative jumps at t = 0: 0 on the history's side, g(x0, x0) on the solution's
+    fs[m] = g(x0, x0)
     for i in range(m, m + total):
         x = xs[i]
         d0, d1 = xs[i - m], xs[i - m + 1]
-        dh = 0.5 * (d0 + d1) + h8 * (fs[i - m] - fs[i - m + 1])  # Hermite midpoint
+        f1 = 0.0 if i == 2 * m - 1 else fs[i - m + 1]  # left derivative at t = 0
+        dh = 0.5 * (d0 + d1) + h8 * (fs[i - m] - f1)  # Hermite midpoint
         k1 = fs[i]
         k2 = g(x + h2 * k1, dh)
         k3 = g(x + h2 * k2, dh)

@@ -1067,6 +1067,19 @@ class ESN:
 io.register_class(ESN)
 
 
+def _catalogue_example(input_size: int, *, seed: Any, dtype: Any, **kwargs: Any) -> ESN:
+    """A small unfitted ESN for the common checks (``recurrent_zoo.testing``)."""
+    base: dict[str, Any] = {
+        "units": 12,
+        "spectral_radius": 0.9,
+        "connectivity": 0.3,
+        "bias_scaling": 0.2,
+        "ridge": 1e-3,
+    }
+    base.update(kwargs)
+    return ESN(**base, seed=seed, dtype=dtype)
+
+
 def _empty_like_inputs(Y: Any) -> Any:
     if isinstance(Y, (list, tuple)):
         return [np.zeros((np.shape(y)[0], 0)) for y in Y]

@@ -24,6 +24,11 @@ Checks for associative memories (tag ``"associative"``: Hopfield, ModernHopfield
 DenseAssociativeMemory, BAM; examples come with patterns stored): seed (same seed, same memory and
 recall), dtypes, batch recall equals recalling each probe alone, recall never increases the
 energy, save/load round trip, bad input (non-bipolar or wrong-length probes, NaN, storing nothing).
+
+Checks for reservoirs (tag ``"reservoir"``: the echo state network; examples are unfitted):
+seed (same seed, same reservoir and predictions; another seed, another reservoir), dtypes, a
+batch equals its sequences one by one (prediction and fit), a list of variable-length sequences
+equals running each, save/load round trip (fitted and unfitted), bad input.
 """
 
 from __future__ import annotations
@@ -747,3 +752,135 @@ def check_assoc_bad_input(subject: Any) -> None:
             )
     _raises(TypeError, "seed", lambda: subject.make(12, seed="zero"), "string seed")
     _raises(TypeError, "dtype", lambda: subject.make(12, seed=0, dtype=np.int32), "int dtype")
+
+
+# ----------------------------------------------------------------------------- reservoir checks
+# Reservoirs (tag "reservoir": ESN) keep scikit-learn's conventions: ``fit(X, Y, warmup=...)``,
+# ``predict(X)``, ``run(X)`` (states), ``get_params``; X is (T, I), (T, B, I) or a list of
+# (T_k, I); the catalogue examples are unfitted.
+def _res_data(I: int, T: int, B: int | None, rng: np.random.Generator) -> tuple[Any, Any]:
+    shape = (T, I) if B is None else (T, B, I)
+    X = rng.uniform(-1.0, 1.0, size=shape)
+    Y = np.tanh(np.cumsum(X[..., :1], axis=0) * 0.3) * np.array([1.0, -0.5])  # (..., 2)
+    return X, Y
+
+
+def _res_fit(model: Any, X: Any, Y: Any) -> Any:
+    return model.fit(X, Y, warmup=3)
+
+
+@check(requires=("reservoir",))
+def check_reservoir_seed(subject: Any) -> None:
+    """Same seed: identical reservoir, readout and predictions; another seed: another reservoir."""
+    rng = make_rng(30)
+    X, Y = _res_data(3, 40, None, rng)
+    for ex in _examples(subject):
+        a = _res_fit(subject.make(3, seed=5, example=ex), X, Y)
+        b = _res_fit(subject.make(3, seed=5, example=ex), X, Y)
+        c = _res_fit(subject.make(3, seed=6, example=ex), X, Y)
+        assert set(a.params) == set(b.params)
+        for k in a.params:
+            np.testing.assert_array_equal(a.params[k], b.params[k], err_msg=f"params[{k!r}]")
+        np.testing.assert_array_equal(a.predict(X), b.predict(X))
+        assert not np.array_equal(a.params["W_in"], c.params["W_in"]), "seed has no effect"
+
+
+@check(requires=("reservoir",))
+def check_reservoir_dtypes(subject: Any) -> None:
+    """float32 and float64 reservoirs keep their dtype in parameters, states and outputs."""
+    rng = make_rng(31)
+    X, Y = _res_data(2, 30, None, rng)
+    for dtype in (np.float32, np.float64):
+        model = _res_fit(subject.make(2, seed=0, dtype=dtype), X, Y)
+        for k, p in model.params.items():
+            if p.dtype.kind == "f":
+                assert p.dtype == dtype, f"params[{k!r}] is {p.dtype}, expected {dtype}"
+        assert model.predict(X).dtype == dtype
+        assert model.run(X, Y).dtype == dtype if model.feedback else model.run(X).dtype == dtype
+
+
+@check(requires=("reservoir",))
+def check_reservoir_batch(subject: Any) -> None:
+    """A (T, B, I) batch equals its sequences run one by one, and fits like the same list."""
+    rng = make_rng(32)
+    X, Y = _res_data(2, 35, 3, rng)
+    for ex in _examples(subject):
+        model = _res_fit(subject.make(2, seed=1, example=ex), X, Y)
+        P = model.predict(X)
+        assert P.shape == (35, 3, 2)
+        for b in range(3):
+            np.testing.assert_allclose(P[:, b], model.predict(X[:, b]), rtol=1e-12, atol=1e-12)
+        listed = _res_fit(
+            subject.make(2, seed=1, example=ex),
+            list(X.transpose(1, 0, 2)),
+            list(Y.transpose(1, 0, 2)),
+        )
+        np.testing.assert_allclose(listed.predict(X), P, rtol=1e-9, atol=1e-9)
+
+
+@check(requires=("reservoir",))
+def check_reservoir_lengths(subject: Any) -> None:
+    """A list of variable-length sequences equals running (and predicting) each alone."""
+    rng = make_rng(33)
+    pairs = [_res_data(2, T, None, rng) for T in (9, 31, 17)]
+    Xs, Ys = [p[0] for p in pairs], [p[1] for p in pairs]
+    for ex in _examples(subject):
+        model = _res_fit(subject.make(2, seed=2, example=ex), Xs, Ys)
+        preds = model.predict(Xs)
+        assert isinstance(preds, list) and len(preds) == 3
+        for x, y, p in zip(Xs, Ys, preds, strict=True):
+            assert p.shape == (x.shape[0], 2)
+            np.testing.assert_allclose(p, model.predict(x), rtol=1e-12, atol=1e-12)
+            states = model.run(Xs, Ys) if model.feedback else model.run(Xs)
+            alone = model.run(x, y) if model.feedback else model.run(x)
+            assert any(s.shape == alone.shape and np.allclose(s, alone, atol=1e-12) for s in states)
+
+
+@check(requires=("reservoir",))
+def check_reservoir_save_load(subject: Any) -> None:
+    """Exact save/load round trip, fitted and unfitted, both dtypes; pickled files refused."""
+    rng = make_rng(34)
+    X, Y = _res_data(3, 25, None, rng)
+    with tempfile.TemporaryDirectory() as tmp:
+        for ex in _examples(subject):
+            for dtype in (np.float64, np.float32):
+                for fitted in (False, True):
+                    model = subject.make(3, seed=4, dtype=dtype, example=ex)
+                    if fitted:
+                        _res_fit(model, X, Y)
+                    path = os.path.join(tmp, f"m{ex}.npz")
+                    model.save(path)
+                    other = load(path)
+                    assert type(other) is type(model)
+                    assert other.get_config() == model.get_config()
+                    assert set(other.params) == set(model.params)
+                    for k, p in model.params.items():
+                        assert other.params[k].dtype == p.dtype, f"params[{k!r}] dtype"
+                        np.testing.assert_array_equal(other.params[k], p, err_msg=f"params[{k!r}]")
+                    if fitted:
+                        np.testing.assert_array_equal(other.predict(X), model.predict(X))
+        bad = os.path.join(tmp, "pickled.npz")
+        np.savez(bad, __header__=np.array("{}"), evil=np.array([{"a": 1}], dtype=object))
+        _raises(ValueError, "pickle", lambda: load(bad), "loading a pickled file")
+
+
+@check(requires=("reservoir",))
+def check_reservoir_bad_input(subject: Any) -> None:
+    """Wrong ndim or feature count, NaN, strings, mismatched targets: errors name X or Y."""
+    rng = make_rng(35)
+    X, Y = _res_data(2, 20, None, rng)
+    model = subject.make(2, seed=0)
+    _raises(ValueError, "X", lambda: model.fit(X[:, 0], Y), "1-d X")
+    _raises(ValueError, "X", lambda: model.fit(X[None, None], Y), "4-d X")
+    nan = X.copy()
+    nan[3, 1] = np.nan
+    _raises(ValueError, "X", lambda: model.fit(nan, Y), "NaN in X")
+    _raises(TypeError, "X", lambda: model.fit(X.astype(str), Y), "string X")
+    _raises(ValueError, "Y", lambda: model.fit(X, Y[:-1]), "Y one step short")
+    _raises(ValueError, "warmup", lambda: model.fit(X, Y, warmup=-1), "negative warmup")
+    _raises(RuntimeError, "fit", lambda: subject.make(2, seed=0).predict(X), "predict unfitted")
+    _res_fit(model, X, Y)
+    _raises(ValueError, "X", lambda: model.predict(np.ones((5, 3))), "wrong feature count")
+    _raises(ValueError, "X", lambda: model.predict([]), "empty list")
+    _raises(TypeError, "seed", lambda: subject.make(2, seed="zero"), "string seed")
+    _raises(TypeError, "dtype", lambda: subject.make(2, seed=0, dtype=np.int32), "int dtype")

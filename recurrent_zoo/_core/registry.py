@@ -493,6 +493,34 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         recipe=MappingProxyType({"run": "recurrent_zoo.mtrnn:compare_run"}),
     ),
+    Entry(
+        name="esn",
+        title="Echo state network (leaky-integrator reservoir; ridge, RLS or FORCE readout)",
+        module="recurrent_zoo.esn",
+        class_name="ESN",
+        family="reservoir",
+        year=2001,
+        reference=(
+            "H. Jaeger, \"The 'echo state' approach to analysing and training recurrent neural "
+            'networks", GMD Report 148, 2001; leaky integrators: H. Jaeger, M. Lukosevicius, '
+            "D. Popovici and U. Siewert, Neural Networks 20(3):335-352, 2007"
+        ),
+        task="mackey_glass",
+        trainable=False,
+        summary=(
+            "Fixed sparse random reservoir scaled to a spectral radius; only a linear readout "
+            "is learned (closed-form ridge, RLS or FORCE)."
+        ),
+        examples=(
+            _example_from("recurrent_zoo.esn:_catalogue_example"),
+            _example_from("recurrent_zoo.esn:_catalogue_example", feedback=True, leak_rate=0.5),
+            _example_from(
+                "recurrent_zoo.esn:_catalogue_example", readout="rls", input_to_readout=True
+            ),
+        ),
+        tags=frozenset({"reservoir"}),
+        recipe=MappingProxyType({"run": "recurrent_zoo.esn:compare_run"}),
+    ),
 )
 
 

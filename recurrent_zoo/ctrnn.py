@@ -158,7 +158,7 @@ def ctrnn_vector_field(
         drive -= y
         if current is not None:
             drive += current(t) if callable(current) else current
-        return drive * inv_tau  # type: ignore[no-any-return]
+        return drive * inv_tau
 
     return f
 
@@ -186,7 +186,7 @@ def ctrnn_jacobian(weight: Any, bias: Any, tau: Any, gain: Any, y: Any) -> NDArr
     tau_v = np.broadcast_to(np.asarray(tau, dtype=np.float64), (n,))
     g = np.broadcast_to(np.asarray(gain, dtype=np.float64), (n,))
     a = sigmoid(g * (np.asarray(y, dtype=np.float64) + theta))
-    return (-np.eye(n) + W * (g * a * (1.0 - a))[None, :]) / tau_v[:, None]  # type: ignore[no-any-return]
+    return (-np.eye(n) + W * (g * a * (1.0 - a))[None, :]) / tau_v[:, None]
 
 
 @dataclass
@@ -407,7 +407,7 @@ class CTRNN(SequenceModel):
                         f"inputs(t) must have last axis input_size={self.input_size}; "
                         f"got shape {x.shape}"
                     )
-                return x @ W_ih.T  # type: ignore[no-any-return]
+                return x @ W_ih.T
 
             return current
         x = check_array(inputs, "inputs", ndim=(1, 2), dtype=np.float64)
@@ -448,7 +448,7 @@ class CTRNN(SequenceModel):
     def activation(self, y: Any) -> NDArray:
         """Firing rates :math:`\\sigma(g (y + \\theta))` of states ``y`` (any leading axes)."""
         y = np.asarray(y)
-        return sigmoid(self._gain * (y + self.params["bias"]))  # type: ignore[no-any-return]
+        return sigmoid(self._gain * (y + self.params["bias"]))
 
     def simulate(
         self,
@@ -553,7 +553,7 @@ class CTRNN(SequenceModel):
                     ctrnn_jacobian(p["weight_hh"], p["bias"], tau_v, g, row)
                     for row in z.reshape(-1, shape[-1])
                 ]
-                return block_diag(*blocks)  # type: ignore[no-any-return]
+                return block_diag(*blocks)
 
             kwargs["jac"] = jac
         res = solve_ivp(fun, t_span, y0.reshape(-1), method=method, **kwargs)
@@ -566,7 +566,7 @@ class CTRNN(SequenceModel):
 
             def sol(t: Any) -> NDArray:
                 tt = np.atleast_1d(np.asarray(t, dtype=np.float64))
-                return dense(tt).T.reshape((tt.size,) + shape)  # type: ignore[no-any-return]
+                return dense(tt).T.reshape((tt.size,) + shape)
 
         return Trajectory(
             res.t,
@@ -605,7 +605,7 @@ class CTRNN(SequenceModel):
             def f(_: float, z: NDArray, u: NDArray = u, rates: list[NDArray] = rates) -> NDArray:
                 a = sigmoid(g * (z + theta))
                 rates.append(a)
-                return (a @ W_hh_T - z + u) * inv_tau  # type: ignore[no-any-return]
+                return (a @ W_hh_T - z + u) * inv_tau
 
             y_next, Z, K = rk_step(f, 0.0, y, self.dt, tableau)
             Zs[t], As[t], Ks[t] = Z, rates, K
@@ -650,7 +650,7 @@ class CTRNN(SequenceModel):
                 dnet = (dr @ W_hh) * (g * a * (1.0 - a))
                 dR[t, i] = dr
                 dNet[t, i] = dnet
-                return dnet - dr  # type: ignore[no-any-return]
+                return dnet - dr
 
             dy = rk_step_backward(vjp, gy, self.dt, tableau)
             if mask is not None:

@@ -73,6 +73,7 @@ network model: a humanoid robot experiment", PLoS Computational Biology 4(11):e1
 
 from __future__ import annotations
 
+import numbers
 import time
 from typing import Any
 
@@ -96,7 +97,7 @@ _OUTPUT_ACTIVATIONS = ("identity", "sigmoid", "tanh", "softmax")
 
 
 def _check_tau(value: Any, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not np.isscalar(value):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number >= 1; got {value!r}")
     v = float(value)
     if not (np.isfinite(v) and v >= 1.0):

@@ -29,6 +29,7 @@ gradients of ``f``'s parameters there): :func:`rk_step_backward`.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,16 @@ import numpy as np
 
 from .validation import NDArray, check_array, check_choice
 
-__all__ = ["Tableau", "TABLEAUS", "rk_step", "rk_step_backward", "integrate", "time_grid"]
+__all__ = [
+    "Tableau",
+    "TABLEAUS",
+    "rk_step",
+    "rk_step_backward",
+    "integrate",
+    "time_grid",
+    "check_t_span",
+    "check_step",
+]
 
 
 @dataclass(frozen=True)
@@ -212,12 +222,9 @@ def check_t_span(t_span: Any) -> tuple[float, float]:
 
 def check_step(dt: Any, name: str = "dt") -> float:
     """Validate a positive finite step size."""
-    if dt is None or isinstance(dt, (bool, np.bool_)) or not np.isscalar(dt):
+    if isinstance(dt, (bool, np.bool_)) or not isinstance(dt, numbers.Real):
         raise TypeError(f"{name} must be a positive real number; got {dt!r}")
-    try:
-        v = float(dt)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a positive real number; got {dt!r}") from exc
+    v = float(dt)
     if not (np.isfinite(v) and v > 0):
         raise ValueError(f"{name} must be a positive real number; got {dt!r}")
     return v

@@ -123,7 +123,7 @@ def numerical_jacobian(
     steps = eps * np.maximum(1.0, np.abs(y))
     E = np.diag(steps)
     F = np.asarray(f(0.0, np.concatenate([y + E, y - E])), dtype=np.float64)  # (2D, D)
-    return ((F[:D] - F[D:]) / (2 * steps[:, None])).T  # type: ignore[no-any-return]
+    return ((F[:D] - F[D:]) / (2 * steps[:, None])).T
 
 
 def _box(bounds: Any, name: str = "bounds") -> tuple[NDArray, NDArray]:

@@ -193,7 +193,7 @@ def _lambdified_jacobian(n: int) -> Callable[..., Any]:
 
     y, p, J = ctrnn_jacobian_symbolic(n)
     args = [list(y), list(p["w"]), list(p["theta"]), list(p["tau"]), list(p["g"])]
-    return sp.lambdify(args, J, modules="numpy")  # type: ignore[no-any-return]
+    return sp.lambdify(args, J, modules="numpy")
 
 
 def ctrnn_jacobian_function(

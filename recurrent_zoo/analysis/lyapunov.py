@@ -33,6 +33,7 @@ time series", Physica D 16:285-317, 1985.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -116,10 +117,10 @@ def largest_lyapunov(
     single = y.ndim == 1
     Y = y[None] if single else y
     K, D = Y.shape
-    for value, name in ((t_total, "t_total"), (d0, "d0")):
-        check_step(value, name)
-    dt = check_step(dt)
-    if not (np.isscalar(t_transient) and float(t_transient) >= 0):
+    t_total, d0, dt = check_step(t_total, "t_total"), check_step(d0, "d0"), check_step(dt)
+    if isinstance(t_transient, (bool, np.bool_)) or not isinstance(t_transient, numbers.Real):
+        raise TypeError(f"t_transient must be a real number >= 0; got {t_transient!r}")
+    if not (np.isfinite(t_transient) and t_transient >= 0):
         raise ValueError(f"t_transient must be a real number >= 0; got {t_transient!r}")
     renorm_every = check_positive_int(renorm_every, "renorm_every")
     tableau = TABLEAUS[check_choice(method, "method", tuple(TABLEAUS))]
@@ -130,7 +131,7 @@ def largest_lyapunov(
     direction = make_rng(seed).standard_normal((K, D))
     direction /= np.linalg.norm(direction, axis=1, keepdims=True)
     both = np.concatenate([Y, Y + d0 * direction])  # (2K, D): references, then companions
-    n_blocks = max(1, int(round(float(t_total) / (dt * renorm_every))))
+    n_blocks = max(1, int(round(t_total / (dt * renorm_every))))
     log_growth = np.zeros(K)
     for _ in range(n_blocks):
         for _ in range(renorm_every):

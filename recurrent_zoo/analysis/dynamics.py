@@ -278,7 +278,7 @@ def ctrnn_fixed_points(
         current = p["weight_ih"].astype(np.float64) @ x
     reach = np.abs(W).sum(axis=1) + 1e-6
     bounds = np.stack([current - reach, current + reach], axis=1)
-    jac = ctrnn_jacobian_function(W, p["bias"], model.time_constants(), model._gain)
+    jac = ctrnn_jacobian_function(W, p["bias"], model.time_constants(), model.gain)
     f = model.vector_field(None if inputs is None else np.asarray(inputs, dtype=np.float64))
     return find_fixed_points(
         f, bounds, jac=jac, n_starts=n_starts, starts=current[None], tol=tol, seed=seed

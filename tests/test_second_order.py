@@ -269,9 +269,10 @@ def test_tomita_sweep(end_symbol):
             f"end={end_symbol} tomita {g}: network perfect {sum(r[2] for r in mine)}/5, "
             f"automaton exact {sum(r[3] for r in mine)}/5"
         )
-    if not end_symbol:  # measured: every automaton exact; the network 34/35 (see the report)
-        assert sum(r[3] for r in rows) >= 33
-        assert sum(r[2] for r in rows) >= 31
+    # measured (35 runs each): without the end symbol every automaton exact and the network
+    # perfect in 34; with it, 34 automata exact and 31 networks perfect (grammars 3, 5, 7)
+    assert sum(r[3] for r in rows) >= (33 if not end_symbol else 32)
+    assert sum(r[2] for r in rows) >= (32 if not end_symbol else 29)
 
 
 def test_compare_run_quick():

@@ -294,7 +294,7 @@ def minimize(automaton: Automaton) -> Automaton:
                 number[b] = len(number)
                 representative[number[b]] = delta[q][a]
                 queue.append(delta[q][a])
-    transitions = {
+    transitions: dict[Hashable, dict[Symbol, Hashable]] = {
         n: {a: number[block[delta[representative[n]][a]]] for a in alphabet}
         for n in range(len(number))
     }
@@ -460,7 +460,7 @@ def _explore(
     start_cell = tuple(quantize(machine.start[None], levels, state_range)[0])
     cells = {start_cell: 0}
     reps = [machine.start]
-    transitions: dict[int, dict[Symbol, int]] = {}
+    transitions: dict[Hashable, dict[Symbol, Hashable]] = {}
     frontier = [0]
     while frontier:
         F = np.stack([reps[c] for c in frontier])  # (F, N) representatives of the new cells
@@ -468,7 +468,7 @@ def _explore(
         nxt_cells = {a: quantize(nxt[a], levels, state_range) for a in alphabet}
         new = []
         for f, c in enumerate(frontier):
-            row = {}
+            row: dict[Symbol, Hashable] = {}
             for a in alphabet:
                 key = tuple(nxt_cells[a][f])
                 if key not in cells:

@@ -32,8 +32,8 @@ Learning rules
         \qquad h_{ij} = \sum_{k \ne i, j} w_{ik} \xi_k
 
     with absolute capacity :math:`N / \sqrt{2 \ln N}` against Hebb's :math:`N / (2 \ln N)`.
-``"pseudo_inverse"`` (projection rule; Personnaz, Guyon and Dreyfus 1985, Kanter and
-Sompolinsky 1987):
+``"pseudo_inverse"`` (projection rule):
+    Personnaz, Guyon and Dreyfus 1985; Kanter and Sompolinsky 1987.
     :math:`W = \Xi^{+} \Xi` with :math:`\Xi` the :math:`(P, N)` pattern matrix and :math:`\Xi^+`
     its Moore-Penrose pseudo-inverse: the orthogonal projection onto the span of the patterns,
     so :math:`W \xi^\mu = \xi^\mu`. Removing the diagonal leaves :math:`h_i = (1 - w_{ii})

@@ -433,7 +433,7 @@ class _NetworkAcceptor:
         empty = [i for i, s in enumerate(strings) if len(s) == 0 and self.end_symbol is None]
         if empty:
             out[empty] = bool(self.accept(self.start[None])[0])
-        rest = [i for i in range(len(strings)) if i not in set(empty)]
+        rest = [i for i, s in enumerate(strings) if len(s) > 0 or self.end_symbol is not None]
         if rest:
             X, lengths = encode_strings(
                 [strings[i] for i in rest],
@@ -442,9 +442,8 @@ class _NetworkAcceptor:
                 end_symbol=self.end_symbol,
                 dtype=self.model.dtype,
             )
-            Y, _ = self.model.forward(X, None, lengths)
-            last = Y[lengths - 1, np.arange(len(rest)), self.response_unit]
-            out[rest] = last > self.threshold
+            _, final = self.model.forward(X, None, lengths)  # each string's own last state
+            out[rest] = np.asarray(final)[:, self.response_unit] > self.threshold
         return out
 
 

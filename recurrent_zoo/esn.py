@@ -37,10 +37,13 @@ sequence, with the intercept left unpenalised,
     (W_{out}, b_{out}) = \arg\min \sum_t \lVert y_t - W_{out} z_t - b_{out} \rVert^2
                          + \lambda \lVert W_{out} \rVert_F^2,
 
-solved in closed form from the normal equations of :math:`[1; z_t]`. The sums
-:math:`\sum_t z_t z_t^\top`, :math:`\sum_t z_t y_t^\top`, :math:`\sum_t z_t` and
-:math:`\sum_t y_t` are accumulated chunk by chunk while the reservoir runs, so memory is
-:math:`O(N^2)` whatever the length of the data. With ``feedback=True`` the reservoir is
+solved in closed form: :math:`W_{out}^\top = (C_{zz} + \lambda I)^{-1} C_{zy}` and
+:math:`b_{out} = \bar y - W_{out} \bar z`, where :math:`C_{zz}` and :math:`C_{zy}` are the
+centred sums of products (the same estimator as the normal equations of :math:`[1; z_t]` with
+the intercept unpenalised, and ReservoirPy's ``Ridge``, but better conditioned). The sums are
+accumulated chunk by chunk while the reservoir runs (merged with Chan, Golub & LeVeque's
+pairwise update), so memory is :math:`O(N^2)` whatever the length of the data. With
+``feedback=True`` the reservoir is
 teacher-forced: :math:`y_{t-1}` in the state equation is the target.
 
 **Recursive least squares** (``readout="rls"``): the same readout learned online, one step at a
@@ -718,19 +721,33 @@ class ESN:
         N = self.units
         F = N + ((self.input_size or 0) if self.input_to_readout else 0)
         O = groups[0][1].shape[2]
-        G = np.zeros((F, F))  # sum z z^T
-        ZY = np.zeros((F, O))  # sum z y^T
-        z_sum = np.zeros(F)
-        y_sum = np.zeros(O)
+        # Centred sums, merged chunk by chunk with the pairwise update of Chan, Golub & LeVeque
+        # (1979): the centred normal equations are far better conditioned than those of [1, z].
+        C = np.zeros((F, F))  # sum (z - mean z)(z - mean z)^T
+        CY = np.zeros((F, O))  # sum (z - mean z)(y - mean y)^T
+        z_mean = np.zeros(F)
+        y_mean = np.zeros(O)
+        n_seen = [0]
         count = 0
 
         def accumulate(Z2: NDArray, Y2: NDArray) -> None:
-            Z2 = Z2.astype(np.float64, copy=False)
-            Y2 = Y2.astype(np.float64, copy=False)
-            G[...] += Z2.T @ Z2  # numpy uses the symmetric rank-k update (syrk) here
-            ZY[...] += Z2.T @ Y2
-            z_sum[...] += Z2.sum(axis=0)
-            y_sum[...] += Y2.sum(axis=0)
+            n_a, n_b = n_seen[0], Z2.shape[0]
+            zb = Z2.mean(axis=0, dtype=np.float64)
+            yb = Y2.mean(axis=0, dtype=np.float64)
+            Zc = Z2 - zb  # (n_b, F), float64
+            Yc = Y2 - yb
+            C[...] += Zc.T @ Zc  # numpy uses the symmetric rank-k update (syrk) here
+            CY[...] += Zc.T @ Yc
+            if n_a:
+                dz, dy = zb - z_mean, yb - y_mean
+                w = n_a * n_b / (n_a + n_b)
+                C[...] += w * np.outer(dz, dz)
+                CY[...] += w * np.outer(dz, dy)
+                z_mean[...] += dz * (n_b / (n_a + n_b))
+                y_mean[...] += dy * (n_b / (n_a + n_b))
+            else:
+                z_mean[...], y_mean[...] = zb, yb
+            n_seen[0] = n_a + n_b
 
         # The sums of a chunk are computed in a worker thread while the reservoir runs over
         # the next chunk: BLAS and the sparse kernel release the GIL, so the second core does
@@ -771,16 +788,11 @@ class ESN:
         self._set_last_state(finals)
         if count == 0:
             raise ValueError(f"warmup={warmup} leaves no training step: every sequence is shorter")
-        # normal equations of [1, z] with the intercept unpenalised
-        A = np.empty((F + 1, F + 1))
-        A[0, 0] = count
-        A[0, 1:] = A[1:, 0] = z_sum
-        A[1:, 1:] = G
-        A[1:, 1:][np.diag_indices(F)] += self.ridge
-        rhs = np.vstack([y_sum[None], ZY])
-        sol = _solve_spd(A, rhs)  # (F + 1, O)
-        self.params["W_out"] = np.ascontiguousarray(sol[1:].T, dtype=self.dtype)
-        self.params["b_out"] = sol[0].astype(self.dtype)
+        # ridge on centred data = ridge on [1, z] with the intercept unpenalised
+        C[np.diag_indices(F)] += self.ridge
+        W = _solve_spd(C, CY)  # (F, O)
+        self.params["W_out"] = np.ascontiguousarray(W.T, dtype=self.dtype)
+        self.params["b_out"] = (y_mean - z_mean @ W).astype(self.dtype)
 
     def _fit_online(self, groups: list[Any], warmup: int, *, reset: bool) -> None:
         N = self.units

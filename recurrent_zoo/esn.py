@@ -41,8 +41,8 @@ solved in closed form: :math:`W_{out}^\top = (C_{zz} + \lambda I)^{-1} C_{zy}` a
 :math:`b_{out} = \bar y - W_{out} \bar z`, where :math:`C_{zz}` and :math:`C_{zy}` are the
 centred sums of products (the same estimator as the normal equations of :math:`[1; z_t]` with
 the intercept unpenalised, and ReservoirPy's ``Ridge``, but better conditioned). The sums are
-accumulated chunk by chunk while the reservoir runs (merged with Chan, Golub & LeVeque's
-pairwise update), so memory is :math:`O(N^2)` whatever the length of the data. With
+accumulated chunk by chunk while the reservoir runs (shifted by the first chunk's means, then
+corrected exactly), so memory is :math:`O(N^2)` whatever the length of the data. With
 ``feedback=True`` the reservoir is
 teacher-forced: :math:`y_{t-1}` in the state equation is the target.
 
@@ -117,7 +117,7 @@ __all__ = ["ESN", "compare_run", "mackey_glass_nrmse84", "narma10_nmse"]
 
 _RESERVOIR_KEYS = ("W_data", "W_indices", "W_indptr", "W_in", "bias")
 #: reservoir steps held in memory at once while fitting and predicting (times batch x units)
-_CHUNK_ELEMENTS = 1 << 19
+_CHUNK_ELEMENTS = 1 << 21
 
 
 def _check_nonnegative(value: Any, name: str) -> float:
@@ -721,33 +721,24 @@ class ESN:
         N = self.units
         F = N + ((self.input_size or 0) if self.input_to_readout else 0)
         O = groups[0][1].shape[2]
-        # Centred sums, merged chunk by chunk with the pairwise update of Chan, Golub & LeVeque
-        # (1979): the centred normal equations are far better conditioned than those of [1, z].
-        C = np.zeros((F, F))  # sum (z - mean z)(z - mean z)^T
-        CY = np.zeros((F, O))  # sum (z - mean z)(y - mean y)^T
-        z_mean = np.zeros(F)
-        y_mean = np.zeros(O)
-        n_seen = [0]
+        # Sums of products of the data shifted by the first chunk's means (a shift close to the
+        # mean keeps the normal equations as well conditioned as centring would); the exact
+        # centring is one rank-one correction at the end.
+        Szz = np.zeros((F, F))  # sum (z - r_z)(z - r_z)^T
+        SY = np.zeros((F, O))  # sum (z - r_z)(y - r_y)^T
+        s_z, s_y = np.zeros(F), np.zeros(O)
+        shift: list[NDArray] = []
         count = 0
 
         def accumulate(Z2: NDArray, Y2: NDArray) -> None:
-            n_a, n_b = n_seen[0], Z2.shape[0]
-            zb = Z2.mean(axis=0, dtype=np.float64)
-            yb = Y2.mean(axis=0, dtype=np.float64)
-            Zc = Z2 - zb  # (n_b, F), float64
-            Yc = Y2 - yb
-            C[...] += Zc.T @ Zc  # numpy uses the symmetric rank-k update (syrk) here
-            CY[...] += Zc.T @ Yc
-            if n_a:
-                dz, dy = zb - z_mean, yb - y_mean
-                w = n_a * n_b / (n_a + n_b)
-                C[...] += w * np.outer(dz, dz)
-                CY[...] += w * np.outer(dz, dy)
-                z_mean[...] += dz * (n_b / (n_a + n_b))
-                y_mean[...] += dy * (n_b / (n_a + n_b))
-            else:
-                z_mean[...], y_mean[...] = zb, yb
-            n_seen[0] = n_a + n_b
+            if not shift:
+                shift[:] = [Z2.mean(axis=0, dtype=np.float64), Y2.mean(axis=0, dtype=np.float64)]
+            Zs = Z2 - shift[0]  # (n, F), float64
+            Ys = Y2 - shift[1]
+            Szz[...] += Zs.T @ Zs  # numpy uses the symmetric rank-k update (syrk) here
+            SY[...] += Zs.T @ Ys
+            s_z[...] += Zs.sum(axis=0)
+            s_y[...] += Ys.sum(axis=0)
 
         # The sums of a chunk are computed in a worker thread while the reservoir runs over
         # the next chunk: BLAS and the sparse kernel release the GIL, so the second core does
@@ -789,8 +780,11 @@ class ESN:
         if count == 0:
             raise ValueError(f"warmup={warmup} leaves no training step: every sequence is shorter")
         # ridge on centred data = ridge on [1, z] with the intercept unpenalised
+        m_z, m_y = s_z / count, s_y / count
+        C = Szz - count * np.outer(m_z, m_z)
         C[np.diag_indices(F)] += self.ridge
-        W = _solve_spd(C, CY)  # (F, O)
+        W = _solve_spd(C, SY - count * np.outer(m_z, m_y))  # (F, O)
+        z_mean, y_mean = shift[0] + m_z, shift[1] + m_y
         self.params["W_out"] = np.ascontiguousarray(W.T, dtype=self.dtype)
         self.params["b_out"] = (y_mean - z_mean @ W).astype(self.dtype)
 

@@ -303,6 +303,96 @@ ENTRIES: tuple[Entry, ...] = (
         recipe=MappingProxyType({"run": "recurrent_zoo.second_order:compare_run"}),
     ),
     Entry(
+        name="indrnn",
+        title="Independently recurrent neural network (IndRNN)",
+        module="recurrent_zoo.indrnn",
+        class_name="IndRNN",
+        family="classic",
+        year=2018,
+        reference=(
+            'S. Li, W. Li, C. Cook, C. Zhu and Y. Gao, "Independently recurrent neural network '
+            '(IndRNN): building a longer and deeper RNN", CVPR 2018 (arXiv:1803.04831)'
+        ),
+        task="adding",
+        trainable=True,
+        summary=(
+            "One recurrent weight per unit (h = relu(W x + u * h + b)), layers stacked; "
+            "|u| <= 2^(1/T) keeps gradients through T steps bounded."
+        ),
+        examples=(
+            {"hidden_size": 3},
+            {
+                "hidden_size": 3,
+                "num_layers": 2,
+                "nonlinearity": "tanh",
+                "max_length": 10,
+                "last_layer_long_memory": True,
+                "input_weight_std": 0.5,
+            },
+            {"hidden_size": 2, "bias": False, "max_length": 5, "input_weight_std": 0.5},
+        ),
+        recipe=MappingProxyType({"run": "recurrent_zoo.indrnn:run"}),
+    ),
+    Entry(
+        name="fully_recurrent",
+        title="Fully recurrent network (Williams & Zipser), BPTT or real-time recurrent learning",
+        module="recurrent_zoo.fully_recurrent",
+        class_name="FullyRecurrent",
+        family="classic",
+        year=1989,
+        reference=(
+            'R. J. Williams and D. Zipser, "A learning algorithm for continually running fully '
+            'recurrent neural networks", Neural Computation 1(2):270-280, 1989'
+        ),
+        task="pipelined_xor",
+        trainable=True,
+        summary=(
+            "Every unit feeds every unit; the first units are the outputs. Trained online by "
+            "RTRL (forward sensitivities, optional teacher forcing) or by BPTT."
+        ),
+        examples=(
+            {"n_units": 3},
+            {"n_units": 4, "output_size": 2, "activation": "tanh"},
+            {"n_units": 2, "output_size": 2, "bias": False},
+        ),
+        recipe=MappingProxyType({"run": "recurrent_zoo.fully_recurrent:run"}),
+    ),
+    Entry(
+        name="rmlp",
+        title="Recurrent multilayer perceptron (RMLP)",
+        module="recurrent_zoo.rmlp",
+        class_name="RMLP",
+        family="classic",
+        year=1994,
+        reference=(
+            'G. V. Puskorius and L. A. Feldkamp, "Neurocontrol of nonlinear dynamical systems '
+            'with Kalman filter trained recurrent networks", IEEE Trans. Neural Networks '
+            "5(2):279-297, 1994"
+        ),
+        task="narendra_plant_identification",
+        trainable=True,
+        summary=(
+            "An MLP whose hidden layers each feed their previous outputs back to themselves; "
+            "used for nonlinear system identification and control."
+        ),
+        examples=(
+            {"hidden_sizes": [3], "output_size": 2},
+            {
+                "hidden_sizes": [3, 4],
+                "output_size": 1,
+                "output_recurrent": True,
+                "output_activation": "tanh",
+            },
+            {
+                "hidden_sizes": [2, 3],
+                "output_size": 2,
+                "hidden_activation": "sigmoid",
+                "output_activation": "sigmoid",
+            },
+        ),
+        recipe=MappingProxyType({"run": "recurrent_zoo.rmlp:run"}),
+    ),
+    Entry(
         name="bidirectional",
         title="Bidirectional recurrent net (wrapper)",
         module="recurrent_zoo._core.sequence",

@@ -309,11 +309,12 @@ class FullyRecurrent(SequenceModel):
         P = np.zeros((B, n, n, M), dtype=self.dtype)  # p^k_ij for every sequence
         grad = np.zeros((n, M), dtype=self.dtype)
         f = ACTIVATIONS[self.activation].forward
+        # the weights are frozen: every step's input drive at once, one GEMM
+        S_in = (X.reshape(T * B, -1) @ p["weight_ih"].T).reshape(T, B, n)  # (T, B, n)
+        if self.bias:
+            S_in += p["bias"]
         for t in range(T):
-            s = X[t] @ p["weight_ih"].T + y @ p["weight_hh"].T
-            if self.bias:
-                s += p["bias"]
-            y_new = f(s)
+            y_new = f(S_in[t] + y @ p["weight_hh"].T)
             P_new = self._rtrl_step(P, X[t], y, p["weight_hh"], y_new)
             if mask is not None:
                 m = mask[t]  # (B, 1)
@@ -522,9 +523,9 @@ def run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
 
     The paper (section 3.1) reports that with 3 units and a delay of 2 the network learns the
     task, configuring itself as a 2-hidden-unit XOR network; no number is given, so the
-    criterion is that, after training on one stream without teacher forcing, the visible unit
-    thresholded at 0.5 gives the right bit at every step of 8 fresh 1000-step streams (weights
-    frozen).
+    criterion is that, after training on one stream (learning rate 0.5, no teacher forcing),
+    the visible unit thresholded at 0.5 gives the right bit at every step of 8 fresh 1000-step
+    streams (weights frozen).
 
     Parameters
     ----------
@@ -536,9 +537,9 @@ def run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``task``, ``metric`` (bit accuracy), ``value``, ``target`` (1.0),
+        ``task``, ``metric`` (bit accuracy), ``value``, ``target`` (1.0), ``higher_is_better``,
         ``target_source``, ``passed``, ``seconds``, ``mse`` (mean squared error of the
-        visible unit over the last 1000 steps) and ``learned_at`` (the training step after
+        visible unit on those 8 streams) and ``learned_at`` (the training step after
         which the squared error averaged over 1000 steps stays below 0.05; None if never).
 
     Examples
@@ -569,6 +570,7 @@ def run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
         "metric": "bit accuracy, 8 fresh streams of 1000 steps",
         "value": accuracy,
         "target": 1.0,
+        "higher_is_better": True,
         "target_source": (
             "Williams & Zipser (1989), sec. 3.1: a 3-unit net learns the delay-2 pipelined XOR"
         ),

@@ -115,6 +115,13 @@ class IndRNN(SequenceModel):
     recurrent_max : float or None
         The bound :math:`\\gamma^{1/T}` on ``|weight_hh_l{k}|``, or None without ``max_length``.
 
+    Notes
+    -----
+    The authors pair input weights of standard deviation 0.001 with Adam at a learning rate of
+    2e-4. With larger steps, scale the input weights up with them (:func:`run` uses 0.02 with
+    1e-3): Adam moves every bias by about the learning rate per step, and once the biases
+    outweigh the tiny input contributions the relu units fall silent for good.
+
     Examples
     --------
     >>> import numpy as np

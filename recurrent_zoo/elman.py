@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core.layered import TorchStyleRNN, packed_batch
+from ._core.layered import TorchStyleRNN, input_projection, packed_batch
 from ._core.ops import ACTIVATIONS
 from ._core.validation import NDArray, check_choice
 
@@ -132,18 +132,17 @@ class Elman(TorchStyleRNN):
         h0 = state0[0]
         if pb.order is not None:  # sorted by decreasing length: step t runs rows [:n]
             X, h0 = X[:, pb.order], h0[pb.order]
-        W_hh_T = p["weight_hh"].T
+        W_hh_T = np.ascontiguousarray(p["weight_hh"].T)
+        b = p["bias_ih"] + p["bias_hh"] if self.bias else None
         # the input projection of every step at once: one GEMM outside the loop
-        A = (X.reshape(T * B, I) @ p["weight_ih"].T).reshape(T, B, H)  # (T, B, H)
-        if self.bias:
-            A += p["bias_ih"] + p["bias_hh"]
+        A = input_projection(X.reshape(T * B, I), p["weight_ih"], b).reshape(T, B, H)  # (T, B, H)
         if pb.order is not None:  # padding reads as zeros: outputs past a length are 0
             A[np.arange(B)[None, :] >= np.array(pb.batch_sizes)[:, None]] = 0.0
         rec = np.empty((B, H), dtype=self.dtype)
         h = h0  # (B, H)
         for t, n in enumerate(pb.batch_sizes):
             a = A[t, :n]
-            np.matmul(h[:n], W_hh_T, out=rec[:n])
+            np.dot(h[:n], W_hh_T, out=rec[:n])
             a += rec[:n]
             act(a, out=a)  # A[t] now holds h_t
             h = A[t]
@@ -177,7 +176,7 @@ class Elman(TorchStyleRNN):
             d = dA[t, :n]
             np.add(dY[t, :n], dh[:n], out=g[:n])
             d *= g[:n]  # delta_t = (dL/dy_t + W_hh^T delta_{t+1}) * phi'(a_t)
-            np.matmul(d, W_hh, out=dh[:n])
+            np.dot(d, W_hh, out=dh[:n])
         # weight gradients: one GEMM each after the loop
         H_prev = np.concatenate([h0[None], A[:-1]], axis=0).reshape(T * B, H)
         dA2 = dA.reshape(T * B, H)

@@ -52,8 +52,8 @@ from typing import Any
 
 import numpy as np
 
-from ._core.layered import TorchStyleRNN, packed_batch
-from ._core.validation import NDArray
+from ._core.layered import TorchStyleRNN, input_projection, packed_batch
+from ._core.validation import NDArray, check_positive_int
 
 __all__ = ["GRU"]
 
@@ -110,6 +110,12 @@ class GRU(TorchStyleRNN):
         seed: Any = None,
         dtype: Any = np.float64,
     ) -> None:
+        H = check_positive_int(hidden_size, "hidden_size")
+        # PyTorch stacks the gates as (r, z, n). We multiply the inputs by rows (n, z, r) and the
+        # state by rows (z, r, n), so that each step reads and writes contiguous blocks (see
+        # _layer_forward and _layer_backward).
+        self._input_rows = np.r_[2 * H : 3 * H, H : 2 * H, 0:H]
+        self._state_rows = np.r_[H : 2 * H, 0:H, 2 * H : 3 * H]
         super().__init__(
             input_size,
             hidden_size,
@@ -167,54 +173,53 @@ class GRU(TorchStyleRNN):
     ) -> tuple[NDArray, tuple[NDArray, ...], Any]:
         T, B, I = X.shape
         H, dt = self.hidden_size, self.dtype
-        S = 2 * H  # the sigmoid gates r, z, then the candidate n
         pb = packed_batch(mask, B, T)
-        if pb.order is not None:  # sorted by decreasing length: step t runs rows [:n]
-            X = X[:, pb.order]
-            state0 = (state0[0][pb.order],)
         h0 = state0[0]
-        # sigma(a) = (1 + tanh(a / 2)) / 2: the sigmoid gates' rows are halved (exact in floating
-        # point), so a step needs one tanh and no exp
-        W_ih = p["weight_ih"].copy()
-        W_ih[:S] *= 0.5
-        W_hh_T = p["weight_hh"].copy()
-        W_hh_T[:S] *= 0.5
-        W_hh_T = W_hh_T.T  # (H, 3H)
-        # the input projection of every step at once: one GEMM outside the loop
-        A = (X.reshape(T * B, I) @ W_ih.T).reshape(T, B, 3 * H)  # (T, B, 3H), then gate values
-        b_hn = None
+        if pb.order is not None:  # sorted by decreasing length: step t runs rows [:n]
+            X, h0 = X[:, pb.order], h0[pb.order]
+        # Input side in gate order (n, z, r), state side in (z, r, n): the gates z, r are then
+        # one block on both sides. sigma(a) = (1 + tanh(a / 2)) / 2, so the sigmoid gates' rows
+        # are halved (exact in floating point) and a step needs one tanh for both.
+        W_ih = p["weight_ih"][self._input_rows]
+        W_ih[H:] *= 0.5
+        W_hh_T = p["weight_hh"][self._state_rows]
+        W_hh_T[: 2 * H] *= 0.5
+        W_hh_T = np.ascontiguousarray(W_hh_T.T)  # (H, 3H)
+        b = b_hn = None
         if self.bias:
-            b = p["bias_ih"].copy()
-            b[:S] += p["bias_hh"][:S]  # r's and z's recurrent biases can join the input's
-            b[:S] *= 0.5
-            A += b
-            b_hn = p["bias_hh"][S:]  # n's stays inside the reset: r * (W_hn h + b_hn)
+            b = p["bias_ih"][self._input_rows]
+            b[H:] += p["bias_hh"][self._state_rows[: 2 * H]]  # z's and r's recurrent biases
+            b[H:] *= 0.5
+            b_hn = p["bias_hh"][2 * H :]  # n's stays inside the reset: r * (W_hn h + b_hn)
+        # the input projection of every step at once: one GEMM outside the loop
+        A = input_projection(X.reshape(T * B, I), W_ih, b).reshape(T, B, 3 * H)  # (n, z, r)
         alloc = np.empty if pb.order is None else np.zeros  # padding must read as zeros
         if pb.order is not None:
             A[np.arange(B)[None, :] >= np.array(pb.batch_sizes)[:, None]] = 0.0
-        U = alloc((T, B, 3 * H), dt)  # W_hh h_{t-1}; its last block, plus b_hn, is u_t
+        U = alloc((T, B, 3 * H), dt)  # W_hh h_{t-1} in order (z, r, n); u_t = U[..., 2H:] + b_hn
         Hs = alloc((T, B, H), dt)  # h_t
+        half = np.asarray(0.5, dt)
         tmp = np.empty((B, H), dt)
         h = h0
         for t, n in enumerate(pb.batch_sizes):
             a, u = A[t, :n], U[t, :n]  # (n, 3H)
             h_prev = h[:n]
-            np.matmul(h_prev, W_hh_T, out=u)
-            rz = a[:, :S]
-            rz += u[:, :S]
-            np.tanh(rz, out=rz)
-            rz *= 0.5
-            rz += 0.5
-            un = u[:, S:]
+            np.dot(h_prev, W_hh_T, out=u)
+            zr = a[:, H:]
+            zr += u[:, : 2 * H]
+            np.tanh(zr, out=zr)
+            zr *= half
+            zr += half
+            un = u[:, 2 * H :]
             if b_hn is not None:
                 un += b_hn
-            cand = a[:, S:]
-            np.multiply(a[:, :H], un, out=tmp[:n])  # r * u
+            cand = a[:, :H]
+            np.multiply(a[:, 2 * H :], un, out=tmp[:n])  # r * u
             cand += tmp[:n]
             np.tanh(cand, out=cand)
             h_t = Hs[t, :n]  # h = n + z * (h_{t-1} - n)
             np.subtract(h_prev, cand, out=h_t)
-            h_t *= a[:, H:S]
+            h_t *= a[:, H : 2 * H]
             h_t += cand
             h = Hs[t]
         if pb.order is None:
@@ -230,48 +235,49 @@ class GRU(TorchStyleRNN):
         X, h0, A, U, Hs, pb = cache
         T, B, I = X.shape
         H, dt = self.hidden_size, self.dtype
-        S = 2 * H
         dh_T = dstate[0]
         if pb.order is not None:
             dY, dh_T = dY[:, pb.order], dh_T[pb.order]
-        W_hh = p["weight_hh"]  # (3H, H)
-        r, z, n = A[..., :H], A[..., H:S], A[..., S:]
-        # the local derivatives of every step at once, before the loop:
-        # (delta_z, delta_n) = dh * ZN, delta_r = delta_n * Rr, delta_u = delta_n * r
+        W_hh = p["weight_hh"][self._state_rows]  # (3H, H), rows (z, r, n)
+        n, z, r = (A[:, :, k * H : (k + 1) * H] for k in range(3))
+        # The local derivatives of every step at once, before the loop. With dh_t the total
+        # gradient reaching h_t: (dh_t z, delta_n, delta_z) = dh_t * ZNZ_t and
+        # (delta_r, delta_u) = delta_n * RR_t.
         H_prev = np.concatenate([h0[None], Hs[:-1]])  # (T, B, H)
-        ZN = np.empty((T, B, 2, H), dt)
-        np.multiply(H_prev - n, z * (1.0 - z), out=ZN[:, :, 0])
-        np.multiply(1.0 - z, 1.0 - n * n, out=ZN[:, :, 1])
-        Rr = U[..., S:] * (r * (1.0 - r))
+        ZNZ = np.empty((T, B, 3, H), dt)
+        ZNZ[:, :, 0] = z
+        np.multiply(1.0 - z, 1.0 - n * n, out=ZNZ[:, :, 1])
+        np.multiply(H_prev - n, z * (1.0 - z), out=ZNZ[:, :, 2])
+        RR = np.empty((T, B, 2, H), dt)
+        u_n = U[..., 2 * H :]  # W_hn h_{t-1} + b_hn (the bias was added in place)
+        np.multiply(u_n, r * (1.0 - r), out=RR[:, :, 0])
+        RR[:, :, 1] = r
 
-        alloc = np.empty if pb.order is None else np.zeros  # rows past a length stay zero
-        dA = alloc((T, B, 3 * H), dt)  # (delta_r, delta_z, delta_n): the input side
-        dU = alloc((T, B, 3 * H), dt)  # (delta_r, delta_z, delta_u): the recurrent side
+        # D[t] = [dh_t z, delta_n, delta_z, delta_r, delta_u]: blocks 1-3 are the input side's
+        # delta in order (n, z, r), blocks 2-4 the state side's in order (z, r, n)
+        D = (np.empty if pb.order is None else np.zeros)((T, B, 5, H), dt)
         dh = dh_T.copy()  # (B, H) gradient reaching h_t from step t + 1
         dh_t = np.empty((B, H), dt)
-        tmp = np.empty((B, H), dt)
         for t in range(T - 1, -1, -1):
             k = pb.batch_sizes[t]
+            d = D[t, :k]  # (k, 5, H)
             np.add(dY[t, :k], dh[:k], out=dh_t[:k])
-            da, du = dA[t, :k], dU[t, :k]  # (k, 3H)
-            np.multiply(dh_t[:k, None, :], ZN[t, :k], out=da.reshape(k, 3, H)[:, 1:])
-            dn = da[:, S:]
-            np.multiply(dn, Rr[t, :k], out=da[:, :H])
-            np.multiply(dn, r[t, :k], out=du[:, S:])
-            du[:, :S] = da[:, :S]
-            np.matmul(du, W_hh, out=dh[:k])
-            np.multiply(dh_t[:k], z[t, :k], out=tmp[:k])
-            dh[:k] += tmp[:k]
+            np.multiply(dh_t[:k, None, :], ZNZ[t, :k], out=d[:, :3])
+            np.multiply(d[:, 1:2], RR[t, :k], out=d[:, 3:])
+            np.matmul(d[:, 2:].reshape(k, 3 * H), W_hh, out=dh[:k])
+            dh[:k] += d[:, 0]
         # weight gradients: one GEMM each after the loop
-        dA2, dU2 = dA.reshape(T * B, 3 * H), dU.reshape(T * B, 3 * H)
+        D2 = D.reshape(T * B, 5 * H)
+        d_in, d_state = D2[:, H : 4 * H], D2[:, 2 * H :]
+        back_in, back_state = np.argsort(self._input_rows), np.argsort(self._state_rows)
         grads = {
-            "weight_ih": dA2.T @ X.reshape(T * B, I),
-            "weight_hh": dU2.T @ H_prev.reshape(T * B, H),
+            "weight_ih": (d_in.T @ X.reshape(T * B, I))[back_in],
+            "weight_hh": (d_state.T @ H_prev.reshape(T * B, H))[back_state],
         }
         if self.bias:
-            grads["bias_ih"] = dA2.sum(axis=0)
-            grads["bias_hh"] = dU2.sum(axis=0)
-        dX = (dA2 @ p["weight_ih"]).reshape(T, B, I)
+            grads["bias_ih"] = d_in.sum(axis=0)[back_in]
+            grads["bias_hh"] = d_state.sum(axis=0)[back_state]
+        dX = (d_in @ p["weight_ih"][self._input_rows]).reshape(T, B, I)
         if pb.order is not None:
             dX, dh = dX[:, pb.inverse], dh[pb.inverse]
         return dX, (dh,), grads

@@ -59,7 +59,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core.layered import TorchStyleRNN, packed_batch
+from ._core.layered import TorchStyleRNN, input_projection, packed_batch, running_rows, step_rows
 from ._core.validation import NDArray, check_positive_int
 
 __all__ = ["LSTM"]
@@ -132,10 +132,9 @@ class LSTM(TorchStyleRNN):
             raise ValueError(
                 f"proj_size must be smaller than hidden_size ({H}); got {self.proj_size}"
             )
-        # PyTorch stacks the gates as (i, f, g, o); we compute them as (i, f, o, g) so that the
-        # three sigmoid gates form one contiguous block: rows _gates of PyTorch's matrices.
-        self._gates = np.r_[0 : 2 * H, 3 * H : 4 * H, 2 * H : 3 * H]
-        self._gates_inverse = np.argsort(self._gates)
+        # PyTorch stacks the gates as (i, f, g, o); the forward pass computes them as (o, i, f, g)
+        # (see _layer_forward): rows _forward_rows of PyTorch's matrices
+        self._forward_rows = np.r_[3 * H : 4 * H, 0 : 3 * H]
         super().__init__(
             input_size,
             hidden_size,
@@ -213,126 +212,166 @@ class LSTM(TorchStyleRNN):
     ) -> tuple[NDArray, tuple[NDArray, ...], Any]:
         T, B, I = X.shape
         H, P, dt = self.hidden_size, self._out_features(), self.dtype
-        S = 3 * H  # the sigmoid gates i, f, o come first, the cell input g last
         pb = packed_batch(mask, B, T)
         if pb.order is not None:  # sorted by decreasing length: step t runs rows [:n]
             X = X[:, pb.order]
             state0 = tuple(s[pb.order] for s in state0)
         h0, c0 = state0
-        # sigma(a) = (1 + tanh(a / 2)) / 2: halving the sigmoid gates' rows (exact in floating
-        # point) lets one tanh per step serve all four gates
-        W_ih = p["weight_ih"][self._gates]
-        W_ih[:S] *= 0.5
-        W_hh_T = p["weight_hh"][self._gates]
-        W_hh_T[:S] *= 0.5
-        W_hh_T = W_hh_T.T  # (P, 4H)
-        # the input projection of every step at once: one GEMM outside the loop
-        G = (X.reshape(T * B, I) @ W_ih.T).reshape(T, B, 4 * H)  # (T, B, 4H), then gate values
+        # The gates are computed in the order (o, i, f, g): the sigmoid gates form one block.
+        # sigma(a) = (1 + tanh(a / 2)) / 2, so their weight rows are halved (exact in floating
+        # point) and one tanh per step serves all four gates. Row t of Z holds
+        # [u_o, u_i, u_f, g, c_{t-1}] (u = tanh(a / 2)), and step t writes c_t into row t + 1;
+        # row t of SIG holds [o, i, f], so that (i, f) * (g, c_{t-1}) is one product.
+        rows = self._forward_rows
+        W_ih = p["weight_ih"][rows]
+        W_ih[: 3 * H] *= 0.5
+        W_hh_T = p["weight_hh"][rows]
+        W_hh_T[: 3 * H] *= 0.5
+        W_hh_T = np.ascontiguousarray(W_hh_T.T)  # (P, 4H)
+        b = None
         if self.bias:
-            b = (p["bias_ih"] + p["bias_hh"])[self._gates]
-            b[:S] *= 0.5
-            G += b
+            b = (p["bias_ih"] + p["bias_hh"])[rows]
+            b[: 3 * H] *= 0.5
         alloc = np.empty if pb.order is None else np.zeros  # padding must read as zeros
+        Z = alloc((T + 1, B, 5 * H), dt)
+        # the input projection of every step at once: one GEMM outside the loop
+        input_projection(X.reshape(T * B, I), W_ih, b, out=Z[:T].reshape(T * B, 5 * H)[:, : 4 * H])
         if pb.order is not None:
-            G[np.arange(B)[None, :] >= np.array(pb.batch_sizes)[:, None]] = 0.0
-        Cs = alloc((T, B, H), dt)  # c_t
+            Z[:T][np.arange(B)[None, :] >= np.array(pb.batch_sizes)[:, None]] = 0.0
+        Z[0, :, 4 * H :] = c0
+        SIG = alloc((T, B, 3 * H), dt)  # o, i, f
         TC = alloc((T, B, H), dt)  # tanh(c_t)
         R = alloc((T, B, H), dt)  # o_t * tanh(c_t), the unprojected output
         Hs = R if not self.proj_size else alloc((T, B, P), dt)  # h_t
         W_hr_T = p["weight_hr"].T if self.proj_size else None  # (H, P)
+        half = np.asarray(0.5, dt)
         rec = np.empty((B, 4 * H), dt)
-        ig = np.empty((B, H), dt)
-        h, c = h0, c0
-        for t, n in enumerate(pb.batch_sizes):
-            g = G[t, :n]  # (n, 4H)
-            np.matmul(h[:n], W_hh_T, out=rec[:n])
-            g += rec[:n]
-            np.tanh(g, out=g)
-            sig = g[:, :S]
-            sig *= 0.5
-            sig += 0.5
-            c_t = Cs[t, :n]
-            np.multiply(g[:, H : 2 * H], c[:n], out=c_t)  # f * c_{t-1}
-            np.multiply(g[:, :H], g[:, S:], out=ig[:n])  # i * g
-            c_t += ig[:n]
-            tc = TC[t, :n]
-            np.tanh(c_t, out=tc)
-            np.multiply(g[:, 2 * H : S], tc, out=R[t, :n])  # o * tanh(c)
+        prod = np.empty((B, 2 * H), dt)  # [i * g, f * c_{t-1}]
+        # every step's views made ahead of the loop (cheaper than slicing inside it)
+        sizes = pb.batch_sizes
+        steps = zip(
+            [h0[: sizes[0]]] + step_rows(Hs[:-1], sizes[1:]),  # h_{t-1}
+            step_rows(Z[:T, :, : 4 * H], sizes),  # all gates' pre-activations, then u and g
+            step_rows(Z[:T, :, : 3 * H], sizes),  # u_o, u_i, u_f
+            step_rows(Z[:T, :, 3 * H :], sizes),  # (g, c_{t-1})
+            step_rows(Z[1:, :, 4 * H :], sizes),  # c_t
+            step_rows(SIG, sizes),
+            step_rows(SIG[:, :, H:], sizes),  # (i, f)
+            step_rows(SIG[:, :, :H], sizes),  # o
+            step_rows(TC, sizes),
+            step_rows(R, sizes),
+            running_rows(rec, sizes),
+            running_rows(prod, sizes),
+            running_rows(prod[:, :H], sizes),
+            running_rows(prod[:, H:], sizes),
+            strict=True,
+        )
+        for t, (h, gates, u, g_c, c, sig, i_f, o, tc, r, rc, pr, ig, fc) in enumerate(steps):
+            np.dot(h, W_hh_T, out=rc)
+            gates += rc
+            np.tanh(gates, out=gates)
+            np.multiply(u, half, out=sig)
+            sig += half
+            np.multiply(i_f, g_c, out=pr)
+            np.add(ig, fc, out=c)  # c_t = i * g + f * c_{t-1}
+            np.tanh(c, out=tc)
+            np.multiply(o, tc, out=r)  # o * tanh(c_t)
             if W_hr_T is not None:
-                np.matmul(R[t, :n], W_hr_T, out=Hs[t, :n])
-            h, c = Hs[t], Cs[t]
+                np.matmul(r, W_hr_T, out=Hs[t, : sizes[t]])
+        Cs = Z[1:, :, 4 * H :]  # (T, B, H) c_t
         if pb.order is None:
             Y, hT, cT = Hs, Hs[-1].copy(), Cs[-1].copy()
         else:  # each sequence's state at its own last step, back in the caller's order
-            last, rows = pb.lengths - 1, np.arange(B)
-            hT, cT = Hs[last, rows][pb.inverse], Cs[last, rows][pb.inverse]
+            last, batch = pb.lengths - 1, np.arange(B)
+            hT, cT = Hs[last, batch][pb.inverse], Cs[last, batch][pb.inverse]
             Y = Hs[:, pb.inverse]
-        return Y, (hT, cT), (X, h0, c0, G, Cs, TC, R, Hs, pb)
+        return Y, (hT, cT), (X, h0, Z, SIG, TC, R, Hs, pb)
 
     def _layer_backward(
         self, p: dict[str, NDArray], cache: Any, dY: NDArray, dstate: tuple[NDArray, ...]
     ) -> tuple[NDArray, tuple[NDArray, ...], dict[str, NDArray]]:
-        X, h0, c0, G, Cs, TC, R, Hs, pb = cache
+        X, h0, Z, SIG, TC, R, Hs, pb = cache
         T, B, I = X.shape
         H, P, dt = self.hidden_size, self._out_features(), self.dtype
-        S = 3 * H
         dh_T, dc_T = dstate
         if pb.order is not None:
             dY, dh_T, dc_T = dY[:, pb.order], dh_T[pb.order], dc_T[pb.order]
-        W_hh = p["weight_hh"][self._gates]  # (4H, P), our gate order, unscaled
+        rows = self._forward_rows  # the gate order (o, i, f, g) of the forward pass
+        W_hh = p["weight_hh"][rows]  # (4H, P)
         W_hr = p.get("weight_hr")  # (P, H)
-        i, f, o, g = G[..., :H], G[..., H : 2 * H], G[..., 2 * H : S], G[..., S:]
-        # the local derivatives of every step at once, before the loop:
-        # delta_{i,f,g} = dc * Q_{i,f,g} and delta_o = dr * Q_o, dc += dr * K
-        C_prev = np.concatenate([c0[None], Cs[:-1]])  # (T, B, H)
-        dsig = G[..., :S] * (1.0 - G[..., :S])  # (T, B, 3H) sigma'
-        Q = np.empty((T, B, 4 * H), dt)
-        np.multiply(g, dsig[..., :H], out=Q[..., :H])
-        np.multiply(C_prev, dsig[..., H : 2 * H], out=Q[..., H : 2 * H])
-        np.multiply(TC, dsig[..., 2 * H :], out=Q[..., 2 * H : S])
-        np.multiply(i, 1.0 - g * g, out=Q[..., S:])
-        K = o * (1.0 - TC * TC)  # (T, B, H)
-        Q4 = Q.reshape(T, B, 4, H)
-        Qo = Q[..., 2 * H : S]
+        # The local derivatives of every step at once, before the loop. With dr_t the gradient
+        # reaching o_t * tanh(c_t) and dc_t the one reaching c_t (from step t + 1 and from h_t):
+        #   dc_t = dr_t * K_t + dc_{t+1} * f_{t+1},     K_t = o_t * (1 - tanh(c_t)^2)
+        #   delta_t = (dr_t, dc_t, dc_t, dc_t) * Q_t   (gate order o, i, f, g)
+        # Each derivative is 1 - y^2 for a tanh output y: sigma'(a) = (1 - u^2) / 4.
+        one_minus_sq = Z[:T] * Z[:T]  # (T, B, 5H): 1 - [u_o, u_i, u_f, g, c_{t-1}]^2
+        np.subtract(1.0, one_minus_sq, out=one_minus_sq)
+        Q = np.empty((T, B, 4, H), dt)
+        np.multiply(TC, one_minus_sq[..., :H], out=Q[:, :, 0])
+        QQ = Q.reshape(T, B, 4 * H)
+        np.multiply(Z[:T, :, 3 * H :], one_minus_sq[..., H : 3 * H], out=QQ[..., H : 3 * H])
+        Q[:, :, :3] *= 0.25
+        np.multiply(SIG[..., H : 2 * H], one_minus_sq[..., 3 * H : 4 * H], out=Q[:, :, 3])
+        KF = np.empty((T, B, 2, H), dt)  # [K_t, f_{t+1}]
+        np.multiply(TC, TC, out=KF[:, :, 0])
+        np.subtract(1.0, KF[:, :, 0], out=KF[:, :, 0])
+        KF[:, :, 0] *= SIG[..., :H]
+        KF[:-1, :, 1] = SIG[1:, :, 2 * H :]
+        KF[-1, :, 1] = 1.0
+        if pb.order is not None:  # a sequence's last step: its dc comes from dstate, unscaled
+            sizes_next = np.array(pb.batch_sizes[1:] + [0])
+            KF[:, :, 1][np.arange(B)[None, :] >= sizes_next[:, None]] = 1.0
 
         alloc = np.empty if pb.order is None else np.zeros  # rows past a length stay zero
-        dA = alloc((T, B, 4 * H), dt)  # (T, B, 4H) gradients w.r.t. the gate pre-activations
-        DH = alloc((T, B, P), dt)  # (T, B, P) total gradient w.r.t. h_t
+        dA = alloc((T, B, 4 * H), dt)  # delta_t
+        DH = alloc((T, B, P), dt) if W_hr is not None else None  # gradient reaching h_t
         dh = dh_T.copy()  # (B, P) gradient reaching h_t from step t + 1
-        dc = dc_T.copy()  # (B, H)
-        dr = np.empty((B, H), dt) if W_hr is not None else None
-        tmp = np.empty((B, H), dt)
-        for t in range(T - 1, -1, -1):
-            n = pb.batch_sizes[t]
-            dh_t = DH[t, :n]
-            np.add(dY[t, :n], dh[:n], out=dh_t)
-            if dr is not None:
-                dr_t = np.matmul(dh_t, W_hr, out=dr[:n])
+        D = np.empty((B, 4, H), dt)  # [dr, dc, dc, dc]: one product gives delta
+        D[:, 1] = dc_T
+        pair = np.empty((B, 2, H), dt)  # [dr_t K_t, dc_{t+1} f_{t+1}]
+        sizes = pb.batch_sizes
+        steps = zip(
+            step_rows(dY, sizes),
+            step_rows(KF, sizes),
+            step_rows(Q, sizes),
+            step_rows(dA.reshape(T, B, 4, H), sizes),
+            step_rows(dA, sizes),
+            step_rows(DH, sizes) if DH is not None else [None] * T,
+            running_rows(dh, sizes),
+            running_rows(D, sizes),
+            running_rows(D[:, 0], sizes),  # dr
+            running_rows(D[:, :2], sizes),  # (dr, dc_{t+1})
+            running_rows(D[:, 1:], sizes),  # dc, three times
+            running_rows(pair, sizes),
+            running_rows(pair[:, :1], sizes),
+            running_rows(pair[:, 1:], sizes),
+            strict=True,
+        )
+        for dy, kf, q, da4, da, dh_t, dh_, d, dr, dr_dc, dc3, pr, pr0, pr1 in reversed(list(steps)):
+            if dh_t is None:
+                np.add(dy, dh_, out=dr)
             else:
-                dr_t = dh_t
-            dc_t = dc[:n]
-            np.multiply(dr_t, K[t, :n], out=tmp[:n])
-            dc_t += tmp[:n]
-            da = dA[t, :n]  # (n, 4H)
-            np.multiply(dc_t[:, None, :], Q4[t, :n], out=da.reshape(n, 4, H))
-            np.multiply(dr_t, Qo[t, :n], out=da[:, 2 * H : S])  # o's delta comes from dr
-            np.matmul(da, W_hh, out=dh[:n])
-            dc_t *= f[t, :n]
-        # weight gradients: one GEMM each after the loop
+                np.add(dy, dh_, out=dh_t)
+                np.matmul(dh_t, W_hr, out=dr)
+            np.multiply(dr_dc, kf, out=pr)
+            np.add(pr0, pr1, out=dc3)  # dc_t = dr_t K_t + dc_{t+1} f_{t+1}
+            np.multiply(d, q, out=da4)
+            np.dot(da, W_hh, out=dh_)
+        dc = D[:, 1] * SIG[0, :, 2 * H :]  # the gradient reaching c_0 goes through f_0 to c_{-1}
+        # weight gradients: one GEMM each after the loop, rows back in PyTorch's gate order
+        back = np.argsort(rows)
         dA2 = dA.reshape(T * B, 4 * H)
         H_prev = np.concatenate([h0[None], Hs[:-1]]).reshape(T * B, P)
-        back = self._gates_inverse
         grads = {
             "weight_ih": (dA2.T @ X.reshape(T * B, I))[back],
             "weight_hh": (dA2.T @ H_prev)[back],
         }
         if self.bias:
-            db = dA2.sum(axis=0)[back]
-            grads["bias_ih"] = db
-            grads["bias_hh"] = db.copy()
-        if W_hr is not None:
+            grads["bias_ih"] = dA2.sum(axis=0)[back]
+            grads["bias_hh"] = grads["bias_ih"].copy()
+        if DH is not None:
             grads["weight_hr"] = DH.reshape(T * B, P).T @ R.reshape(T * B, H)
-        dX = (dA2 @ p["weight_ih"][self._gates]).reshape(T, B, I)
+        dX = (dA2 @ p["weight_ih"][rows]).reshape(T, B, I)
         if pb.order is not None:
             dX, dh, dc = dX[:, pb.inverse], dh[pb.inverse], dc[pb.inverse]
         return dX, (dh, dc), grads

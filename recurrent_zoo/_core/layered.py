@@ -22,7 +22,14 @@ from .init import make_rng, uniform
 from .sequence import length_mask, reverse_padded
 from .validation import NDArray, check_positive_int
 
-__all__ = ["TorchStyleRNN", "PackedBatch", "packed_batch"]
+__all__ = [
+    "TorchStyleRNN",
+    "PackedBatch",
+    "packed_batch",
+    "input_projection",
+    "step_rows",
+    "running_rows",
+]
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,61 @@ def packed_batch(mask: NDArray | None, batch_size: int, steps: int) -> PackedBat
     sorted_lengths = lengths[order]
     batch_sizes = (sorted_lengths[None, :] > np.arange(steps)[:, None]).sum(axis=1)
     return PackedBatch(order, inverse, sorted_lengths, batch_sizes.tolist())
+
+
+def input_projection(
+    X: NDArray, W: NDArray, bias: NDArray | None = None, out: NDArray | None = None
+) -> NDArray:
+    """``X @ W.T + bias`` for ``X`` of shape ``(N, I)``, ``W`` of shape ``(G, I)`` and ``bias`` of
+    shape ``(G,)``: the input projection of every step at once, as one GEMM.
+
+    The bias rides in the GEMM as a column of ones appended to ``X``, which saves a pass over the
+    ``(N, G)`` result (and keeps the product off BLAS's slow path for a single input feature).
+    ``out`` may be a strided view (rows of a wider buffer).
+
+    Examples
+    --------
+    >>> X, W = np.arange(3.0).reshape(3, 1), np.array([[1.0], [2.0]])
+    >>> input_projection(X, W, bias=np.array([0.5, -1.0]))
+    array([[ 0.5, -1. ],
+           [ 1.5,  1. ],
+           [ 2.5,  3. ]])
+    """
+    if bias is not None:
+        X = np.concatenate([X, np.ones((X.shape[0], 1), X.dtype)], axis=1)  # (N, I + 1)
+        W = np.concatenate([W, bias[:, None]], axis=1)  # (G, I + 1)
+    if X.shape[1] == 1:  # an outer product: BLAS is several times slower than broadcasting
+        return np.multiply(X, W[:, 0], out=out)
+    return np.matmul(X, W.T, out=out)
+
+
+def step_rows(X: NDArray, batch_sizes: list[int]) -> list[NDArray]:
+    """Each step's running rows, ``[X[t, :batch_sizes[t]] for t in range(T)]``, made before a time
+    loop: when no sequence ends early they come from one C-level iteration over ``X``, cheaper
+    than slicing inside the loop.
+
+    Examples
+    --------
+    >>> X = np.arange(6.0).reshape(3, 2, 1)
+    >>> [v[:, 0].tolist() for v in step_rows(X, [2, 1, 1])]
+    [[0.0, 1.0], [2.0], [4.0]]
+    """
+    if batch_sizes and batch_sizes[-1] == X.shape[1]:
+        return list(X[: len(batch_sizes)])
+    return [X[t, :n] for t, n in enumerate(batch_sizes)]
+
+
+def running_rows(buffer: NDArray, batch_sizes: list[int]) -> list[NDArray]:
+    """``[buffer[:n] for n in batch_sizes]``: a ``(B, ...)`` work buffer's running rows per step.
+
+    Examples
+    --------
+    >>> [v.shape for v in running_rows(np.zeros((2, 3)), [2, 1])]
+    [(2, 3), (1, 3)]
+    """
+    if batch_sizes and batch_sizes[-1] == buffer.shape[0]:
+        return [buffer] * len(batch_sizes)
+    return [buffer[:n] for n in batch_sizes]
 
 
 class TorchStyleRNN(SequenceModel):

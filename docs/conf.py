@@ -75,6 +75,8 @@ suppress_warnings = [
 ]
 
 # -- sphinx-gallery -----------------------------------------------------------------------------
+_FAMILY_TOPICS = ["classic", "gated", "wrappers", "associative", "reservoir", "continuous"]
+_LAST_TOPICS = ["applications", "comparison"]
 _RUN_GALLERY = os.environ.get("RZ_DOCS_NO_GALLERY", "") not in ("1", "true", "yes")
 
 sphinx_gallery_conf = {
@@ -82,16 +84,11 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "plot_gallery": _RUN_GALLERY,
+    # the families in the catalogue's order, then any new topic folder, then applications
     "subsection_order": [
-        "*/classic",
-        "*/gated",
-        "*/wrappers",
-        "*/associative",
-        "*/reservoir",
-        "*/continuous",
-        "*/applications",
-        "*/comparison",
+        *(f"../examples/{d}" for d in _FAMILY_TOPICS),  # relative to docs/
         "*",
+        *(f"../examples/{d}" for d in _LAST_TOPICS),
     ],
     "within_subsection_order": "FileNameSortKey",
     "backreferences_dir": "generated/backreferences",
@@ -119,7 +116,7 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_sidebars = {"getting_started": [], "bptt": [], "benchmarks": []}
+html_sidebars = {"getting_started": [], "bptt": [], "benchmarks": [], "catalogue": []}
 html_static_path: list[str] = []
 html_show_sourcelink = False
 html_last_updated_fmt = "%Y-%m-%d %H:%M"

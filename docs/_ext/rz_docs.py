@@ -27,6 +27,7 @@ import json
 import math
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -57,7 +58,17 @@ def _escape(text: str) -> str:
     out = str(text).replace("\\", "\\\\")
     for ch in "*`|_[]":
         out = out.replace(ch, "\\" + ch)
-    return " ".join(out.split())
+    out = " ".join(out.split())
+    # "S. Hochreiter ...", "3) ..." or "(a) ..." would start an enumerated list
+    return re.sub(r"^(\(?)(\d+|[A-Za-z]|#)([.)])", r"\1\2\\\3", out)
+
+
+def _literal(text: str) -> str:
+    """Inline literal text (``...``); nothing is escaped inside a literal."""
+    text = " ".join(str(text).split())
+    if "``" in text or text.endswith("`"):
+        return _escape(text)
+    return f"``{text}``"
 
 
 def _heading(text: str, char: str) -> str:
@@ -191,7 +202,7 @@ def _plot_curve(row: dict[str, Any], path: Path) -> bool:
 
     fig, ax = plt.subplots(figsize=(5.0, 2.6))
     ax.plot(range(1, len(curve) + 1), curve, color="tab:blue")
-    ax.set_xlabel("epoch")
+    ax.set_xlabel("recorded point (an epoch, or every k-th update for long runs)")
     ax.set_ylabel("training loss")
     if min(curve) > 0:
         ax.set_yscale("log")
@@ -274,7 +285,7 @@ def _entry_page(entry: Any, row: dict[str, Any] | None, gen: Path, how: str) -> 
         "     - "
         + ("yes (the SequenceModel contract, trained by BPTT)" if entry.trainable else "no"),
         "   * - canonical task",
-        f"     - ``{_escape(entry.task)}``",
+        f"     - {_literal(entry.task)}",
         "",
     ]
     lines += [_heading("Equations", "-")]
@@ -336,7 +347,7 @@ def _entry_page(entry: Any, row: dict[str, Any] | None, gen: Path, how: str) -> 
                 f".. figure:: /generated/catalogue/{name}_curve.png",
                 f"   :alt: training loss of {name} per epoch",
                 "",
-                "   Training loss per epoch in that run.",
+                "   The training loss curve the run reported.",
                 "",
             ]
     targets = " ".join({public, f"{entry.module}.{entry.class_name}"})
@@ -371,6 +382,7 @@ def _catalogue(gen: Path, result: dict[str, Any]) -> list[Any]:
             "",
             ".. figure:: /generated/compare.png",
             "   :alt: learning curves and score against target of every entry",
+            "   :width: 100%",
             "",
             "   Left: training loss per epoch of the entries trained by BPTT. Right: each "
             "entry's score divided by its target (green: target met).",
@@ -384,26 +396,27 @@ def _catalogue(gen: Path, result: dict[str, Any]) -> list[Any]:
         out += [
             ".. list-table::",
             "   :header-rows: 1",
-            "   :widths: 30 8 14 22 12 10 8",
+            "   :widths: auto",
+            "   :class: rz-catalogue",
             "",
             "   * - architecture",
             "     - year",
             "     - task",
-            "     - metric",
+            "     - result",
             "     - value",
             "     - target",
-            "     - result",
+            "     - metric",
         ]
         for e in members:
             metric, value, target, verdict = _result_cell(rows.get(e.name))
             out += [
                 f"   * - :doc:`{_escape(e.title)} <generated/catalogue/{e.name}>`",
                 f"     - {e.year}",
-                f"     - ``{_escape(e.task)}``",
-                f"     - {metric}",
+                f"     - {_literal(e.task)}",
+                f"     - **{verdict}**" if verdict == "FAIL" else f"     - {verdict}",
                 f"     - {value}",
                 f"     - {target}",
-                f"     - {verdict}",
+                f"     - {metric}",
             ]
         out += [""]
     if result.get("text"):

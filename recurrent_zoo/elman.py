@@ -129,15 +129,13 @@ class Elman(TorchStyleRNN):
         H = self.hidden_size
         act = ACTIVATIONS[self.nonlinearity].forward
         pb = packed_batch(mask, B, T)
-        h0 = state0[0]
-        if pb.order is not None:  # sorted by decreasing length: step t runs rows [:n]
-            X, h0 = X[:, pb.order], h0[pb.order]
+        X, h0 = pb.pack(X), pb.pack(state0[0], axis=0)  # sorted by length: step t runs [:n]
         W_hh_T = np.ascontiguousarray(p["weight_hh"].T)
         b = p["bias_ih"] + p["bias_hh"] if self.bias else None
         # the input projection of every step at once: one GEMM outside the loop
         A = input_projection(X.reshape(T * B, I), p["weight_ih"], b).reshape(T, B, H)  # (T, B, H)
-        if pb.order is not None:  # padding reads as zeros: outputs past a length are 0
-            A[np.arange(B)[None, :] >= np.array(pb.batch_sizes)[:, None]] = 0.0
+        if pb.padded:  # padding reads as zeros: outputs past a length are 0
+            A[pb.padding()] = 0.0
         rec = np.empty((B, H), dtype=self.dtype)
         h = h0  # (B, H)
         for t, n in enumerate(pb.batch_sizes):
@@ -146,10 +144,8 @@ class Elman(TorchStyleRNN):
             a += rec[:n]
             act(a, out=a)  # A[t] now holds h_t
             h = A[t]
-        if pb.order is None:
-            return A, (A[-1].copy(),), (X, h0, A, pb)
-        hT = A[pb.lengths - 1, np.arange(B)][pb.inverse]  # each sequence's state at its length
-        return A[:, pb.inverse], (hT,), (X, h0, A, pb)
+        # each sequence's state at its own length; everything back in the caller's order
+        return pb.unpack(A), (pb.last(A),), (X, h0, A, pb)
 
     def _layer_backward(
         self, p: dict[str, NDArray], cache: Any, dY: NDArray, dstate: tuple[NDArray, ...]
@@ -157,9 +153,7 @@ class Elman(TorchStyleRNN):
         X, h0, A, pb = cache
         T, B, I = X.shape
         H = self.hidden_size
-        dh_T = dstate[0]
-        if pb.order is not None:
-            dY, dh_T = dY[:, pb.order], dh_T[pb.order]
+        dY, dh_T = pb.pack(dY), pb.pack(dstate[0], axis=0)
         W_hh = p["weight_hh"]
         # phi'(a_t) for every step at once, before the loop; dA then turns into delta in place
         if self.nonlinearity == "relu":
@@ -167,8 +161,8 @@ class Elman(TorchStyleRNN):
         else:
             dA = A * A
             np.subtract(1.0, dA, out=dA)
-        if pb.order is not None:  # rows past a length get no gradient
-            dA[np.arange(B)[None, :] >= np.array(pb.batch_sizes)[:, None]] = 0.0
+        if pb.padded:  # rows past a length get no gradient
+            dA[pb.padding()] = 0.0
         dh = dh_T.copy()  # (B, H) gradient reaching h_t from step t + 1
         g = np.empty((B, H), dtype=self.dtype)
         for t in range(T - 1, -1, -1):
@@ -189,6 +183,4 @@ class Elman(TorchStyleRNN):
             grads["bias_ih"] = db
             grads["bias_hh"] = db.copy()
         dX = (dA2 @ p["weight_ih"]).reshape(T, B, I)
-        if pb.order is not None:
-            dX, dh = dX[:, pb.inverse], dh[pb.inverse]
-        return dX, (dh,), grads
+        return pb.unpack(dX), (pb.unpack(dh, axis=0),), grads

@@ -174,9 +174,7 @@ class GRU(TorchStyleRNN):
         T, B, I = X.shape
         H, dt = self.hidden_size, self.dtype
         pb = packed_batch(mask, B, T)
-        h0 = state0[0]
-        if pb.order is not None:  # sorted by decreasing length: step t runs rows [:n]
-            X, h0 = X[:, pb.order], h0[pb.order]
+        X, h0 = pb.pack(X), pb.pack(state0[0], axis=0)  # sorted by length: step t runs [:n]
         # Input side in gate order (n, z, r), state side in (z, r, n): the gates z, r are then
         # one block on both sides. sigma(a) = (1 + tanh(a / 2)) / 2, so the sigmoid gates' rows
         # are halved (exact in floating point) and a step needs one tanh for both.
@@ -193,11 +191,10 @@ class GRU(TorchStyleRNN):
             b_hn = p["bias_hh"][2 * H :]  # n's stays inside the reset: r * (W_hn h + b_hn)
         # the input projection of every step at once: one GEMM outside the loop
         A = input_projection(X.reshape(T * B, I), W_ih, b).reshape(T, B, 3 * H)  # (n, z, r)
-        alloc = np.empty if pb.order is None else np.zeros  # padding must read as zeros
-        if pb.order is not None:
-            A[np.arange(B)[None, :] >= np.array(pb.batch_sizes)[:, None]] = 0.0
-        U = alloc((T, B, 3 * H), dt)  # W_hh h_{t-1} in order (z, r, n); u_t = U[..., 2H:] + b_hn
-        Hs = alloc((T, B, H), dt)  # h_t
+        if pb.padded:  # padding reads as zeros
+            A[pb.padding()] = 0.0
+        U = pb.alloc((T, B, 3 * H), dt)  # W_hh h_{t-1} in order (z, r, n); u_t = U[..., 2H:] + b_hn
+        Hs = pb.alloc((T, B, H), dt)  # h_t
         half = np.asarray(0.5, dt)
         tmp = np.empty((B, H), dt)
         h = h0
@@ -222,12 +219,8 @@ class GRU(TorchStyleRNN):
             h_t *= a[:, H : 2 * H]
             h_t += cand
             h = Hs[t]
-        if pb.order is None:
-            Y, hT = Hs, Hs[-1].copy()
-        else:  # each sequence's state at its own last step, back in the caller's order
-            hT = Hs[pb.lengths - 1, np.arange(B)][pb.inverse]
-            Y = Hs[:, pb.inverse]
-        return Y, (hT,), (X, h0, A, U, Hs, pb)
+        # each sequence's state at its own length; everything back in the caller's order
+        return pb.unpack(Hs), (pb.last(Hs),), (X, h0, A, U, Hs, pb)
 
     def _layer_backward(
         self, p: dict[str, NDArray], cache: Any, dY: NDArray, dstate: tuple[NDArray, ...]
@@ -235,9 +228,7 @@ class GRU(TorchStyleRNN):
         X, h0, A, U, Hs, pb = cache
         T, B, I = X.shape
         H, dt = self.hidden_size, self.dtype
-        dh_T = dstate[0]
-        if pb.order is not None:
-            dY, dh_T = dY[:, pb.order], dh_T[pb.order]
+        dY, dh_T = pb.pack(dY), pb.pack(dstate[0], axis=0)
         W_hh = p["weight_hh"][self._state_rows]  # (3H, H), rows (z, r, n)
         n, z, r = (A[:, :, k * H : (k + 1) * H] for k in range(3))
         # The local derivatives of every step at once, before the loop. With dh_t the total
@@ -255,7 +246,7 @@ class GRU(TorchStyleRNN):
 
         # D[t] = [dh_t z, delta_n, delta_z, delta_r, delta_u]: blocks 1-3 are the input side's
         # delta in order (n, z, r), blocks 2-4 the state side's in order (z, r, n)
-        D = (np.empty if pb.order is None else np.zeros)((T, B, 5, H), dt)
+        D = pb.alloc((T, B, 5, H), dt)
         dh = dh_T.copy()  # (B, H) gradient reaching h_t from step t + 1
         dh_t = np.empty((B, H), dt)
         for t in range(T - 1, -1, -1):
@@ -278,6 +269,4 @@ class GRU(TorchStyleRNN):
             grads["bias_ih"] = d_in.sum(axis=0)[back_in]
             grads["bias_hh"] = d_state.sum(axis=0)[back_state]
         dX = (d_in @ p["weight_ih"][self._input_rows]).reshape(T, B, I)
-        if pb.order is not None:
-            dX, dh = dX[:, pb.inverse], dh[pb.inverse]
-        return dX, (dh,), grads
+        return pb.unpack(dX), (pb.unpack(dh, axis=0),), grads

@@ -213,10 +213,8 @@ class LSTM(TorchStyleRNN):
         T, B, I = X.shape
         H, P, dt = self.hidden_size, self._out_features(), self.dtype
         pb = packed_batch(mask, B, T)
-        if pb.order is not None:  # sorted by decreasing length: step t runs rows [:n]
-            X = X[:, pb.order]
-            state0 = tuple(s[pb.order] for s in state0)
-        h0, c0 = state0
+        X = pb.pack(X)  # sorted by decreasing length: step t runs rows [:n]
+        h0, c0 = (pb.pack(s, axis=0) for s in state0)
         # The gates are computed in the order (o, i, f, g): the sigmoid gates form one block.
         # sigma(a) = (1 + tanh(a / 2)) / 2, so their weight rows are halved (exact in floating
         # point) and one tanh per step serves all four gates. Row t of Z holds
@@ -232,17 +230,16 @@ class LSTM(TorchStyleRNN):
         if self.bias:
             b = (p["bias_ih"] + p["bias_hh"])[rows]
             b[: 3 * H] *= 0.5
-        alloc = np.empty if pb.order is None else np.zeros  # padding must read as zeros
-        Z = alloc((T + 1, B, 5 * H), dt)
+        Z = pb.alloc((T + 1, B, 5 * H), dt)
         # the input projection of every step at once: one GEMM outside the loop
         input_projection(X.reshape(T * B, I), W_ih, b, out=Z[:T].reshape(T * B, 5 * H)[:, : 4 * H])
-        if pb.order is not None:
-            Z[:T][np.arange(B)[None, :] >= np.array(pb.batch_sizes)[:, None]] = 0.0
+        if pb.padded:  # padding reads as zeros
+            Z[:T][pb.padding()] = 0.0
         Z[0, :, 4 * H :] = c0
-        SIG = alloc((T, B, 3 * H), dt)  # o, i, f
-        TC = alloc((T, B, H), dt)  # tanh(c_t)
-        R = alloc((T, B, H), dt)  # o_t * tanh(c_t), the unprojected output
-        Hs = R if not self.proj_size else alloc((T, B, P), dt)  # h_t
+        SIG = pb.alloc((T, B, 3 * H), dt)  # o, i, f
+        TC = pb.alloc((T, B, H), dt)  # tanh(c_t)
+        R = pb.alloc((T, B, H), dt)  # o_t * tanh(c_t), the unprojected output
+        Hs = R if not self.proj_size else pb.alloc((T, B, P), dt)  # h_t
         W_hr_T = p["weight_hr"].T if self.proj_size else None  # (H, P)
         half = np.asarray(0.5, dt)
         rec = np.empty((B, 4 * H), dt)
@@ -266,26 +263,22 @@ class LSTM(TorchStyleRNN):
             running_rows(prod[:, H:], sizes),
             strict=True,
         )
+        # (outputs are passed positionally: parsing ``out=`` costs measurably at small sizes)
         for t, (h, gates, u, g_c, c, sig, i_f, o, tc, r, rc, pr, ig, fc) in enumerate(steps):
-            np.dot(h, W_hh_T, out=rc)
-            gates += rc
-            np.tanh(gates, out=gates)
-            np.multiply(u, half, out=sig)
-            sig += half
-            np.multiply(i_f, g_c, out=pr)
-            np.add(ig, fc, out=c)  # c_t = i * g + f * c_{t-1}
-            np.tanh(c, out=tc)
-            np.multiply(o, tc, out=r)  # o * tanh(c_t)
+            np.dot(h, W_hh_T, rc)
+            np.add(gates, rc, gates)
+            np.tanh(gates, gates)
+            np.multiply(u, half, sig)
+            np.add(sig, half, sig)
+            np.multiply(i_f, g_c, pr)
+            np.add(ig, fc, c)  # c_t = i * g + f * c_{t-1}
+            np.tanh(c, tc)
+            np.multiply(o, tc, r)  # o * tanh(c_t)
             if W_hr_T is not None:
                 np.matmul(r, W_hr_T, out=Hs[t, : sizes[t]])
         Cs = Z[1:, :, 4 * H :]  # (T, B, H) c_t
-        if pb.order is None:
-            Y, hT, cT = Hs, Hs[-1].copy(), Cs[-1].copy()
-        else:  # each sequence's state at its own last step, back in the caller's order
-            last, batch = pb.lengths - 1, np.arange(B)
-            hT, cT = Hs[last, batch][pb.inverse], Cs[last, batch][pb.inverse]
-            Y = Hs[:, pb.inverse]
-        return Y, (hT, cT), (X, h0, Z, SIG, TC, R, Hs, pb)
+        # each sequence's state at its own length; everything back in the caller's order
+        return pb.unpack(Hs), (pb.last(Hs), pb.last(Cs)), (X, h0, Z, SIG, TC, R, Hs, pb)
 
     def _layer_backward(
         self, p: dict[str, NDArray], cache: Any, dY: NDArray, dstate: tuple[NDArray, ...]
@@ -293,9 +286,8 @@ class LSTM(TorchStyleRNN):
         X, h0, Z, SIG, TC, R, Hs, pb = cache
         T, B, I = X.shape
         H, P, dt = self.hidden_size, self._out_features(), self.dtype
-        dh_T, dc_T = dstate
-        if pb.order is not None:
-            dY, dh_T, dc_T = dY[:, pb.order], dh_T[pb.order], dc_T[pb.order]
+        dY = pb.pack(dY)
+        dh_T, dc_T = (pb.pack(s, axis=0) for s in dstate)
         rows = self._forward_rows  # the gate order (o, i, f, g) of the forward pass
         W_hh = p["weight_hh"][rows]  # (4H, P)
         W_hr = p.get("weight_hr")  # (P, H)
@@ -318,13 +310,11 @@ class LSTM(TorchStyleRNN):
         KF[:, :, 0] *= SIG[..., :H]
         KF[:-1, :, 1] = SIG[1:, :, 2 * H :]
         KF[-1, :, 1] = 1.0
-        if pb.order is not None:  # a sequence's last step: its dc comes from dstate, unscaled
-            sizes_next = np.array(pb.batch_sizes[1:] + [0])
-            KF[:, :, 1][np.arange(B)[None, :] >= sizes_next[:, None]] = 1.0
+        if pb.padded:  # a sequence's last step: its dc comes from dstate, unscaled
+            KF[:-1, :, 1][pb.padding()[1:]] = 1.0
 
-        alloc = np.empty if pb.order is None else np.zeros  # rows past a length stay zero
-        dA = alloc((T, B, 4 * H), dt)  # delta_t
-        DH = alloc((T, B, P), dt) if W_hr is not None else None  # gradient reaching h_t
+        dA = pb.alloc((T, B, 4 * H), dt)  # delta_t (zero past a length)
+        DH = pb.alloc((T, B, P), dt) if W_hr is not None else None  # gradient reaching h_t
         dh = dh_T.copy()  # (B, P) gradient reaching h_t from step t + 1
         D = np.empty((B, 4, H), dt)  # [dr, dc, dc, dc]: one product gives delta
         D[:, 1] = dc_T
@@ -349,14 +339,14 @@ class LSTM(TorchStyleRNN):
         )
         for dy, kf, q, da4, da, dh_t, dh_, d, dr, dr_dc, dc3, pr, pr0, pr1 in reversed(list(steps)):
             if dh_t is None:
-                np.add(dy, dh_, out=dr)
+                np.add(dy, dh_, dr)
             else:
                 np.add(dy, dh_, out=dh_t)
                 np.matmul(dh_t, W_hr, out=dr)
-            np.multiply(dr_dc, kf, out=pr)
-            np.add(pr0, pr1, out=dc3)  # dc_t = dr_t K_t + dc_{t+1} f_{t+1}
-            np.multiply(d, q, out=da4)
-            np.dot(da, W_hh, out=dh_)
+            np.multiply(dr_dc, kf, pr)
+            np.add(pr0, pr1, dc3)  # dc_t = dr_t K_t + dc_{t+1} f_{t+1}
+            np.multiply(d, q, da4)
+            np.dot(da, W_hh, dh_)
         dc = D[:, 1] * SIG[0, :, 2 * H :]  # the gradient reaching c_0 goes through f_0 to c_{-1}
         # weight gradients: one GEMM each after the loop, rows back in PyTorch's gate order
         back = np.argsort(rows)
@@ -372,6 +362,4 @@ class LSTM(TorchStyleRNN):
         if DH is not None:
             grads["weight_hr"] = DH.reshape(T * B, P).T @ R.reshape(T * B, H)
         dX = (dA2 @ p["weight_ih"][rows]).reshape(T, B, I)
-        if pb.order is not None:
-            dX, dh, dc = dX[:, pb.inverse], dh[pb.inverse], dc[pb.inverse]
-        return dX, (dh, dc), grads
+        return pb.unpack(dX), (pb.unpack(dh, axis=0), pb.unpack(dc, axis=0)), grads

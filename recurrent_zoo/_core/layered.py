@@ -58,6 +58,36 @@ class PackedBatch:
     lengths: NDArray | None
     batch_sizes: list[int]
 
+    @property
+    def padded(self) -> bool:
+        """Whether some sequence ends before the last step."""
+        return self.order is not None
+
+    def alloc(self, shape: tuple[int, ...], dtype: Any) -> NDArray:
+        """A work array: zeros when padded (padding must read as zeros), else uninitialised."""
+        return np.zeros(shape, dtype) if self.padded else np.empty(shape, dtype)
+
+    def pack(self, a: NDArray, axis: int = 1) -> NDArray:
+        """``a`` with its batch axis in packed (length-sorted) order."""
+        return a if self.order is None else np.take(a, self.order, axis=axis)
+
+    def unpack(self, a: NDArray, axis: int = 1) -> NDArray:
+        """``a`` with its batch axis back in the caller's order."""
+        return a if self.inverse is None else np.take(a, self.inverse, axis=axis)
+
+    def padding(self) -> NDArray:
+        """``(T, B)`` booleans, True where a (packed) sequence has already ended."""
+        if self.lengths is None:
+            return np.zeros((len(self.batch_sizes), self.batch_sizes[0]), bool)
+        return self.lengths[None, :] <= np.arange(len(self.batch_sizes))[:, None]
+
+    def last(self, seq: NDArray) -> NDArray:
+        """Each sequence's row of ``seq`` (``(T, B, ...)``, packed) at its own last step, in the
+        caller's order (a new array)."""
+        if self.lengths is None or self.inverse is None:
+            return seq[-1].copy()
+        return seq[self.lengths - 1, np.arange(len(self.lengths))][self.inverse]
+
 
 def packed_batch(mask: NDArray | None, batch_size: int, steps: int) -> PackedBatch:
     """The :class:`PackedBatch` of a ``(T, B, 1)`` length mask (``None``: no padding).

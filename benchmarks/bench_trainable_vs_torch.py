@@ -6,7 +6,9 @@ included), one layer, one direction. Each side runs in its own process, so that 
 torch's thread pools never compete; both get the same number of threads (numpy's OpenBLAS
 through ``OPENBLAS_NUM_THREADS``, torch through ``torch.set_num_threads``; the default is the
 number of CPUs). After two warm-up runs each point is timed ``--repeat`` times and the minimum is
-kept, the usual estimate on a machine shared with other work.
+kept, the usual estimate on a machine shared with other work; with ``--rounds N`` the two
+processes of a cell alternate N times and the minimum over the rounds is kept, which evens out
+load that comes and goes.
 
 The table gives ``ours / torch`` at every point and the geometric mean of those ratios per cell.
 Note that on CPU PyTorch runs LSTM training through oneDNN's fused kernel, while RNN and GRU go
@@ -14,8 +16,12 @@ through autograd op by op.
 
 Usage::
 
-    python benchmarks/bench_trainable_vs_torch.py                 # the full grid, 7 repeats
-    python benchmarks/bench_trainable_vs_torch.py --cells lstm --repeat 3
+    python benchmarks/bench_trainable_vs_torch.py                 # the full grid
+    python benchmarks/bench_trainable_vs_torch.py --cells lstm --threads 1 --rounds 3
+
+Multi-threaded OpenBLAS is fragile on a loaded machine (a worker thread that has to be woken up
+waits for a free core, which turns microseconds into milliseconds), so run it on a quiet one, or
+compare ``--threads 1`` runs.
 """
 
 from __future__ import annotations
@@ -124,6 +130,7 @@ def main() -> None:
     parser.add_argument("--cells", nargs="+", choices=CELLS, default=list(CELLS))
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--worker", choices=("ours", "torch"), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -136,20 +143,30 @@ def main() -> None:
         print(json.dumps(worker_torch(args.cells[0], args.repeat, args.threads)))
         return
 
+    import numpy
+    import torch
+
     print(
-        f"forward + backward, float32, min of {args.repeat}; threads: numpy (OpenBLAS) "
-        f"{args.threads}, torch.set_num_threads({args.threads}); one process per side"
+        f"forward + backward, float32, min of {args.repeat} runs x {args.rounds} rounds; "
+        f"threads: numpy (OpenBLAS) {args.threads}, torch.set_num_threads({args.threads}); "
+        f"one process per side; numpy {numpy.__version__}, torch {torch.__version__}"
     )
     header = f"{'cell':6} {'(T, B, I, H)':>20} {'ours ms':>9} {'torch ms':>9} {'ratio':>7}"
     print(header)
     print("-" * len(header))
     summary = {}
     for cell in args.cells:
-        ours = run_side("ours", cell, args.repeat, args.threads)
-        blas = ours.pop("blas_threads")
-        if blas not in (-1, args.threads):
-            print(f"warning: numpy's OpenBLAS runs {blas} threads, not {args.threads}")
-        theirs = run_side("torch", cell, args.repeat, args.threads)
+        ours: dict[str, float] = {}
+        theirs: dict[str, float] = {}
+        for _ in range(args.rounds):
+            ours_now = run_side("ours", cell, args.repeat, args.threads)
+            blas = ours_now.pop("blas_threads")
+            if blas not in (-1, args.threads):
+                print(f"warning: numpy's OpenBLAS runs {blas} threads, not {args.threads}")
+            theirs_now = run_side("torch", cell, args.repeat, args.threads)
+            for k in ours_now:
+                ours[k] = min(ours.get(k, math.inf), ours_now[k])
+                theirs[k] = min(theirs.get(k, math.inf), theirs_now[k])
         ratios = []
         for point in map(str, GRID):
             ratio = ours[point] / theirs[point]

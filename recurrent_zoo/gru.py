@@ -193,7 +193,8 @@ class GRU(TorchStyleRNN):
         A = input_projection(X.reshape(T * B, I), W_ih, b).reshape(T, B, 3 * H)  # (n, z, r)
         if pb.padded:  # padding reads as zeros
             A[pb.padding()] = 0.0
-        U = pb.alloc((T, B, 3 * H), dt)  # W_hh h_{t-1} in order (z, r, n); u_t = U[..., 2H:] + b_hn
+        # U[t] = W_hh h_{t-1} in row order (z, r, n); b_hn joins its last block in place: u_t
+        U = pb.alloc((T, B, 3 * H), dt)
         Hs = pb.alloc((T, B, H), dt)  # h_t
         half = np.asarray(0.5, dt)
         tmp = np.empty((B, H), dt)

@@ -63,6 +63,7 @@ autosummary_generate = True
 autosummary_imported_members = True
 autodoc_default_options = {"members": True, "member-order": "bysource"}
 autodoc_typehints = "none"  # the numpydoc Parameters sections say it, in words
+autodoc_preserve_defaults = True  # show ``dtype=np.float64``, not ``<class 'numpy.float64'>``
 autodoc_inherit_docstrings = True
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False

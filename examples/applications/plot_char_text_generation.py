@@ -23,9 +23,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from recurrent_zoo import Linear, Stacked
-from recurrent_zoo._core.ops import softmax
 from recurrent_zoo.gru import GRU
 from recurrent_zoo.training import fit
+
+
+def softmax(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
 
 with contextlib.redirect_stdout(io.StringIO()):
     import this
@@ -101,8 +106,11 @@ for temperature in (0.3, 1.0, 1.5):
 # %%
 # What the model expects next
 # ---------------------------
-# The readout's softmax after a prompt, and the training curve.
-prompt = "Now is better th"
+# The readout's softmax after a prompt, starting from the zero state. Given a whole line the
+# model knows how it ends; given only ``"better than "`` it cannot know which of the Zen's
+# "... is better than ..." lines it is in, and spreads its bets over their continuations
+# (*u*\ gly, *i*\ mplicit, *c*\ omplex, *n*\ ested, *n*\ ever, ...).
+prompt = "better than "
 logits, _ = model.forward(np.eye(V)[[index[c] for c in prompt]][:, None, :])
 p = softmax(logits[-1, 0])
 top = np.argsort(p)[::-1][:6]

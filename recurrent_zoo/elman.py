@@ -145,7 +145,7 @@ class Elman(TorchStyleRNN):
             act(a, out=a)  # A[t] now holds h_t
             h = A[t]
         # each sequence's state at its own length; everything back in the caller's order
-        return pb.unpack(A), (pb.last(A),), (X, h0, A, pb)
+        return pb.unpack(A), (pb.last(A, h0),), (X, h0, A, pb)
 
     def _layer_backward(
         self, p: dict[str, NDArray], cache: Any, dY: NDArray, dstate: tuple[NDArray, ...]

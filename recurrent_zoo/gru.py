@@ -221,7 +221,7 @@ class GRU(TorchStyleRNN):
             h_t += cand
             h = Hs[t]
         # each sequence's state at its own length; everything back in the caller's order
-        return pb.unpack(Hs), (pb.last(Hs),), (X, h0, A, U, Hs, pb)
+        return pb.unpack(Hs), (pb.last(Hs, h0),), (X, h0, A, U, Hs, pb)
 
     def _layer_backward(
         self, p: dict[str, NDArray], cache: Any, dY: NDArray, dstate: tuple[NDArray, ...]

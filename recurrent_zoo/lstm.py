@@ -278,7 +278,8 @@ class LSTM(TorchStyleRNN):
                 np.matmul(r, W_hr_T, out=Hs[t, : sizes[t]])
         Cs = Z[1:, :, 4 * H :]  # (T, B, H) c_t
         # each sequence's state at its own length; everything back in the caller's order
-        return pb.unpack(Hs), (pb.last(Hs), pb.last(Cs)), (X, h0, Z, SIG, TC, R, Hs, pb)
+        hT, cT = pb.last(Hs, h0), pb.last(Cs, c0)
+        return pb.unpack(Hs), (hT, cT), (X, h0, Z, SIG, TC, R, Hs, pb)
 
     def _layer_backward(
         self, p: dict[str, NDArray], cache: Any, dY: NDArray, dstate: tuple[NDArray, ...]
@@ -347,7 +348,8 @@ class LSTM(TorchStyleRNN):
             np.add(pr0, pr1, dc3)  # dc_t = dr_t K_t + dc_{t+1} f_{t+1}
             np.multiply(d, q, da4)
             np.dot(da, W_hh, dh_)
-        dc = D[:, 1] * SIG[0, :, 2 * H :]  # the gradient reaching c_0 goes through f_0 to c_{-1}
+        dc = D[:, 1].copy()  # dc_0 goes through f_0 to c_{-1} (a sequence of length 0 has no step)
+        dc[: sizes[0]] *= SIG[0, : sizes[0], 2 * H :]
         # weight gradients: one GEMM each after the loop, rows back in PyTorch's gate order
         back = np.argsort(rows)
         dA2 = dA.reshape(T * B, 4 * H)

@@ -87,3 +87,34 @@ def torch_to_numpy(module: Any) -> dict[str, np.ndarray]:
 
 def numpy_to_torch(torch: Any, state_dict: dict[str, np.ndarray]) -> dict[str, Any]:
     return {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state_dict.items()}
+
+
+def check_zero_length_passes_state(model: Any, seed: int = 7) -> None:
+    """The private ``_forward``/``_backward`` accept a length of 0 (truncated BPTT needs it once a
+    sequence has ended): that sequence's outputs and input gradient are 0, its state and its
+    state gradient pass through unchanged, and the other sequences do not notice it."""
+    rng = np.random.default_rng(seed)
+    T, B = 4, 3
+    X = rng.standard_normal((T, B, model.input_size))
+    lengths = np.array([4, 0, 2])
+    state0 = tuple(rng.standard_normal(s.shape) for s in _as_tuple(model.initial_state(B)))
+    Y, final = model._forward(X, state0 if len(state0) > 1 else state0[0], lengths)
+    dY = rng.standard_normal(Y.shape)
+    dfinal = tuple(rng.standard_normal(s.shape) for s in _as_tuple(final))
+    dX, dstate0 = model._backward(dY, dfinal if len(dfinal) > 1 else dfinal[0])
+    grads = {k: v.copy() for k, v in model.grads.items()}
+    np.testing.assert_array_equal(Y[:, 1], 0.0)
+    np.testing.assert_array_equal(dX[:, 1], 0.0)
+    for a, b in zip(_as_tuple(final), state0, strict=True):
+        np.testing.assert_array_equal(a[:, 1], b[:, 1])
+    for a, b in zip(_as_tuple(dstate0), dfinal, strict=True):
+        np.testing.assert_array_equal(a[:, 1], b[:, 1])
+    keep = [0, 2]
+    sub = tuple(s[:, keep] for s in state0)
+    Ys, _ = model._forward(X[:, keep], sub if len(sub) > 1 else sub[0], lengths[keep])
+    dsub = tuple(np.ascontiguousarray(s[:, keep]) for s in dfinal)
+    dXs, _ = model._backward(np.ascontiguousarray(dY[:, keep]), dsub if len(dsub) > 1 else dsub[0])
+    np.testing.assert_allclose(Y[:, keep], Ys, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(dX[:, keep], dXs, rtol=1e-12, atol=1e-14)
+    for k, g in grads.items():
+        np.testing.assert_allclose(g, model.grads[k], rtol=1e-12, atol=1e-14, err_msg=k)

@@ -8,7 +8,12 @@ variable lengths as a packed sequence.
 
 import numpy as np
 import pytest
-from rnn_parity import check_parity, numpy_to_torch, torch_to_numpy
+from rnn_parity import (
+    check_parity,
+    check_zero_length_passes_state,
+    numpy_to_torch,
+    torch_to_numpy,
+)
 
 from recurrent_zoo.elman import Elman
 
@@ -79,3 +84,9 @@ def test_mismatched_state_dict_is_refused():
         Elman.from_torch_state_dict(sd)
     with pytest.raises(ValueError, match="weight_ih_l0"):
         Elman.from_torch_state_dict({})
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_zero_length_sequences_pass_their_state_through(bidirectional):
+    """What truncated BPTT in ``fit`` relies on once a sequence has ended."""
+    check_zero_length_passes_state(Elman(2, 4, num_layers=2, bidirectional=bidirectional, seed=0))

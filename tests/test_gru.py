@@ -8,7 +8,12 @@ as a packed sequence.
 
 import numpy as np
 import pytest
-from rnn_parity import check_parity, numpy_to_torch, torch_to_numpy
+from rnn_parity import (
+    check_parity,
+    check_zero_length_passes_state,
+    numpy_to_torch,
+    torch_to_numpy,
+)
 
 from recurrent_zoo.gru import GRU
 
@@ -92,3 +97,9 @@ def test_equations_are_sympy_equalities():
     eqs = GRU.equations()
     assert len(eqs) == 4 and all(isinstance(e, sp.Eq) for e in eqs)
     assert "b_hn" in str(eqs[2].rhs)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_zero_length_sequences_pass_their_state_through(bidirectional):
+    """What truncated BPTT in ``fit`` relies on once a sequence has ended."""
+    check_zero_length_passes_state(GRU(2, 4, num_layers=2, bidirectional=bidirectional, seed=0))

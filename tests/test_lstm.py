@@ -8,7 +8,12 @@ projection, and for variable lengths as a packed sequence.
 
 import numpy as np
 import pytest
-from rnn_parity import check_parity, numpy_to_torch, torch_to_numpy
+from rnn_parity import (
+    check_parity,
+    check_zero_length_passes_state,
+    numpy_to_torch,
+    torch_to_numpy,
+)
 
 from recurrent_zoo.lstm import LSTM
 
@@ -151,3 +156,12 @@ def test_learns_the_adding_problem():
     )
     mse = evaluate(model, test.inputs, test.targets, mask=test.mask)["loss"]
     assert mse < 0.01, f"test MSE {mse:.4f} (mean predictor: 0.167)"
+
+
+@pytest.mark.parametrize("proj_size", [0, 2])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_zero_length_sequences_pass_their_state_through(bidirectional, proj_size):
+    """What truncated BPTT in ``fit`` relies on once a sequence has ended."""
+    check_zero_length_passes_state(
+        LSTM(2, 4, num_layers=2, bidirectional=bidirectional, proj_size=proj_size, seed=0)
+    )

@@ -81,12 +81,16 @@ class PackedBatch:
             return np.zeros((len(self.batch_sizes), self.batch_sizes[0]), bool)
         return self.lengths[None, :] <= np.arange(len(self.batch_sizes))[:, None]
 
-    def last(self, seq: NDArray) -> NDArray:
+    def last(self, seq: NDArray, initial: NDArray) -> NDArray:
         """Each sequence's row of ``seq`` (``(T, B, ...)``, packed) at its own last step, in the
-        caller's order (a new array)."""
+        caller's order (a new array); a sequence of length 0 keeps its row of ``initial``
+        (``(B, ...)``, packed), the state it started from."""
         if self.lengths is None or self.inverse is None:
             return seq[-1].copy()
-        return seq[self.lengths - 1, np.arange(len(self.lengths))][self.inverse]
+        out = seq[np.maximum(self.lengths - 1, 0), np.arange(len(self.lengths))]
+        empty = self.lengths == 0  # only the private _forward lets these through
+        out[empty] = initial[empty]
+        return out[self.inverse]
 
 
 def packed_batch(mask: NDArray | None, batch_size: int, steps: int) -> PackedBatch:

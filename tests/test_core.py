@@ -197,3 +197,13 @@ def test_catalogue_entries_are_complete():
     with pytest.raises(ValueError, match="unknown architecture name 'nope'"):
         get_entry("nope")
     assert recurrent_zoo.__version__
+
+
+def test_editing_outputs_in_place_does_not_change_gradients():
+    m = Elman(2, 3, seed=0)
+    X = np.random.default_rng(0).normal(size=(4, 2, 2))
+    Y, _ = m.forward(X)
+    dX = m.backward(np.ones_like(Y))
+    Y2, _ = m.forward(X)
+    Y2[...] = 0.0
+    np.testing.assert_array_equal(m.backward(np.ones_like(Y)), dX)

@@ -143,7 +143,9 @@ class SequenceModel(abc.ABC):
         Y, final = self._forward(X, state, lengths)
         self._last_shape = Y.shape
         self._last_state = template
-        return Y, final
+        # architectures may keep Y in their backward cache: hand the caller its own copy, so
+        # that editing the outputs in place cannot corrupt the gradients
+        return Y.copy(), final
 
     def backward(self, dY: Any, dstate: State = None) -> NDArray:
         """Backpropagate through time through the last :meth:`forward`.

@@ -69,11 +69,6 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
 numpydoc_validation_checks: set[str] = set()  # numpydoc's style linter is not run here
-suppress_warnings = [
-    # the same class is documented under its public path (recurrent_zoo.Stacked) and its
-    # defining module (recurrent_zoo._core.sequence.Stacked) for contributors
-    "ref.python",
-]
 
 # -- sphinx-gallery -----------------------------------------------------------------------------
 _FAMILY_TOPICS = ["classic", "gated", "wrappers", "associative", "reservoir", "continuous"]

@@ -160,6 +160,7 @@ def _run_compare(gen: Path) -> dict[str, Any]:
         "--no-progress",
     ]
     logger.info("[rz_docs] running %s", " ".join(cmd[2:]))
+    json_path.unlink(missing_ok=True)  # never show the numbers of an earlier build
     start = time.perf_counter()
     stamp = _dt.datetime.now().astimezone()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=str(gen))
@@ -171,7 +172,7 @@ def _run_compare(gen: Path) -> dict[str, Any]:
             proc.returncode,
             proc.stderr[-3000:],
         )
-        return {"rows": [], "how": "the comparison run failed", "text": proc.stderr, "seconds": 0}
+        return {"rows": [], "how": "the comparison run failed", "text": None, "seconds": 0}
     rows = json.loads(json_path.read_text(encoding="utf-8"))
     text = proc.stdout.replace(f"\nwrote {json_path}", "").rstrip() + "\n"
     _write(gen / "compare.txt", text)
@@ -298,8 +299,15 @@ def _entry_page(entry: Any, row: dict[str, Any] | None, gen: Path, how: str) -> 
         for tex in latex:
             lines += [".. math::", "", _indent(tex), ""]
     else:
-        where = f" see :mod:`{doc_module}` for the equations in prose." if doc_module else ""
-        lines += [f"No symbolic equations are given here: {why}.{where}", ""]
+        where = (
+            f"the docstring of :mod:`{doc_module}`"
+            if doc_module
+            else f"the docstring of :class:`{public}` and :doc:`/bptt`"
+        )
+        lines += [
+            f"No symbolic equations to render: {why}. The equations are written out in {where}.",
+            "",
+        ]
 
     lines += [_heading("Latest result", "-")]
     if row is None:
@@ -510,6 +518,11 @@ def _documented(func: Any) -> bool:
 def _benchmarks(root: Path, gen: Path) -> None:
     bench = root / "benchmarks"
     results = bench / "results"
+    suffixes = (".txt", ".json", ".md", ".csv")
+    outputs = (
+        sorted(p for p in results.glob("*") if p.suffix in suffixes) if results.is_dir() else []
+    )
+    shown: set[Path] = set()
     lines: list[str] = []
     scripts = sorted(bench.glob("*.py")) if bench.is_dir() else []
     if not scripts:
@@ -524,8 +537,10 @@ def _benchmarks(root: Path, gen: Path) -> None:
         rest = "\n".join(doc.strip().splitlines()[1:]).strip()
         if rest:
             lines += [".. code-block:: text", "", _indent(rest), ""]
-        recorded = sorted(results.glob(f"{script.stem}*")) if results.is_dir() else []
-        recorded = [p for p in recorded if p.suffix in (".txt", ".json", ".md", ".csv")]
+        # outputs named after the script, with or without its "bench_" prefix
+        keys = (script.stem, script.stem.removeprefix("bench_"))
+        recorded = [p for p in outputs if p.stem.startswith(keys)]
+        shown.update(recorded)
         if not recorded:
             lines += [
                 ".. note::",
@@ -536,17 +551,50 @@ def _benchmarks(root: Path, gen: Path) -> None:
                 "",
             ]
         for rec in recorded:
-            stamp = _dt.datetime.fromtimestamp(rec.stat().st_mtime).astimezone()
-            rel = os.path.relpath(rec, gen.parent)
-            lines += [
-                f"Recorded output ``benchmarks/results/{rec.name}`` (file dated "
-                f"{stamp:%Y-%m-%d %H:%M %Z}):",
-                "",
-                f".. literalinclude:: /{Path(rel).as_posix()}",
-                f"   :language: {'json' if rec.suffix == '.json' else 'text'}",
-                "",
-            ]
+            lines += _recorded_output(rec, gen)
+    others = [p for p in outputs if p not in shown]
+    if others:
+        lines += [_heading("Other recorded outputs", "-")]
+        for rec in others:
+            lines += _recorded_output(rec, gen)
     _write(gen / "benchmarks.rst.inc", "\n".join(lines) + "\n")
+
+
+def _committed(path: Path) -> str:
+    """When ``path`` was last committed (a file's mtime is only its checkout time)."""
+    try:
+        date = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(path.parent),
+                "log",
+                "-1",
+                "--format=%cd",
+                "--date=format:%Y-%m-%d %H:%M",
+                "--",
+                path.name,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        date = ""
+    return f"committed {date}" if date else "not committed"
+
+
+def _recorded_output(rec: Path, gen: Path) -> list[str]:
+    """A recorded benchmark output, included verbatim."""
+    rel = Path(os.path.relpath(rec, gen.parent)).as_posix()
+    return [
+        f"Recorded output ``benchmarks/results/{rec.name}`` ({_committed(rec)}):",
+        "",
+        f".. literalinclude:: /{rel}",
+        f"   :language: {'json' if rec.suffix == '.json' else 'text'}",
+        "",
+    ]
 
 
 # ----------------------------------------------------------------------------- Sphinx hooks

@@ -5,7 +5,7 @@ Character-level text generation
 A recurrent language model reads text one character at a time and predicts the next one; run
 forward on its own samples, it writes (Elman 1990; Sutskever, Martens & Hinton 2011; Karpathy
 2015). We train a GRU on a text every Python installation ships: *The Zen of Python*, kept
-ROT13-encoded in the standard library's ``this`` module. The corpus is tiny -- 19 lines -- so
+ROT13-encoded in the standard library's ``this`` module. The corpus is tiny -- 19 aphorisms -- so
 the model learns it nearly by heart in seconds; the point is to see the whole pipeline: one-hot
 characters, per-step cross-entropy trained by BPTT with :func:`recurrent_zoo.training.fit`,
 then sampling with a *temperature*.

@@ -28,10 +28,10 @@ output only.
 # ---------------------------------------
 # All nets have 24 units and PyTorch's initialisation, uniform in
 # :math:`\pm 1/\sqrt{H}`, so every gate starts near :math:`\sigma(0) = 0.5`. The LSTM's forget
-# gate is then 0.5 and its cell forgets fast; Gers, Schmidhuber & Cummins (2000) and Jozefowicz,
-# Zaremba & Sutskever (2015) recommend starting it near one with a positive bias. ``params`` is
-# the single source of truth, so adding 1 or 3 to the forget-gate block of the bias (PyTorch's
-# gate order is input, forget, cell, output) in place changes the model.
+# gate (Gers, Schmidhuber & Cummins 2000) is then 0.5 and its cell forgets fast; Jozefowicz,
+# Zaremba & Sutskever (2015) recommend a positive forget-gate bias, so that it starts closer to one.
+# ``params`` is the single source of truth, so adding 1 or 3 to the forget-gate block of the bias
+# (PyTorch's gate order is input, forget, cell, output) in place changes the model.
 import matplotlib.pyplot as plt
 import numpy as np
 

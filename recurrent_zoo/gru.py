@@ -136,12 +136,9 @@ class GRU(TorchStyleRNN):
         ['r_t', 'z_t', 'n_t', 'h_t']
         """
         import sympy as sp
-        from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
         H, I = sp.symbols("H I", integer=True, positive=True)
-        z = sp.Symbol("z")
-        sigma = sp.Lambda(z, 1 / (1 + sp.exp(-z)))
-        tanh = sp.Lambda(z, sp.tanh(z))
+        sigma, tanh = sp.Function("sigma"), sp.Function("tanh")  # applied elementwise
         x, h_prev = sp.MatrixSymbol("x_t", I, 1), sp.MatrixSymbol("h_{t-1}", H, 1)
         r_t, z_t, n_t, h_t = (sp.MatrixSymbol(s, H, 1) for s in ("r_t", "z_t", "n_t", "h_t"))
 
@@ -161,9 +158,9 @@ class GRU(TorchStyleRNN):
         )
         ones = sp.OneMatrix(H, 1)
         return [
-            sp.Eq(r_t, ElementwiseApplyFunction(sigma, gate("r"))),
-            sp.Eq(z_t, ElementwiseApplyFunction(sigma, gate("z"))),
-            sp.Eq(n_t, ElementwiseApplyFunction(tanh, candidate)),
+            sp.Eq(r_t, sigma(gate("r")), evaluate=False),
+            sp.Eq(z_t, sigma(gate("z")), evaluate=False),
+            sp.Eq(n_t, tanh(candidate), evaluate=False),
             sp.Eq(h_t, sp.HadamardProduct(ones - z_t, n_t) + sp.HadamardProduct(z_t, h_prev)),
         ]
 

@@ -175,11 +175,9 @@ class LSTM(TorchStyleRNN):
         ['i_t', 'f_t', 'g_t', 'o_t', 'c_t', 'h_t']
         """
         import sympy as sp
-        from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
         H, I = sp.symbols("H I", integer=True, positive=True)
-        z = sp.Symbol("z")
-        sigma = sp.Lambda(z, 1 / (1 + sp.exp(-z)))
+        sigma, tanh = sp.Function("sigma"), sp.Function("tanh")  # applied elementwise
         x, h_prev = sp.MatrixSymbol("x_t", I, 1), sp.MatrixSymbol("h_{t-1}", H, 1)
         c_prev = sp.MatrixSymbol("c_{t-1}", H, 1)
         vec = {name: sp.MatrixSymbol(name, H, 1) for name in ("i_t", "f_t", "g_t", "o_t")}
@@ -190,20 +188,17 @@ class LSTM(TorchStyleRNN):
             b_i, b_h = sp.MatrixSymbol(f"b_i{gate}", H, 1), sp.MatrixSymbol(f"b_h{gate}", H, 1)
             return W_i * x + b_i + W_h * h_prev + b_h
 
-        def act(fn: Any, gate: str) -> Any:
-            return ElementwiseApplyFunction(fn, pre(gate))
-
-        tanh_c = ElementwiseApplyFunction(sp.Lambda(z, sp.tanh(z)), c)
         return [
-            sp.Eq(vec["i_t"], act(sigma, "i")),
-            sp.Eq(vec["f_t"], act(sigma, "f")),
-            sp.Eq(vec["g_t"], act(sp.Lambda(z, sp.tanh(z)), "g")),
-            sp.Eq(vec["o_t"], act(sigma, "o")),
+            sp.Eq(vec["i_t"], sigma(pre("i")), evaluate=False),
+            sp.Eq(vec["f_t"], sigma(pre("f")), evaluate=False),
+            sp.Eq(vec["g_t"], tanh(pre("g")), evaluate=False),
+            sp.Eq(vec["o_t"], sigma(pre("o")), evaluate=False),
             sp.Eq(
                 c,
                 sp.HadamardProduct(vec["f_t"], c_prev) + sp.HadamardProduct(vec["i_t"], vec["g_t"]),
             ),
-            sp.Eq(h, sp.HadamardProduct(vec["o_t"], tanh_c)),
+            # tanh(c_t) as a named vector: sympy's Hadamard product takes matrix symbols only
+            sp.Eq(h, sp.HadamardProduct(vec["o_t"], sp.MatrixSymbol("tanh(c_{t})", H, 1))),
         ]
 
     # ------------------------------------------------------------------ one layer-direction

@@ -187,6 +187,21 @@ class Bidirectional(_Wrapper):
     def _extra_config(self) -> dict[str, Any]:
         return {"merge": self.merge}
 
+    @classmethod
+    def equations(cls) -> list[Any]:
+        """The forward (hf) and backward (hb) recurrences and the merge, as sympy ``Eq``."""
+        import sympy as sp
+
+        x, y = sp.Symbol("x_t"), sp.Symbol("y_t")
+        hf, hf_prev = sp.Symbol("hf_t"), sp.Symbol("hf_{t-1}")
+        hb, hb_next = sp.Symbol("hb_t"), sp.Symbol("hb_{t+1}")
+        f, g, merge = sp.Function("f"), sp.Function("g"), sp.Function("merge")
+        return [
+            sp.Eq(hf, f(hf_prev, x), evaluate=False),
+            sp.Eq(hb, g(hb_next, x), evaluate=False),
+            sp.Eq(y, merge(hf, hb), evaluate=False),
+        ]
+
     @property
     def is_causal(self) -> bool:
         return False
@@ -272,6 +287,17 @@ class Stacked(_Wrapper):
                 )
         self.models = models
         self.output_size = models[-1].output_size
+
+    @classmethod
+    def equations(cls) -> list[Any]:
+        """Layer ``k`` reads layer ``k - 1``'s outputs at the same step (``h^(0) = x``)."""
+        import sympy as sp
+
+        k = sp.Symbol("k", integer=True, positive=True)
+        h = sp.IndexedBase("h")
+        t = sp.Symbol("t", integer=True)
+        f = sp.Function("f_k")
+        return [sp.Eq(h[k, t], f(h[k, t - 1], h[k - 1, t]), evaluate=False)]
 
     @classmethod
     def from_config(cls, config: dict[str, Any], dtype: Any = np.float64) -> Stacked:

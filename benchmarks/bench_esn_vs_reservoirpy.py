@@ -170,8 +170,10 @@ def blas_info() -> str:
         from threadpoolctl import threadpool_info
 
         return "; ".join(
-            f"{i.get('internal_api')} {i.get('version')} threads={i.get('num_threads')}"
-            for i in threadpool_info()
+            sorted(
+                f"{i.get('internal_api')} {i.get('version')} threads={i.get('num_threads')}"
+                for i in threadpool_info()
+            )
         )
     except ImportError:
         return "threadpoolctl not installed"
@@ -295,6 +297,10 @@ def main() -> None:
         print(accuracy[-1], flush=True)
     for line in sorted(blas_lines):
         say(f"BLAS in the {line}")
+    say(
+        "(recurrent_zoo's ESN.fit caps BLAS at CPUs - 1 threads while it runs; "
+        "ReservoirPy uses them as set)"
+    )
     say()
     say("time of construction + fit + 2000-step prediction, seconds (best and median over seeds);")
     say("speed-up = ReservoirPy's best / ours")

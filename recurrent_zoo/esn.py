@@ -57,7 +57,7 @@ solved in closed form: :math:`W_{out}^\top = (C_{zz} + \lambda I)^{-1} C_{zy}` a
 centred sums of products (the same estimator as the normal equations of :math:`[1; z_t]` with
 the intercept unpenalised, and ReservoirPy's ``Ridge``, but better conditioned). The sums are
 accumulated in float64 chunk by chunk while the reservoir runs (shifted by the first chunk's
-means, then corrected exactly; :math:`C_{zz}` by the symmetric rank-k update ``dsyrk``, half a
+means, then corrected exactly; :math:`C_{zz}` by the symmetric rank-k update, half a
 GEMM), so memory is :math:`O(N^2)` whatever the length of the data, and the system is solved
 by a float64 Cholesky factorisation (least squares if it is not numerically positive
 definite). With ``feedback=True`` the reservoir is teacher-forced: :math:`y_{t-1}` in the
@@ -780,7 +780,7 @@ class ESN:
         # Sums of products of the data shifted by the first chunk's means (a shift close to the
         # mean keeps the normal equations as well conditioned as centring would); the exact
         # centring is one rank-one correction at the end.
-        Szz = np.zeros((F, F), order="F")  # sum (z - r_z)(z - r_z)^T, lower triangle
+        Szz = np.zeros((F, F))  # sum (z - r_z)(z - r_z)^T
         SY = np.zeros((F, O))  # sum (z - r_z)(y - r_y)^T
         s_z, s_y = np.zeros(F), np.zeros(O)
         shift: list[NDArray] = []
@@ -789,10 +789,12 @@ class ESN:
         def accumulate(Z2: NDArray, Y2: NDArray) -> None:
             if not shift:
                 shift[:] = [Z2.mean(axis=0, dtype=np.float64), Y2.mean(axis=0, dtype=np.float64)]
-            Zs = Z2 - shift[0]  # (n, F), float64, C order: Zs.T is a Fortran-ordered view
+            Zs = Z2 - shift[0]  # (n, F), float64
             Ys = Y2 - shift[1]
-            # symmetric rank-k update of the lower triangle, in place: half a GEMM's work
-            blas.dsyrk(1.0, Zs.T, beta=1.0, c=Szz, lower=1, overwrite_c=1)
+            # numpy turns Zs.T @ Zs into the symmetric rank-k update (syrk, half a GEMM's work)
+            # and releases the GIL while it runs; scipy.linalg.blas.dsyrk holds the GIL, which
+            # would stall the recurrence in the main thread for the whole product
+            Szz[...] += Zs.T @ Zs
             SY[...] += Zs.T @ Ys
             s_z[...] += Zs.sum(axis=0)
             s_y[...] += Ys.sum(axis=0)
@@ -841,7 +843,7 @@ class ESN:
                 )
             # ridge on centred data = ridge on [1, z] with the intercept unpenalised
             m_z, m_y = s_z / count, s_y / count
-            C = Szz  # only its lower triangle is filled, and only that is read below
+            C = Szz
             C -= count * np.outer(m_z, m_z)
             C[np.diag_indices(F)] += self.ridge
             W = _solve_spd(C, SY - count * np.outer(m_z, m_y))  # (F, O)
@@ -1283,6 +1285,18 @@ def narma10_nmse(
     predicted continuing from the training run's final state. The configuration -- spectral
     radius 0.95, input scaling 0.1, bias scaling 0.5, ten recurrent connections per unit, ridge
     1e-8 -- was picked on a small grid with ``data_seed=1``, not on the reported data.
+
+    Measured (seeds 0-4, ``data_seed=2``): NMSE 0.051-0.079 at 100 units, 0.012-0.018 at 400.
+
+    Published figures to set beside these are not reproduced here: the NARMA-10 results of
+    Jaeger (2003, "Adaptive nonlinear system identification with echo state networks", NIPS
+    15, 100 units), Verstraeten, Schrauwen, D'Haene & Stroobandt (2007, "An experimental
+    unification of reservoir computing methods", Neural Networks 20(3):391-403) and Rodan &
+    Tino (2011, "Minimum complexity echo state network", IEEE Trans. Neural Networks
+    22(1):131-144, reservoirs of up to a few hundred units) are the usual references, but the
+    copies of those papers reachable when this was written held only their opening pages, so
+    their numbers -- and their exact protocols (training length, input range, washout, whether
+    the target is ``y_t`` or ``y_{t+1}``), which change NMSE several-fold -- were not checked.
     """
     from .tasks.reservoir import narma10_series, nmse
 

@@ -5,7 +5,9 @@ Reference behaviour and where it comes from:
 - the ridge readout equals numpy's least squares on the same states (closed-form definition);
 - RLS with P0 = I / ridge equals the closed-form ridge solution (exact recursive identity);
 - Mackey-Glass NRMSE84 next to Jaeger (2001, GMD Report 148, sec. 6.4: ~0.00028 for 400 units,
-  3000 training steps) and NARMA-10 NMSE at 100 and 400 units (slow tests).
+  3000 training steps) and NARMA-10 NMSE at 100 and 400 units (our measured values; the
+  published ones could not be checked, see ``narma10_nmse``);
+- W is scaled by its true spectral radius (dense eigvals), not by an eigenvalue ARPACK settles on.
 """
 
 import numpy as np
@@ -425,7 +427,7 @@ def test_compare_run_quick():
 def test_mackey_glass_nrmse84_near_jaeger_2001():
     """Jaeger (2001), GMD Report 148, sec. 6.4: NRMSE84 ~ 0.00028 (400 units, 3000 steps).
 
-    Measured here (20 trials): seeds 0, 1, 2, 3 -> 2.5e-4, 2.9e-4, 7.5e-4, 3.9e-4.
+    Measured here (20 trials): seeds 0, 1, 2, 3 -> 2.6e-4, 2.8e-4, 7.6e-4, 3.8e-4.
     """
     value = mackey_glass_nrmse84(seed=0)["nrmse84"]
     assert value < 5e-4
@@ -433,5 +435,9 @@ def test_mackey_glass_nrmse84_near_jaeger_2001():
 
 @pytest.mark.parametrize("units, bound", [(100, 0.08), (400, 0.025)])
 def test_narma10_nmse(units, bound):
-    """Measured: NMSE 0.065-0.071 at 100 units, 0.015-0.018 at 400 (seeds 0-2)."""
+    """Measured: NMSE 0.051-0.079 at 100 units, 0.012-0.018 at 400 (seeds 0-4).
+
+    No published figure is asserted: see ``narma10_nmse`` for the references and why their
+    numbers were not checked here.
+    """
     assert narma10_nmse(units, seed=0) < bound

@@ -538,6 +538,7 @@ class ESN:
             "bias": (self.bias_scaling * s_b.uniform(-1.0, 1.0, size=N)).astype(self.dtype),
         }
         if self.feedback:
+            assert output_size is not None  # checked above
             W_fb = s_fb.uniform(-1.0, 1.0, size=(N, output_size))
             params["W_fb"] = (self.feedback_scaling * W_fb).astype(self.dtype)
         self.params = params
@@ -923,6 +924,7 @@ class ESN:
         x0 = self._initial_state(state, B)
         Yp = None
         if self.feedback:
+            assert Yt is not None  # a feedback ESN was given Y (checked above)
             Yp = self._teacher_prev(Yt, 0, U.shape[0], np.zeros((B, Yt.shape[2]), self.dtype))
         S = self._drive(U, x0, Yp)
         finals = np.zeros_like(x0)
@@ -1141,6 +1143,7 @@ class ESN:
         pred = self.predict(X)
         _, groups = self._as_groups(X, Y, need_y=True)
         _, Yt, lengths = groups[0]
+        assert Yt is not None  # need_y=True
         if isinstance(pred, list):
             true = np.concatenate([Yt[: p.shape[0], k] for k, p in enumerate(pred)])
             pred = np.concatenate(pred)

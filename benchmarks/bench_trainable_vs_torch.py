@@ -19,6 +19,11 @@ Usage::
     python benchmarks/bench_trainable_vs_torch.py                 # the full grid
     python benchmarks/bench_trainable_vs_torch.py --cells lstm --threads 1 --rounds 3
 
+Some machines force OpenBLAS's kernels with ``OPENBLAS_CORETYPE`` (this project's build machine
+sets ``Haswell``, i.e. AVX2, on an AVX-512 CPU), while torch's oneDNN always uses the CPU's full
+instruction set; ``--native-blas`` unsets the variable for our side so that both use the CPU's
+own kernels. The header says which was measured.
+
 Multi-threaded OpenBLAS is fragile on a loaded machine (a worker thread that has to be woken up
 waits for a free core, which turns microseconds into milliseconds), so run it on a quiet one, or
 compare ``--threads 1`` runs.
@@ -115,10 +120,14 @@ def worker_torch(cell: str, repeat: int, threads: int) -> dict[str, float]:
     return times
 
 
-def run_side(side: str, cell: str, repeat: int, threads: int) -> dict[str, float]:
+def run_side(
+    side: str, cell: str, repeat: int, threads: int, native_blas: bool = False
+) -> dict[str, float]:
     env = dict(os.environ)
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(threads)
+    if native_blas:  # let OpenBLAS pick the kernels for this CPU, as torch's oneDNN does
+        env.pop("OPENBLAS_CORETYPE", None)
     cmd = [sys.executable, __file__, "--worker", side, "--cells", cell]
     cmd += ["--repeat", str(repeat), "--threads", str(threads)]
     out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
@@ -131,6 +140,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--native-blas",
+        action="store_true",
+        help="unset OPENBLAS_CORETYPE for our side (see the module docstring)",
+    )
     parser.add_argument("--worker", choices=("ours", "torch"), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -151,6 +165,10 @@ def main() -> None:
         f"threads: numpy (OpenBLAS) {args.threads}, torch.set_num_threads({args.threads}); "
         f"one process per side; numpy {numpy.__version__}, torch {torch.__version__}"
     )
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    if coretype:
+        chosen = "unset for our side (--native-blas)" if args.native_blas else "inherited"
+        print(f"OPENBLAS_CORETYPE={coretype} in the environment: {chosen}")
     header = f"{'cell':6} {'(T, B, I, H)':>20} {'ours ms':>9} {'torch ms':>9} {'ratio':>7}"
     print(header)
     print("-" * len(header))
@@ -159,7 +177,7 @@ def main() -> None:
         ours: dict[str, float] = {}
         theirs: dict[str, float] = {}
         for _ in range(args.rounds):
-            ours_now = run_side("ours", cell, args.repeat, args.threads)
+            ours_now = run_side("ours", cell, args.repeat, args.threads, args.native_blas)
             blas = ours_now.pop("blas_threads")
             if blas not in (-1, args.threads):
                 print(f"warning: numpy's OpenBLAS runs {blas} threads, not {args.threads}")

@@ -348,6 +348,36 @@ class ESN:
             make_rng(self.seed)  # raises on a bad seed
         self.dtype = check_dtype(self.dtype)
 
+    @classmethod
+    def equations(cls) -> list[Any]:
+        """The leaky-integrator reservoir and the linear readout as sympy ``Eq`` objects."""
+        import sympy as sp
+
+        N, I, O = sp.symbols("N I O", integer=True, positive=True)
+        a = sp.Symbol("a")  # the leak rate
+        x, x_prev = sp.MatrixSymbol("x_t", N, 1), sp.MatrixSymbol("x_{t-1}", N, 1)
+        u, y, y_prev = (
+            sp.MatrixSymbol("u_t", I, 1),
+            sp.MatrixSymbol("y_t", O, 1),
+            sp.MatrixSymbol("y_{t-1}", O, 1),
+        )
+        W, W_in, W_fb = (
+            sp.MatrixSymbol("W", N, N),
+            sp.MatrixSymbol("W_in", N, I),
+            sp.MatrixSymbol("W_fb", N, O),
+        )
+        b, W_out, b_out = (
+            sp.MatrixSymbol("b", N, 1),
+            sp.MatrixSymbol("W_out", O, N),
+            sp.MatrixSymbol("b_out", O, 1),
+        )
+        tanh = sp.Function("tanh")  # applied elementwise
+        drive = tanh(W * x_prev + W_in * u + b + W_fb * y_prev)
+        return [
+            sp.Eq(x, sp.Add((1 - a) * x_prev, a * drive, evaluate=False), evaluate=False),
+            sp.Eq(y, W_out * x + b_out, evaluate=False),
+        ]
+
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The constructor's arguments, scikit-learn style.
 
@@ -1330,7 +1360,8 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
     """
     start = time.perf_counter()
     result = mackey_glass_nrmse84(seed=seed, n_trials=5 if quick else 20)
-    target = 2.8e-4
+    published = 2.8e-4
+    target = 3 * published  # a random reservoir's NRMSE84 varies about 3x from seed to seed
     value = result["nrmse84"]
     return {
         "task": "mackey_glass",
@@ -1338,11 +1369,11 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
         "value": value,
         "target": target,
         "target_source": (
-            "Jaeger (2001), GMD Report 148, sec. 6.4: NRMSE84 ~ 0.00028 for a 400-unit ESN "
-            "trained on 3000 steps; passed if within 10x"
+            "3x Jaeger (2001)'s NRMSE84 = 0.00028 for a 400-unit ESN trained on 3000 steps "
+            "(GMD Report 148, sec. 6.4); seeds 0-5 here give 0.0001-0.0006"
         ),
         "higher_is_better": False,
-        "passed": bool(value <= 10 * target),
+        "passed": bool(value <= target),
         "seconds": time.perf_counter() - start,
         "details": result,
     }

@@ -61,3 +61,10 @@ def test_python_dash_m_runs_the_command():
         [sys.executable, "-m", "recurrent_zoo", "list"], capture_output=True, text=True, check=True
     ).stdout
     assert "elman" in out
+
+
+def test_compare_plot_writes_a_png(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "compare.png"
+    assert main(["compare", "--only", "rmlp", "--plot", str(path), "--no-progress"]) == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -11,9 +11,10 @@ generic keys, for trainable sequence models
     ``model`` (keyword arguments for ``cls(input_size, **model)``) or ``build``
     (``"module:function"``, ``f(input_size, *, seed) -> model``); ``readout`` (stack a
     :class:`~recurrent_zoo.Linear` readout to the task's output size); ``optimizer``, ``lr``,
-    ``epochs``, ``batch_size``, ``clip_norm``; and ``quick`` / ``full``, dicts overriding any of
-    these in that mode. The model is trained with :func:`recurrent_zoo.training.fit` on the task
-    named by the entry's ``task`` (see :data:`TASK_SPECS`) and scored on held-out data.
+    ``epochs``, ``batch_size``, ``clip_norm``, ``task_options``; and ``quick`` / ``full``, dicts
+    overriding any of these in that mode. The model is trained with
+    :func:`recurrent_zoo.training.fit` on the task named by the entry's ``task`` (see
+    :data:`TASK_SPECS`) and scored on held-out data.
 
 Examples
 --------
@@ -43,12 +44,13 @@ __all__ = ["TaskSpec", "TASK_SPECS", "run_entry", "run_compare", "format_table",
 class TaskSpec:
     """A canonical task for the generic trainer: data, loss, metric and a target with a source.
 
-    ``make(mode, seed)`` returns ``(train, test)`` datasets (``recurrent_zoo.tasks``
-    SequenceDataset objects); ``mode`` is ``"quick"`` or ``"full"``.
+    ``make(mode, seed, **task_options)`` returns ``(train, test)`` datasets
+    (``recurrent_zoo.tasks`` SequenceDataset objects); ``mode`` is ``"quick"`` or ``"full"``, and
+    a recipe's ``task_options`` (e.g. ``{"length": 10}``) override the mode's sequence length.
     """
 
     name: str
-    make: Callable[[str, int], tuple[Any, Any]]
+    make: Callable[..., tuple[Any, Any]]
     loss: str
     metric: str
     target: float
@@ -56,18 +58,18 @@ class TaskSpec:
     target_source: str
 
 
-def _adding(mode: str, seed: int) -> tuple[Any, Any]:
+def _adding(mode: str, seed: int, length: int | None = None) -> tuple[Any, Any]:
     from .tasks import adding_problem
 
-    length = 10 if mode == "quick" else 50
+    length = length or (10 if mode == "quick" else 50)
     n = 2000 if mode == "quick" else 10000
     return (adding_problem(n, length, seed=seed), adding_problem(1000, length, seed=seed + 1000))
 
 
-def _frequency(mode: str, seed: int) -> tuple[Any, Any]:
+def _frequency(mode: str, seed: int, length: int | None = None) -> tuple[Any, Any]:
     from .tasks import frequency_classification
 
-    length = 30 if mode == "quick" else 60
+    length = length or (30 if mode == "quick" else 60)
     n = 1000 if mode == "quick" else 4000
     return (
         frequency_classification(n, length, seed=seed),
@@ -75,10 +77,10 @@ def _frequency(mode: str, seed: int) -> tuple[Any, Any]:
     )
 
 
-def _parity(mode: str, seed: int) -> tuple[Any, Any]:
+def _parity(mode: str, seed: int, length: int | None = None) -> tuple[Any, Any]:
     from .tasks import parity
 
-    length = 6 if mode == "quick" else 12
+    length = length or (6 if mode == "quick" else 12)
     n = 1000 if mode == "quick" else 4000
     return parity(n, length, seed=seed), parity(500, length, seed=seed + 1000)
 
@@ -139,7 +141,7 @@ def _train_generic(entry: Entry, task: str, quick: bool, seed: int) -> dict[str,
         raise ValueError(f"task must be one of {sorted(TASK_SPECS)}; got {task!r}")
     spec = TASK_SPECS[task]
     s = _settings(dict(entry.recipe), quick)
-    train, test = spec.make("quick" if quick else "full", seed)
+    train, test = spec.make("quick" if quick else "full", seed, **s.get("task_options", {}))
     input_size = train.inputs.shape[2]
     out_size = int(train.output_size)
     if "build" in s:

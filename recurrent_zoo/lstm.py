@@ -38,8 +38,17 @@ and from step :math:`t+1`) and :math:`\bar c_t` likewise, :math:`r_t = o_t \odot
     \qquad \frac{\partial L}{\partial W_{hh}} = \sum_t \delta_t h_{t-1}^\top,
     \qquad \frac{\partial L}{\partial W_{ih}} = \sum_t \delta_t x_t^\top
 
-Everything in those equations that does not depend on the backward recurrence (the gate
-derivatives) is computed for all steps at once before the time loop.
+How it is computed: every per-step array is stored *feature-major*, ``(T, features, B)``, so that
+a step's gate block, state or derivative is one contiguous ``(features, B)`` slab. numpy's
+elementwise calls are several times slower on a strided block (rows of a wider array, which a
+gate block of a ``(B, 4H)`` array is) than on a contiguous one, and a step makes a dozen of them.
+The gate pre-activations come from one GEMM per step against ``[x_t; 1; h_{t-1}]`` (the input,
+the bias and the recurrence at once). In the backward pass the gate derivatives, which do not
+depend on the backward recurrence, are computed vectorised over blocks of steps small enough to
+stay in cache, just before the steps that use them; the weight gradients are one GEMM after the
+loop. A padded batch runs every column for every step: the padding of ``x`` reads as zeros, each
+sequence's final state is read at its own length and the gradient enters at its own last step,
+so that nothing past a length contributes (exactly zero) to any gradient.
 
 References
 ----------
@@ -59,7 +68,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core.layered import TorchStyleRNN, input_projection, packed_batch, running_rows, step_rows
+from ._core.layered import TorchStyleRNN
 from ._core.validation import NDArray, check_positive_int
 
 __all__ = ["LSTM"]
@@ -202,161 +211,182 @@ class LSTM(TorchStyleRNN):
         ]
 
     # ------------------------------------------------------------------ one layer-direction
+    # Step t of the backward pass reads gate derivatives computed, a block of steps at a time,
+    # just before; a block holds about this many numbers per derivative array. 2**17 (512 kB of
+    # float32) measured best with a 512 kB L2 cache, 2**16 .. 2**19 within a few per cent; one
+    # step per block is slower by call overhead on small batches, all steps at once by memory
+    # traffic on long sequences.
+    _derivative_block = 2**17
+
     def _layer_forward(
         self, p: dict[str, NDArray], X: NDArray, state0: tuple[NDArray, ...], mask: NDArray | None
     ) -> tuple[NDArray, tuple[NDArray, ...], Any]:
         T, B, I = X.shape
         H, P, dt = self.hidden_size, self._out_features(), self.dtype
-        pb = packed_batch(mask, B, T)
-        X = pb.pack(X)  # sorted by decreasing length: step t runs rows [:n]
-        h0, c0 = (pb.pack(s, axis=0) for s in state0)
+        # One step's GEMM computes every gate from [x_t; 1; h_{t-1}] (K rows): folding the input
+        # projection into the recurrent GEMM saves a pass over the gates per step, and measured
+        # faster than one input GEMM before the loop plus its transposition into this layout.
         # The gates are computed in the order (o, i, f, g): the sigmoid gates form one block.
         # sigma(a) = (1 + tanh(a / 2)) / 2, so their weight rows are halved (exact in floating
-        # point) and one tanh per step serves all four gates. Row t of Z holds
-        # [u_o, u_i, u_f, g, c_{t-1}] (u = tanh(a / 2)), and step t writes c_t into row t + 1;
-        # row t of SIG holds [o, i, f], so that (i, f) * (g, c_{t-1}) is one product.
-        rows = self._forward_rows
-        W_ih = p["weight_ih"][rows]
-        W_ih[: 3 * H] *= 0.5
-        W_hh_T = p["weight_hh"][rows]
-        W_hh_T[: 3 * H] *= 0.5
-        W_hh_T = np.ascontiguousarray(W_hh_T.T)  # (P, 4H)
-        b = None
+        # point) and one tanh per step serves all four gates.
+        blocks = [p["weight_ih"], p["weight_hh"]]
         if self.bias:
-            b = (p["bias_ih"] + p["bias_hh"])[rows]
-            b[: 3 * H] *= 0.5
-        Z = pb.alloc((T + 1, B, 5 * H), dt)
-        # the input projection of every step at once: one GEMM outside the loop
-        input_projection(X.reshape(T * B, I), W_ih, b, out=Z[:T].reshape(T * B, 5 * H)[:, : 4 * H])
-        if pb.padded:  # padding reads as zeros
-            Z[:T][pb.padding()] = 0.0
-        Z[0, :, 4 * H :] = c0
-        SIG = pb.alloc((T, B, 3 * H), dt)  # o, i, f
-        TC = pb.alloc((T, B, H), dt)  # tanh(c_t)
-        R = pb.alloc((T, B, H), dt)  # o_t * tanh(c_t), the unprojected output
-        Hs = R if not self.proj_size else pb.alloc((T, B, P), dt)  # h_t
-        W_hr_T = p["weight_hr"].T if self.proj_size else None  # (H, P)
-        half = np.asarray(0.5, dt)
-        rec = np.empty((B, 4 * H), dt)
-        prod = np.empty((B, 2 * H), dt)  # [i * g, f * c_{t-1}]
-        # every step's views made ahead of the loop (cheaper than slicing inside it)
-        sizes = pb.batch_sizes
+            blocks.insert(1, (p["bias_ih"] + p["bias_hh"])[:, None])
+        W = np.concatenate(blocks, axis=1)[self._forward_rows]  # (4H, K)
+        W[: 3 * H] *= 0.5
+        K = W.shape[1]
+        pad = None if mask is None else mask[:, :, 0] == 0  # (T, B) True past a length
+        # XH[t] = [x_t; 1; h_{t-1}] (K, B); step t writes h_t into XH[t + 1]
+        XH = np.empty((T + 1, K, B), dt)
+        np.copyto(XH[:T, :I], X.transpose(0, 2, 1))
+        if pad is not None:  # padding reads as zeros, whatever the caller put there
+            XH[:T, :I].transpose(0, 2, 1)[pad] = 0.0
+        if self.bias:
+            XH[:, I] = 1.0
+        XH[0, K - P :] = state0[0].T
+        Hs = XH[1:, K - P :]  # (T, P, B) h_t
+        # Z[t] = [u_o, u_i, u_f, g, c_{t-1}] (5H, B), u = tanh(a / 2); step t writes c_t into
+        # Z[t + 1], so that (i, f) * (g, c_{t-1}) is one product
+        Z = np.empty((T + 1, 5 * H, B), dt)
+        Z[0, 4 * H :] = state0[1].T
+        # SIG[t] = [o, i, f]; SIG[T] (f past the last step) = 0: no gradient comes from there
+        SIG = np.empty((T + 1, 3 * H, B), dt)
+        SIG[T] = 0.0
+        TC = np.empty((T, H, B), dt)  # tanh(c_t)
+        R = Hs if not self.proj_size else np.empty((T, H, B), dt)  # o_t * tanh(c_t)
+        W_hr = p["weight_hr"] if self.proj_size else None  # (P, H)
+        half = np.asarray(0.5, dt)  # a 0-d array: a Python float costs a conversion per call
+        prod = np.empty((2 * H, B), dt)  # [i * g, f * c_{t-1}]
+        ig, fc = prod[:H], prod[H:]
+        # every step's views made ahead of the loop (one C-level iteration each)
         steps = zip(
-            [h0[: sizes[0]]] + step_rows(Hs[:-1], sizes[1:]),  # h_{t-1}
-            step_rows(Z[:T, :, : 4 * H], sizes),  # all gates' pre-activations, then u and g
-            step_rows(Z[:T, :, : 3 * H], sizes),  # u_o, u_i, u_f
-            step_rows(Z[:T, :, 3 * H :], sizes),  # (g, c_{t-1})
-            step_rows(Z[1:, :, 4 * H :], sizes),  # c_t
-            step_rows(SIG, sizes),
-            step_rows(SIG[:, :, H:], sizes),  # (i, f)
-            step_rows(SIG[:, :, :H], sizes),  # o
-            step_rows(TC, sizes),
-            step_rows(R, sizes),
-            running_rows(rec, sizes),
-            running_rows(prod, sizes),
-            running_rows(prod[:, :H], sizes),
-            running_rows(prod[:, H:], sizes),
+            XH[:T],
+            Z[:T, : 4 * H],  # the gates' pre-activations, then u and g
+            Z[:T, : 3 * H],  # u_o, u_i, u_f
+            Z[:T, 3 * H :],  # (g, c_{t-1})
+            Z[1:, 4 * H :],  # c_t
+            SIG[:T],
+            SIG[:T, H:],  # (i, f)
+            SIG[:T, :H],  # o
+            TC,
+            R,
+            Hs,
             strict=True,
         )
         # (outputs are passed positionally: parsing ``out=`` costs measurably at small sizes)
-        for t, (h, gates, u, g_c, c, sig, i_f, o, tc, r, rc, pr, ig, fc) in enumerate(steps):
-            np.dot(h, W_hh_T, rc)
-            np.add(gates, rc, gates)
+        for xh, gates, u, g_c, c, sig, i_f, o, tc, r, h in steps:
+            np.dot(W, xh, gates)
             np.tanh(gates, gates)
             np.multiply(u, half, sig)
             np.add(sig, half, sig)
-            np.multiply(i_f, g_c, pr)
+            np.multiply(i_f, g_c, prod)
             np.add(ig, fc, c)  # c_t = i * g + f * c_{t-1}
             np.tanh(c, tc)
             np.multiply(o, tc, r)  # o * tanh(c_t)
-            if W_hr_T is not None:
-                np.matmul(r, W_hr_T, out=Hs[t, : sizes[t]])
-        Cs = Z[1:, :, 4 * H :]  # (T, B, H) c_t
-        # each sequence's state at its own length; everything back in the caller's order
-        hT, cT = pb.last(Hs, h0), pb.last(Cs, c0)
-        return pb.unpack(Hs), (hT, cT), (X, h0, Z, SIG, TC, R, Hs, pb)
+            if W_hr is not None:
+                np.dot(W_hr, r, h)
+        Y = Hs.transpose(0, 2, 1).copy()  # (T, B, P)
+        if pad is None:
+            lengths = None
+            hT, cT = XH[T, K - P :].T.copy(), Z[T, 4 * H :].T.copy()
+        else:
+            Y[pad] = 0.0
+            # the state after a sequence's last step is in block t = its length (0: the
+            # initial state, which a sequence of length 0 passes through)
+            lengths = (~pad).sum(axis=0)
+            cols = np.arange(B)
+            hT, cT = XH[lengths, K - P :, cols], Z[lengths, 4 * H :, cols]  # (B, P), (B, H)
+        return Y, (hT, cT), (XH, Z, SIG, TC, R, lengths, pad)
 
     def _layer_backward(
         self, p: dict[str, NDArray], cache: Any, dY: NDArray, dstate: tuple[NDArray, ...]
     ) -> tuple[NDArray, tuple[NDArray, ...], dict[str, NDArray]]:
-        X, h0, Z, SIG, TC, R, Hs, pb = cache
-        T, B, I = X.shape
+        XH, Z, SIG, TC, R, lengths, pad = cache
+        T, B = TC.shape[0], TC.shape[2]
         H, P, dt = self.hidden_size, self._out_features(), self.dtype
-        dY = pb.pack(dY)
-        dh_T, dc_T = (pb.pack(s, axis=0) for s in dstate)
+        I, K = p["weight_ih"].shape[1], XH.shape[1]
         rows = self._forward_rows  # the gate order (o, i, f, g) of the forward pass
-        W_hh = p["weight_hh"][rows]  # (4H, P)
-        W_hr = p.get("weight_hr")  # (P, H)
-        # The local derivatives of every step at once, before the loop. With dr_t the gradient
-        # reaching o_t * tanh(c_t) and dc_t the one reaching c_t (from step t + 1 and from h_t):
+        dh_T, dc_T = dstate
+        # The gradient reaching each h_t from the outputs, (T, P, B); dstate's h part joins it
+        # at each sequence's last step, its c part is added to dc there (see the loop). Past a
+        # length nothing flows in, so the steps run there carry exactly zero gradient.
+        DY = dY.transpose(0, 2, 1).copy()
+        if lengths is None:
+            DY[T - 1] += dh_T.T
+            last_step: dict[int, Any] = {T - 1: slice(None)}
+        else:
+            DY.transpose(0, 2, 1)[pad] = 0.0
+            running = np.flatnonzero(lengths)
+            DY[lengths[running] - 1, :, running] += dh_T[running]
+            last_step = {}
+            for b in running:
+                last_step.setdefault(int(lengths[b]) - 1, []).append(int(b))
+        dc_T = dc_T.T  # (H, B)
+        W_hh_T = np.ascontiguousarray(p["weight_hh"][rows].T)  # (P, 4H)
+        W_hr_T = p["weight_hr"].T if self.proj_size else None  # (H, P)
+        dA = np.empty((T, 4 * H, B), dt)  # delta_t
+        DH = np.empty((T, P, B), dt) if W_hr_T is not None else None  # gradient reaching h_t
+        # D = [dr, dc, dc, dc] (gate order o, i, f, g): one product with Q_t gives delta_t
+        D = np.zeros((4 * H, B), dt)
+        dr, dr_dc, dc3 = D[:H], D[: 2 * H], D.reshape(4, H, B)[1:]
+        dh = np.zeros((P, B), dt)  # W_hh^T delta_{t+1}: the gradient reaching h_t from step t+1
+        pair = np.empty((2 * H, B), dt)  # [dr_t K_t, dc_{t+1} f_{t+1}]
+        pair0, pair1 = pair[:H], pair[H:]
+        # The local derivatives, for a block of steps at a time. With dr_t the gradient reaching
+        # o_t * tanh(c_t) and dc_t the one reaching c_t (from step t + 1 and from h_t):
         #   dc_t = dr_t * K_t + dc_{t+1} * f_{t+1},     K_t = o_t * (1 - tanh(c_t)^2)
         #   delta_t = (dr_t, dc_t, dc_t, dc_t) * Q_t   (gate order o, i, f, g)
         # Each derivative is 1 - y^2 for a tanh output y: sigma'(a) = (1 - u^2) / 4.
-        one_minus_sq = Z[:T] * Z[:T]  # (T, B, 5H): 1 - [u_o, u_i, u_f, g, c_{t-1}]^2
-        np.subtract(1.0, one_minus_sq, out=one_minus_sq)
-        Q = np.empty((T, B, 4, H), dt)
-        np.multiply(TC, one_minus_sq[..., :H], out=Q[:, :, 0])
-        QQ = Q.reshape(T, B, 4 * H)
-        np.multiply(Z[:T, :, 3 * H :], one_minus_sq[..., H : 3 * H], out=QQ[..., H : 3 * H])
-        Q[:, :, :3] *= 0.25
-        np.multiply(SIG[..., H : 2 * H], one_minus_sq[..., 3 * H : 4 * H], out=Q[:, :, 3])
-        KF = np.empty((T, B, 2, H), dt)  # [K_t, f_{t+1}]
-        np.multiply(TC, TC, out=KF[:, :, 0])
-        np.subtract(1.0, KF[:, :, 0], out=KF[:, :, 0])
-        KF[:, :, 0] *= SIG[..., :H]
-        KF[:-1, :, 1] = SIG[1:, :, 2 * H :]
-        KF[-1, :, 1] = 1.0
-        if pb.padded:  # a sequence's last step: its dc comes from dstate, unscaled
-            KF[:-1, :, 1][pb.padding()[1:]] = 1.0
-
-        dA = pb.alloc((T, B, 4 * H), dt)  # delta_t (zero past a length)
-        DH = pb.alloc((T, B, P), dt) if W_hr is not None else None  # gradient reaching h_t
-        dh = dh_T.copy()  # (B, P) gradient reaching h_t from step t + 1
-        D = np.empty((B, 4, H), dt)  # [dr, dc, dc, dc]: one product gives delta
-        D[:, 1] = dc_T
-        pair = np.empty((B, 2, H), dt)  # [dr_t K_t, dc_{t+1} f_{t+1}]
-        sizes = pb.batch_sizes
-        steps = zip(
-            step_rows(dY, sizes),
-            step_rows(KF, sizes),
-            step_rows(Q, sizes),
-            step_rows(dA.reshape(T, B, 4, H), sizes),
-            step_rows(dA, sizes),
-            step_rows(DH, sizes) if DH is not None else [None] * T,
-            running_rows(dh, sizes),
-            running_rows(D, sizes),
-            running_rows(D[:, 0], sizes),  # dr
-            running_rows(D[:, :2], sizes),  # (dr, dc_{t+1})
-            running_rows(D[:, 1:], sizes),  # dc, three times
-            running_rows(pair, sizes),
-            running_rows(pair[:, :1], sizes),
-            running_rows(pair[:, 1:], sizes),
-            strict=True,
-        )
-        for dy, kf, q, da4, da, dh_t, dh_, d, dr, dr_dc, dc3, pr, pr0, pr1 in reversed(list(steps)):
-            if dh_t is None:
-                np.add(dy, dh_, dr)
-            else:
-                np.add(dy, dh_, out=dh_t)
-                np.matmul(dh_t, W_hr, out=dr)
-            np.multiply(dr_dc, kf, pr)
-            np.add(pr0, pr1, dc3)  # dc_t = dr_t K_t + dc_{t+1} f_{t+1}
-            np.multiply(d, q, da4)
-            np.dot(da, W_hh, dh_)
-        dc = D[:, 1].copy()  # dc_0 goes through f_0 to c_{-1} (a sequence of length 0 has no step)
-        dc[: sizes[0]] *= SIG[0, : sizes[0], 2 * H :]
-        # weight gradients: one GEMM each after the loop, rows back in PyTorch's gate order
+        size = max(1, min(T, self._derivative_block // (4 * H * B)))
+        Q_block = np.empty((size, 4 * H, B), dt)
+        KF_block = np.empty((size, 2 * H, B), dt)  # [K_t, f_{t+1}]
+        Qs, KFs = list(Q_block), list(KF_block)
+        DYs, dAs = list(DY), list(dA)
+        DHs = list(DH) if DH is not None else [None] * T
+        for start in reversed(range(0, T, size)):
+            stop = min(start + size, T)
+            Q, KF = Q_block[: stop - start], KF_block[: stop - start]
+            np.multiply(Z[start:stop, : 4 * H], Z[start:stop, : 4 * H], Q)
+            np.subtract(1.0, Q, Q)  # 1 - [u_o, u_i, u_f, g]^2
+            Q[:, :H] *= TC[start:stop]
+            Q[:, H : 3 * H] *= Z[start:stop, 3 * H :]  # g, c_{t-1}
+            Q[:, : 3 * H] *= 0.25
+            Q[:, 3 * H :] *= SIG[start:stop, H : 2 * H]  # i
+            Kt = KF[:, :H]
+            np.multiply(TC[start:stop], TC[start:stop], Kt)
+            np.subtract(1.0, Kt, Kt)
+            Kt *= SIG[start:stop, :H]  # o
+            KF[:, H:] = SIG[start + 1 : stop + 1, 2 * H :]  # f_{t+1}
+            for t in range(stop - 1, start - 1, -1):
+                dh_t = DHs[t]
+                if dh_t is None:
+                    np.add(DYs[t], dh, dr)
+                else:
+                    np.add(DYs[t], dh, dh_t)
+                    np.dot(W_hr_T, dh_t, dr)
+                np.multiply(dr_dc, KFs[t - start], pair)
+                np.add(pair0, pair1, dc3)  # dc_t = dr_t K_t + dc_{t+1} f_{t+1}
+                if t in last_step:  # these sequences end at step t: dstate's c part enters
+                    cols = last_step[t]
+                    dc3[:, :, cols] += dc_T[:, cols]
+                da = dAs[t]
+                np.multiply(D, Qs[t - start], da)
+                np.dot(W_hh_T, da, dh)
+        # dc_0 goes through f_0 to c_{-1}; a sequence of length 0 passes dstate through
+        dh0, dc0 = dh.T.copy(), (D[H : 2 * H] * SIG[0, 2 * H :]).T.copy()
+        if lengths is not None:
+            empty = lengths == 0
+            dh0[empty], dc0[empty] = dh_T[empty], dc_T.T[empty]
+        # weight gradients: one GEMM over all steps and sequences, (4H, T B) x (T B, K), giving
+        # [dW_ih | db | dW_hh] at once; rows back in PyTorch's gate order
         back = np.argsort(rows)
-        dA2 = dA.reshape(T * B, 4 * H)
-        H_prev = np.concatenate([h0[None], Hs[:-1]]).reshape(T * B, P)
-        grads = {
-            "weight_ih": (dA2.T @ X.reshape(T * B, I))[back],
-            "weight_hh": (dA2.T @ H_prev)[back],
-        }
+        dA2 = dA.transpose(1, 0, 2).reshape(4 * H, T * B)
+        dW = (dA2 @ XH[:T].transpose(0, 2, 1).reshape(T * B, K))[back]
+        grads = {"weight_ih": dW[:, :I].copy(), "weight_hh": dW[:, K - P :].copy()}
         if self.bias:
-            grads["bias_ih"] = dA2.sum(axis=0)[back]
-            grads["bias_hh"] = grads["bias_ih"].copy()
+            grads["bias_ih"] = dW[:, I].copy()
+            grads["bias_hh"] = dW[:, I].copy()
         if DH is not None:
-            grads["weight_hr"] = DH.reshape(T * B, P).T @ R.reshape(T * B, H)
-        dX = (dA2 @ p["weight_ih"][rows]).reshape(T, B, I)
-        return pb.unpack(dX), (pb.unpack(dh, axis=0), pb.unpack(dc, axis=0)), grads
+            grads["weight_hr"] = np.tensordot(DH, R, axes=([0, 2], [0, 2]))  # (P, H)
+        dX = (dA2.T @ p["weight_ih"][rows]).reshape(T, B, I)
+        return dX, (dh0, dc0), grads

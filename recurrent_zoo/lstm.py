@@ -340,9 +340,19 @@ class LSTM(TorchStyleRNN):
         size = max(1, min(T, self._derivative_block // (4 * H * B)))
         Q_block = np.empty((size, 4 * H, B), dt)
         KF_block = np.empty((size, 2 * H, B), dt)  # [K_t, f_{t+1}]
+        # every step's views made ahead of the loop; blocks start at multiples of ``size``, so
+        # step t's derivatives are row t % size of the block arrays
         Qs, KFs = list(Q_block), list(KF_block)
-        DYs, dAs = list(DY), list(dA)
-        DHs = list(DH) if DH is not None else [None] * T
+        steps = list(
+            zip(
+                DY,
+                dA,
+                DH if DH is not None else [None] * T,
+                [Qs[t % size] for t in range(T)],
+                [KFs[t % size] for t in range(T)],
+                strict=True,
+            )
+        )
         for start in reversed(range(0, T, size)):
             stop = min(start + size, T)
             Q, KF = Q_block[: stop - start], KF_block[: stop - start]
@@ -358,19 +368,18 @@ class LSTM(TorchStyleRNN):
             Kt *= SIG[start:stop, :H]  # o
             KF[:, H:] = SIG[start + 1 : stop + 1, 2 * H :]  # f_{t+1}
             for t in range(stop - 1, start - 1, -1):
-                dh_t = DHs[t]
+                dy, da, dh_t, q, kf = steps[t]
                 if dh_t is None:
-                    np.add(DYs[t], dh, dr)
+                    np.add(dy, dh, dr)
                 else:
-                    np.add(DYs[t], dh, dh_t)
+                    np.add(dy, dh, dh_t)
                     np.dot(W_hr_T, dh_t, dr)
-                np.multiply(dr_dc, KFs[t - start], pair)
+                np.multiply(dr_dc, kf, pair)
                 np.add(pair0, pair1, dc3)  # dc_t = dr_t K_t + dc_{t+1} f_{t+1}
                 if t in last_step:  # these sequences end at step t: dstate's c part enters
                     cols = last_step[t]
                     dc3[:, :, cols] += dc_T[:, cols]
-                da = dAs[t]
-                np.multiply(D, Qs[t - start], da)
+                np.multiply(D, q, da)
                 np.dot(W_hh_T, da, dh)
         # dc_0 goes through f_0 to c_{-1}; a sequence of length 0 passes dstate through
         dh0, dc0 = dh.T.copy(), (D[H : 2 * H] * SIG[0, 2 * H :]).T.copy()
@@ -379,8 +388,13 @@ class LSTM(TorchStyleRNN):
             dh0[empty], dc0[empty] = dh_T[empty], dc_T.T[empty]
         # weight gradients: one GEMM over all steps and sequences, (4H, T B) x (T B, K), giving
         # [dW_ih | db | dW_hh] at once; rows back in PyTorch's gate order
+        # (dA as a (4H, T B) matrix: numpy copies the transposition in runs of B numbers, slow
+        # for a small batch, where copying it to (T B, 4H) measured faster, crossing near 32)
         back = np.argsort(rows)
-        dA2 = dA.transpose(1, 0, 2).reshape(4 * H, T * B)
+        if B < 32:
+            dA2 = dA.transpose(0, 2, 1).reshape(T * B, 4 * H).T
+        else:
+            dA2 = dA.transpose(1, 0, 2).reshape(4 * H, T * B)
         dW = (dA2 @ XH[:T].transpose(0, 2, 1).reshape(T * B, K))[back]
         grads = {"weight_ih": dW[:, :I].copy(), "weight_hh": dW[:, K - P :].copy()}
         if self.bias:

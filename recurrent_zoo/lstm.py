@@ -321,7 +321,7 @@ class LSTM(TorchStyleRNN):
             last_step = {}
             for b in running:
                 last_step.setdefault(int(lengths[b]) - 1, []).append(int(b))
-        dc_T = dc_T.T  # (H, B)
+        dc_last = dc_T.T  # (H, B) dstate's c part, added to dc_t at each sequence's last step
         W_hh_T = np.ascontiguousarray(p["weight_hh"][rows].T)  # (P, 4H)
         W_hr_T = p["weight_hr"].T if self.proj_size else None  # (H, P)
         dA = np.empty((T, 4 * H, B), dt)  # delta_t
@@ -378,14 +378,14 @@ class LSTM(TorchStyleRNN):
                 np.add(pair0, pair1, dc3)  # dc_t = dr_t K_t + dc_{t+1} f_{t+1}
                 if t in last_step:  # these sequences end at step t: dstate's c part enters
                     cols = last_step[t]
-                    dc3[:, :, cols] += dc_T[:, cols]
+                    dc3[:, :, cols] += dc_last[:, cols]
                 np.multiply(D, q, da)
                 np.dot(W_hh_T, da, dh)
         # dc_0 goes through f_0 to c_{-1}; a sequence of length 0 passes dstate through
         dh0, dc0 = dh.T.copy(), (D[H : 2 * H] * SIG[0, 2 * H :]).T.copy()
         if lengths is not None:
             empty = lengths == 0
-            dh0[empty], dc0[empty] = dh_T[empty], dc_T.T[empty]
+            dh0[empty], dc0[empty] = dh_T[empty], dc_T[empty]
         # weight gradients: one GEMM over all steps and sequences, (4H, T B) x (T B, K), giving
         # [dW_ih | db | dW_hh] at once; rows back in PyTorch's gate order
         # (dA as a (4H, T B) matrix: numpy copies the transposition in runs of B numbers, slow

@@ -303,6 +303,29 @@ def _raises(exc: Any, match: str, fn: Callable[[], Any], what: str) -> None:
     raise AssertionError(f"{what}: no error raised")
 
 
+def _round_trip(model: Any, path: str) -> Any:
+    """Save ``model``, load it back, and check class, config, dtype and every parameter."""
+    model.save(path)
+    other = load(path)
+    assert type(other) is type(model)
+    assert other.get_config() == model.get_config()
+    assert np.dtype(getattr(other, "dtype", np.float64)) == np.dtype(
+        getattr(model, "dtype", np.float64)
+    )
+    assert set(other.params) == set(model.params)
+    for k, p in model.params.items():
+        assert other.params[k].dtype == p.dtype, f"params[{k!r}] dtype"
+        np.testing.assert_array_equal(other.params[k], p, err_msg=f"params[{k!r}]")
+    return other
+
+
+def _assert_pickle_refused(tmp: str) -> None:
+    """A file holding a pickled object array is refused with an error that says so."""
+    bad = os.path.join(tmp, "pickled.npz")
+    np.savez(bad, __header__=np.array("{}"), evil=np.array([{"a": 1}], dtype=object))
+    _raises(ValueError, "pickle", lambda: load(bad), "loading a pickled file")
+
+
 # ----------------------------------------------------------------------------- sequence checks
 @check()
 def check_shapes(subject: Any) -> None:
@@ -480,19 +503,9 @@ def check_save_load(subject: Any) -> None:
         for ex in _examples(subject):
             for dtype in (np.float64, np.float32):
                 model = subject.make(3, seed=11, dtype=dtype, example=ex)
-                path = os.path.join(tmp, f"m{ex}.npz")
-                model.save(path)
-                other = load(path)
-                assert type(other) is type(model)
-                assert other.get_config() == model.get_config()
-                assert other.dtype == model.dtype
-                for k, p in model.params.items():
-                    assert other.params[k].dtype == p.dtype
-                    np.testing.assert_array_equal(other.params[k], p, err_msg=f"params[{k!r}]")
+                other = _round_trip(model, os.path.join(tmp, f"m{ex}.npz"))
                 np.testing.assert_array_equal(other.forward(X)[0], model.forward(X)[0])
-        bad = os.path.join(tmp, "pickled.npz")
-        np.savez(bad, __header__=np.array("{}"), evil=np.array([{"a": 1}], dtype=object))
-        _raises(ValueError, "pickle", lambda: load(bad), "loading a pickled file")
+        _assert_pickle_refused(tmp)
 
 
 @check()
@@ -669,23 +682,13 @@ def check_assoc_save_load(subject: Any) -> None:
         for ex in _examples(subject):
             for dtype in (np.float64, np.float32):
                 model = subject.make(18, seed=11, dtype=dtype, example=ex)
-                path = os.path.join(tmp, f"m{ex}.npz")
-                model.save(path)
-                other = load(path)
-                assert type(other) is type(model)
-                assert other.get_config() == model.get_config()
-                assert other.dtype == model.dtype
-                for k, p in model.params.items():
-                    assert other.params[k].dtype == p.dtype
-                    np.testing.assert_array_equal(other.params[k], p, err_msg=f"params[{k!r}]")
+                other = _round_trip(model, os.path.join(tmp, f"m{ex}.npz"))
                 probes = _assoc_probes(model, 4, rng)
                 for kw in _assoc_variants(model):
                     np.testing.assert_array_equal(
                         _assoc_recall(other, probes, **kw), _assoc_recall(model, probes, **kw)
                     )
-        bad = os.path.join(tmp, "pickled.npz")
-        np.savez(bad, __header__=np.array("{}"), evil=np.array([{"a": 1}], dtype=object))
-        _raises(ValueError, "pickle", lambda: load(bad), "loading a pickled file")
+        _assert_pickle_refused(tmp)
 
 
 @check(requires=("associative",))
@@ -848,20 +851,10 @@ def check_reservoir_save_load(subject: Any) -> None:
                     model = subject.make(3, seed=4, dtype=dtype, example=ex)
                     if fitted:
                         _res_fit(model, X, Y)
-                    path = os.path.join(tmp, f"m{ex}.npz")
-                    model.save(path)
-                    other = load(path)
-                    assert type(other) is type(model)
-                    assert other.get_config() == model.get_config()
-                    assert set(other.params) == set(model.params)
-                    for k, p in model.params.items():
-                        assert other.params[k].dtype == p.dtype, f"params[{k!r}] dtype"
-                        np.testing.assert_array_equal(other.params[k], p, err_msg=f"params[{k!r}]")
+                    other = _round_trip(model, os.path.join(tmp, f"m{ex}.npz"))
                     if fitted:
                         np.testing.assert_array_equal(other.predict(X), model.predict(X))
-        bad = os.path.join(tmp, "pickled.npz")
-        np.savez(bad, __header__=np.array("{}"), evil=np.array([{"a": 1}], dtype=object))
-        _raises(ValueError, "pickle", lambda: load(bad), "loading a pickled file")
+        _assert_pickle_refused(tmp)
 
 
 @check(requires=("reservoir",))

@@ -292,24 +292,13 @@ class BAM:
 
     # ------------------------------------------------------------------ config and files
     def get_config(self) -> dict[str, Any]:
-        """Hyperparameters plus the stored sizes (JSON-serialisable)."""
-        return {
-            "encoding": self.encoding,
-            "max_rounds": self.max_rounds,
-            "x_size": self.x_size,
-            "y_size": self.y_size,
-            "n_pairs": self.n_pairs,
-        }
+        """The hyperparameters (JSON-serialisable)."""
+        return {"encoding": self.encoding, "max_rounds": self.max_rounds}
 
     @classmethod
     def from_config(cls, config: dict[str, Any], dtype: Any = np.float64) -> BAM:
-        """A skeleton with zero arrays of the saved shapes, which :func:`load` fills."""
-        config = dict(config)
-        n, m, p = (int(config.pop(k, 0)) for k in ("x_size", "y_size", "n_pairs"))
-        bam = cls(**config, dtype=dtype)
-        bam.params["weights"] = np.zeros((n, m), dtype=bam.dtype)
-        bam.params["multiplicities"] = np.zeros(p, dtype=bam.dtype)
-        return bam
+        """An empty memory, which :func:`load` fills with the saved arrays."""
+        return cls(**config, dtype=dtype)
 
     def save(self, path: Any) -> None:
         """Save weights and multiplicities to one ``.npz`` file (JSON header, no pickle)."""

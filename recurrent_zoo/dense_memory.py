@@ -264,22 +264,13 @@ class DenseAssociativeMemory:
 
     # ------------------------------------------------------------------ config and files
     def get_config(self) -> dict[str, Any]:
-        """Hyperparameters plus the number of stored patterns (JSON-serialisable)."""
-        return {
-            "n_units": self.n_units,
-            "interaction": self.interaction,
-            "degree": self.degree,
-            "n_patterns": self.n_patterns,
-        }
+        """The hyperparameters (JSON-serialisable)."""
+        return {"n_units": self.n_units, "interaction": self.interaction, "degree": self.degree}
 
     @classmethod
     def from_config(cls, config: dict[str, Any], dtype: Any = np.float64) -> DenseAssociativeMemory:
-        """A skeleton with a zero pattern array of the saved shape, which :func:`load` fills."""
-        config = dict(config)
-        n_patterns = int(config.pop("n_patterns", 0))
-        mem = cls(**config, dtype=dtype)
-        mem.params["patterns"] = np.zeros((n_patterns, mem.n_units), dtype=mem.dtype)
-        return mem
+        """An empty memory, which :func:`load` fills with the saved patterns."""
+        return cls(**config, dtype=dtype)
 
     def save(self, path: Any) -> None:
         """Save the stored patterns to one ``.npz`` file (JSON header, no pickle)."""

@@ -284,17 +284,13 @@ class Hopfield:
 
     # ------------------------------------------------------------------ config and files
     def get_config(self) -> dict[str, Any]:
-        """Hyperparameters plus the number of stored patterns (JSON-serialisable)."""
-        return {"n_units": self.n_units, "rule": self.rule, "n_patterns": self.n_patterns}
+        """The hyperparameters (JSON-serialisable)."""
+        return {"n_units": self.n_units, "rule": self.rule}
 
     @classmethod
     def from_config(cls, config: dict[str, Any], dtype: Any = np.float64) -> Hopfield:
-        """A skeleton with zero arrays of the saved shapes, which :func:`load` fills."""
-        config = dict(config)
-        n_patterns = int(config.pop("n_patterns", 0))
-        net = cls(**config, dtype=dtype)
-        net.params["patterns"] = np.zeros((n_patterns, net.n_units), dtype=net.dtype)
-        return net
+        """An empty network, which :func:`load` fills with the saved arrays."""
+        return cls(**config, dtype=dtype)
 
     def save(self, path: Any) -> None:
         """Save couplings and patterns to one ``.npz`` file (JSON header, no pickle)."""

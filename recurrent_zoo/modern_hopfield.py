@@ -201,18 +201,13 @@ class ModernHopfield:
 
     # ------------------------------------------------------------------ config and files
     def get_config(self) -> dict[str, Any]:
-        """Hyperparameters plus the shape of the stored patterns (JSON-serialisable)."""
-        n, d = self.params["patterns"].shape
-        return {"beta": self.beta, "n_patterns": int(n), "dim": int(d)}
+        """The hyperparameters (JSON-serialisable)."""
+        return {"beta": self.beta}
 
     @classmethod
     def from_config(cls, config: dict[str, Any], dtype: Any = np.float64) -> ModernHopfield:
-        """A skeleton with a zero pattern array of the saved shape, which :func:`load` fills."""
-        config = dict(config)
-        shape = (int(config.pop("n_patterns", 0)), int(config.pop("dim", 0)))
-        net = cls(**config, dtype=dtype)
-        net.params["patterns"] = np.zeros(shape, dtype=net.dtype)
-        return net
+        """An empty memory, which :func:`load` fills with the saved patterns."""
+        return cls(**config, dtype=dtype)
 
     def save(self, path: Any) -> None:
         """Save the stored patterns to one ``.npz`` file (JSON header, no pickle)."""

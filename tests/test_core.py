@@ -207,3 +207,18 @@ def test_editing_outputs_in_place_does_not_change_gradients():
     Y2, _ = m.forward(X)
     Y2[...] = 0.0
     np.testing.assert_array_equal(m.backward(np.ones_like(Y)), dX)
+
+
+def test_data_sized_arrays_take_the_stored_length_only_on_empty_axes(tmp_path):
+    from recurrent_zoo.hopfield import Hopfield
+
+    net = Hopfield(6).store(np.sign(np.random.default_rng(0).normal(size=(3, 6))))
+    path = tmp_path / "h.npz"
+    net.save(path)
+    assert load(path).n_patterns == 3
+    with np.load(path) as f:
+        arrays = dict(f)
+    arrays["param/patterns"] = np.ones((3, 7))  # the units axis is not sized by data
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match="patterns"):
+        load(path)

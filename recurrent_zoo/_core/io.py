@@ -6,6 +6,12 @@ rebuilds a skeleton from the hyperparameters and copies the arrays into it, the 
 reloads weights into a freshly built model. Only classes registered here (every concrete
 :class:`~recurrent_zoo._core.base.SequenceModel` registers itself) can be loaded: nothing in a file
 chooses what code runs.
+
+Some arrays are sized by data rather than by hyperparameters: an empty memory's patterns have
+shape ``(0, N)`` until patterns are stored. A skeleton array with length-0 axes takes the stored
+length on those axes (its other axes must still match), so such objects need not write their
+data sizes into the header. Objects whose shapes depend on each other in more involved ways
+provide ``allocate_params(shapes)`` instead.
 """
 
 from __future__ import annotations
@@ -100,6 +106,16 @@ def save(obj: Any, path: Any) -> None:
         np.savez(fh, **arrays)
 
 
+def _sized_by_data(skeleton: tuple[int, ...], stored: tuple[int, ...]) -> bool:
+    """Whether ``stored`` fills the length-0 axes of ``skeleton`` and matches it elsewhere."""
+    return (
+        skeleton != stored
+        and len(skeleton) == len(stored)
+        and 0 in skeleton
+        and all(s in (0, v) for s, v in zip(skeleton, stored, strict=True))
+    )
+
+
 def load(path: Any) -> Any:
     """Load a model saved with ``save``; refuse files that hold pickled objects.
 
@@ -142,6 +158,10 @@ def load(path: Any) -> Any:
         # input weights and readout) build arrays of the stored shapes, checking them against
         # their hyperparameters; the name and shape checks below still apply
         allocate({name: tuple(value.shape) for name, value in stored.items()})
+    for name, value in stored.items():
+        target = obj.params.get(name)
+        if target is not None and _sized_by_data(target.shape, value.shape):
+            obj.params[name] = np.zeros(value.shape, dtype=target.dtype)
     if set(stored) != set(obj.params):
         raise ValueError(
             f"path {path!r}: parameters {sorted(stored)} do not match "

@@ -49,6 +49,7 @@ initialization and momentum in deep learning", ICML 2013.
 from __future__ import annotations
 
 import abc
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -155,7 +156,9 @@ class Optimizer(abc.ABC):
         """Update ``p`` in place from gradient ``g`` (not modified) and ``state``."""
 
     def _hyperparameters(self) -> dict[str, Any]:
-        return {"lr": self.lr}
+        """The ``__init__`` arguments after ``params``, read from the attributes of their name."""
+        names = list(inspect.signature(type(self).__init__).parameters)[2:]  # self, params
+        return {name: getattr(self, name) for name in names}
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self._hyperparameters().items())
@@ -206,15 +209,6 @@ class SGD(Optimizer):
                 "nesterov=True requires momentum > 0 and dampening == 0; "
                 f"got momentum={momentum!r}, dampening={dampening!r}"
             )
-
-    def _hyperparameters(self) -> dict[str, Any]:
-        return {
-            "lr": self.lr,
-            "momentum": self.momentum,
-            "dampening": self.dampening,
-            "weight_decay": self.weight_decay,
-            "nesterov": self.nesterov,
-        }
 
     def _update(self, p: NDArray, g: NDArray, state: dict[str, Any]) -> None:
         if self.weight_decay != 0:
@@ -269,15 +263,6 @@ class Adagrad(Optimizer):
             initial_accumulator_value, "initial_accumulator_value"
         )
         self.eps = _nonnegative(eps, "eps")
-
-    def _hyperparameters(self) -> dict[str, Any]:
-        return {
-            "lr": self.lr,
-            "lr_decay": self.lr_decay,
-            "weight_decay": self.weight_decay,
-            "initial_accumulator_value": self.initial_accumulator_value,
-            "eps": self.eps,
-        }
 
     def _update(self, p: NDArray, g: NDArray, state: dict[str, Any]) -> None:
         if not state:
@@ -335,16 +320,6 @@ class RMSprop(Optimizer):
         self.weight_decay = _nonnegative(weight_decay, "weight_decay")
         self.momentum = _nonnegative(momentum, "momentum")
         self.centered = bool(centered)
-
-    def _hyperparameters(self) -> dict[str, Any]:
-        return {
-            "lr": self.lr,
-            "alpha": self.alpha,
-            "eps": self.eps,
-            "weight_decay": self.weight_decay,
-            "momentum": self.momentum,
-            "centered": self.centered,
-        }
 
     def _update(self, p: NDArray, g: NDArray, state: dict[str, Any]) -> None:
         if not state:
@@ -423,15 +398,6 @@ class Adam(Optimizer):
         self.eps = _nonnegative(eps, "eps")
         self.weight_decay = _nonnegative(weight_decay, "weight_decay")
         self.amsgrad = bool(amsgrad)
-
-    def _hyperparameters(self) -> dict[str, Any]:
-        return {
-            "lr": self.lr,
-            "betas": self.betas,
-            "eps": self.eps,
-            "weight_decay": self.weight_decay,
-            "amsgrad": self.amsgrad,
-        }
 
     def _update(self, p: NDArray, g: NDArray, state: dict[str, Any]) -> None:
         if not state:

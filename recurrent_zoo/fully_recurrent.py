@@ -61,6 +61,7 @@ import numpy as np
 from ._core.base import SequenceModel, State
 from ._core.init import make_rng, uniform
 from ._core.ops import ACTIVATIONS
+from ._core.recurrence import recurrent_layer, recurrent_layer_backward
 from ._core.sequence import length_mask
 from ._core.validation import (
     NDArray,
@@ -169,60 +170,37 @@ class FullyRecurrent(SequenceModel):
 
     # ------------------------------------------------------------------ forward / BPTT
     def _forward(self, X: NDArray, state: State, lengths: NDArray | None) -> tuple[NDArray, State]:
-        T, B, I = X.shape
-        n, O = self.n_units, self.output_size
         p = self.params
-        f = ACTIVATIONS[self.activation].forward
-        mask = length_mask(lengths, T, self.dtype)  # (T, B, 1) or None
-        W_hh_T = p["weight_hh"].T
-        # every step's input drive at once: one GEMM outside the loop
-        S = (X.reshape(T * B, I) @ p["weight_ih"].T).reshape(T, B, n)  # (T, B, n)
-        if self.bias:
-            S += p["bias"]
-        Ys = S if mask is None else np.empty_like(S)  # held unit outputs y_t, (T, B, n)
-        y = state  # (B, n)
-        for t in range(T):
-            a = S[t]
-            a += y @ W_hh_T
-            f(a, out=a)  # S[t] now holds f(s_t)
-            if mask is None:
-                y = a
-            else:
-                m = mask[t]
-                np.multiply(m, a, out=Ys[t])
-                Ys[t] += (1.0 - m) * y
-                y = Ys[t]
-        Y = S[:, :, :O] if mask is None else S[:, :, :O] * mask
-        self._cache = (X, state, S, Ys, mask)
+        mask = length_mask(lengths, X.shape[0], self.dtype)  # (T, B, 1) or None
+        # s_t = W_ih x_t + W_hh y_{t-1} + b and y_t = f(s_t): one fully connected recurrence
+        F, Ys, y = recurrent_layer(
+            X, p["weight_ih"], p["weight_hh"], p.get("bias"), state, self.activation, mask
+        )  # F: (T, B, n) unit outputs, Ys: held states
+        O = self.output_size
+        Y = F[:, :, :O] if mask is None else F[:, :, :O] * mask
+        self._cache = (X, state, F, Ys, mask)
         return np.ascontiguousarray(Y), y.copy()
 
     def _backward(self, dY: NDArray, dstate: State) -> tuple[NDArray, State]:
         X, y0, F, Ys, mask = self._cache
-        T, B, I = X.shape
-        n, O = self.n_units, self.output_size
-        p = self.params
-        dfn = ACTIVATIONS[self.activation].backward
-        dS = np.empty_like(F)  # (T, B, n) gradients at the net inputs s_t
-        dy = dstate.copy()  # (B, n)
-        for t in reversed(range(T)):
-            g = dy.copy()
-            g[:, :O] += dY[t]
-            if mask is None:
-                dS[t] = dfn(F[t], g)
-                dy = dS[t] @ p["weight_hh"]
-            else:
-                dS[t] = dfn(F[t], g * mask[t])
-                dy = dS[t] @ p["weight_hh"] + (1.0 - mask[t]) * dy
-        Y_prev = np.concatenate([y0[None], Ys[:-1]], axis=0).reshape(T * B, n)
-        dS2 = dS.reshape(T * B, n)
-        self.grads = {
-            "weight_ih": dS2.T @ X.reshape(T * B, I),
-            "weight_hh": dS2.T @ Y_prev,
-        }
+        dF = np.zeros_like(F)  # (T, B, n): only the output units receive dY
+        dF[:, :, : self.output_size] = dY
+        dX, dy0, dW_ih, dW_hh, db = recurrent_layer_backward(
+            X,
+            y0,
+            F,
+            Ys,
+            self.params["weight_ih"],
+            self.params["weight_hh"],
+            dF,
+            dstate,
+            self.activation,
+            mask,
+        )
+        self.grads = {"weight_ih": dW_ih, "weight_hh": dW_hh}
         if self.bias:
-            self.grads["bias"] = dS2.sum(axis=0)
-        dX = (dS2 @ p["weight_ih"]).reshape(T, B, I)
-        return dX, dy
+            self.grads["bias"] = db
+        return dX, dy0
 
     # ------------------------------------------------------------------ RTRL
     def _split(self, flat: NDArray) -> dict[str, NDArray]:

@@ -56,6 +56,7 @@ import numpy as np
 from ._core.base import SequenceModel, State
 from ._core.init import make_rng, uniform
 from ._core.ops import ACTIVATIONS
+from ._core.recurrence import recurrent_layer, recurrent_layer_backward
 from ._core.sequence import length_mask
 from ._core.validation import NDArray, check_choice, check_positive_int
 
@@ -163,42 +164,6 @@ class RMLP(SequenceModel):
         return tuple(np.zeros((batch_size, s), dtype=self.dtype) for s in self._state_sizes())
 
     # ------------------------------------------------------------------ forward
-    def _recurrent_layer(
-        self,
-        X: NDArray,
-        W: NDArray,
-        R: NDArray,
-        b: NDArray,
-        h0: NDArray,
-        act_name: str,
-        mask: NDArray | None,
-    ) -> tuple[NDArray, NDArray, NDArray]:
-        """One layer over the whole sequence: ``h_t = act(W x_t + R h_{t-1} + b)``.
-
-        Returns the raw activations ``F`` (T, B, H), the held states ``Hs`` (T, B, H) and
-        the final state.
-        """
-        T, B, I = X.shape
-        H = W.shape[0]
-        act = ACTIVATIONS[act_name].forward
-        F = (X.reshape(T * B, I) @ W.T).reshape(T, B, H)  # (T, B, H), one GEMM
-        F += b
-        R_T = R.T
-        Hs = F if mask is None else np.empty_like(F)
-        h = h0
-        for t in range(T):
-            a = F[t]
-            a += h @ R_T
-            act(a, out=a)
-            if mask is None:
-                h = a
-            else:
-                m = mask[t]
-                np.multiply(m, a, out=Hs[t])
-                Hs[t] += (1.0 - m) * h
-                h = Hs[t]
-        return F, Hs, h
-
     def _forward(self, X: NDArray, state: State, lengths: NDArray | None) -> tuple[NDArray, State]:
         T, B, _ = X.shape
         p = self.params
@@ -207,7 +172,7 @@ class RMLP(SequenceModel):
         finals = []
         layer_input = X
         for k in range(len(self.hidden_sizes)):
-            F, Hs, hT = self._recurrent_layer(
+            F, Hs, hT = recurrent_layer(
                 layer_input,
                 p[f"weight_ih_l{k}"],
                 p[f"weight_hh_l{k}"],
@@ -221,7 +186,7 @@ class RMLP(SequenceModel):
             layer_input = F if mask is None else F * mask
         O = self.output_size
         if self.output_recurrent:
-            F, Hs, yT = self._recurrent_layer(
+            F, Hs, yT = recurrent_layer(
                 layer_input,
                 p["weight_ho"],
                 p["weight_oo"],
@@ -243,48 +208,15 @@ class RMLP(SequenceModel):
         return Y, tuple(finals)
 
     # ------------------------------------------------------------------ backward
-    def _recurrent_layer_backward(
-        self,
-        cache: Any,
-        W: NDArray,
-        R: NDArray,
-        dY: NDArray,
-        dh_T: NDArray,
-        act_name: str,
-        mask: NDArray | None,
-    ) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray, NDArray]:
-        """BPTT through :meth:`_recurrent_layer`: ``(dX, dh0, dW, dR, db)`` plus ``dA``."""
-        X, h0, F, Hs = cache
-        T, B, I = X.shape
-        H = W.shape[0]
-        dact = ACTIVATIONS[act_name].backward
-        dA = np.empty_like(F)  # (T, B, H) gradients at the pre-activations
-        dh = dh_T.copy()
-        for t in reversed(range(T)):
-            g = dY[t] + dh
-            if mask is None:
-                dA[t] = dact(F[t], g)
-                dh = dA[t] @ R
-            else:
-                dA[t] = dact(F[t], g * mask[t])
-                dh = dA[t] @ R + (1.0 - mask[t]) * dh
-        H_prev = np.concatenate([h0[None], Hs[:-1]], axis=0).reshape(T * B, H)
-        dA2 = dA.reshape(T * B, H)
-        dW = dA2.T @ X.reshape(T * B, I)
-        dR = dA2.T @ H_prev
-        db = dA2.sum(axis=0)
-        dX = (dA2 @ W).reshape(T, B, I)
-        return dX, dh, dW, dR, db, dA
-
     def _backward(self, dY: NDArray, dstate: State) -> tuple[NDArray, State]:
         caches, mask = self._cache
         p = self.params
         grads: dict[str, NDArray] = {}
         dstate0: list[NDArray] = [np.empty(0)] * len(dstate)
         if self.output_recurrent:
-            dX, dstate0[-1], grads["weight_ho"], grads["weight_oo"], grads["bias_o"], _ = (
-                self._recurrent_layer_backward(
-                    caches[-1],
+            dX, dstate0[-1], grads["weight_ho"], grads["weight_oo"], grads["bias_o"] = (
+                recurrent_layer_backward(
+                    *caches[-1],
                     p["weight_ho"],
                     p["weight_oo"],
                     dY,
@@ -310,9 +242,8 @@ class RMLP(SequenceModel):
                 grads[f"weight_ih_l{k}"],
                 grads[f"weight_hh_l{k}"],
                 grads[f"bias_l{k}"],
-                _,
-            ) = self._recurrent_layer_backward(
-                caches[k],
+            ) = recurrent_layer_backward(
+                *caches[k],
                 p[f"weight_ih_l{k}"],
                 p[f"weight_hh_l{k}"],
                 d_output,

@@ -136,3 +136,26 @@ def test_erase_add_write_gradients(heads):
         grads,
         [memory, w, erase, add],
     )
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_recurrent_layer_gradients(masked):
+    from recurrent_zoo._core.recurrence import recurrent_layer, recurrent_layer_backward
+    from recurrent_zoo._core.sequence import length_mask
+
+    rng = np.random.default_rng(7)
+    T, B, I, H = 4, 3, 2, 3
+    X, W, R = rng.normal(size=(T, B, I)), rng.normal(size=(H, I)), rng.normal(size=(H, H))
+    b, h0 = rng.normal(size=H), rng.normal(size=(B, H))
+    mask = length_mask(np.array([4, 2, 1]), T) if masked else None
+    RF, Rh = rng.normal(size=(T, B, H)), rng.normal(size=(B, H))
+    if masked:  # the caller zeroes the outputs past a length, so they carry no gradient
+        RF = RF * mask
+
+    def loss():
+        F, _, h = recurrent_layer(X, W, R, b, h0, "tanh", mask)
+        return float((RF * F).sum() + (Rh * h).sum())
+
+    F, Hs, _ = recurrent_layer(X, W, R, b, h0, "tanh", mask)
+    grads = recurrent_layer_backward(X, h0, F, Hs, W, R, RF, Rh, "tanh", mask)
+    _check(loss, grads, [X, h0, W, R, b])

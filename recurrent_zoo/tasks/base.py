@@ -32,7 +32,7 @@ import numpy as np
 from .._core.init import make_rng
 from .._core.validation import NDArray, check_array, check_choice, check_probability
 
-__all__ = ["LOSSES", "SequenceDataset", "check_bool", "one_hot"]
+__all__ = ["LOSSES", "SequenceDataset", "check_bool", "last_step_labels", "one_hot"]
 
 #: Loss names the training package understands.
 LOSSES = ("mse", "cross_entropy", "bce")
@@ -287,6 +287,36 @@ def one_hot(indices: Any, n_classes: int) -> NDArray:
     valid = idx >= 0
     out[valid, idx[valid]] = 1.0
     return out
+
+
+def last_step_labels(
+    labels: NDArray, lengths: NDArray | None, T: int, loss: str = "cross_entropy"
+) -> tuple[NDArray, NDArray, int]:
+    """Put one class label per sequence at its last step: ``(targets, mask, output_size)``.
+
+    ``lengths`` ``None`` means every sequence ends at ``T - 1``. With ``loss="bce"`` the targets
+    are ``(T, N, 1)`` floats and one output unit; otherwise ``(T, N)`` ints and two classes.
+    ``mask`` ``(T, N)`` is 1 only at each sequence's last step.
+
+    Examples
+    --------
+    >>> targets, mask, size = last_step_labels(np.array([1, 0]), np.array([2, 3]), 3)
+    >>> targets.T, size
+    (array([[0, 1, 0],
+           [0, 0, 0]]), 2)
+    """
+    n = len(labels)
+    last = np.full(n, T - 1) if lengths is None else np.asarray(lengths) - 1
+    cols = np.arange(n)
+    mask = np.zeros((T, n))
+    mask[last, cols] = 1.0
+    if loss == "bce":
+        targets: NDArray = np.zeros((T, n, 1))
+        targets[last, cols, 0] = labels
+        return targets, mask, 1
+    targets = np.zeros((T, n), dtype=np.int64)
+    targets[last, cols] = labels
+    return targets, mask, 2
 
 
 def check_bool(value: Any, name: str) -> bool:

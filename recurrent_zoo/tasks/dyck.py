@@ -45,7 +45,7 @@ import numpy as np
 
 from .._core.init import make_rng
 from .._core.validation import NDArray, check_choice, check_positive_int
-from .base import SequenceDataset, one_hot
+from .base import SequenceDataset, last_step_labels, one_hot
 
 __all__ = ["dyck", "dyck_accepts"]
 
@@ -206,24 +206,14 @@ def dyck(
     labels = np.array([dyck_accepts(s) for s in strings], dtype=np.int64)
 
     lengths = 2 * semilengths.astype(np.int64)
-    T, cols = int(lengths.max()), np.arange(n)
+    T = int(lengths.max())
     codes = np.full((T, n), -1, dtype=np.int64)  # (T, N) input indices, -1 = padding
     symbols = _OPEN[:k] + _CLOSE[:k]
     for j, s in enumerate(strings):
         codes[: len(s), j] = [symbols.index(c) for c in s]
     output_alphabet: list[str]
     if task == "recognition":
-        last = lengths - 1
-        mask = np.zeros((T, n))
-        mask[last, cols] = 1.0
-        if loss == "bce":
-            targets: NDArray = np.zeros((T, n, 1))
-            targets[last, cols, 0] = labels
-            output_size = 1
-        else:
-            targets = np.zeros((T, n), dtype=np.int64)
-            targets[last, cols] = labels
-            output_size = 2
+        targets, mask, output_size = last_step_labels(labels, lengths, T, loss)
         output_alphabet = ["balanced"]
     else:
         mask = (np.arange(T)[:, None] < lengths[None, :]).astype(np.float64)

@@ -34,7 +34,7 @@ import numpy as np
 
 from .._core.init import make_rng
 from .._core.validation import check_positive_int
-from .base import SequenceDataset, check_bool
+from .base import SequenceDataset, check_bool, last_step_labels
 
 __all__ = ["parity"]
 
@@ -89,20 +89,12 @@ def parity(
         raise ValueError(f"min_length must be <= length={T}; got {min_len}")
     rng = make_rng(seed)
     bits = rng.integers(0, 2, size=(T, n))  # (T, N)
-    cols = np.arange(n)
+    lengths = None
     if variable_length:
         lengths = rng.integers(min_len, T + 1, size=n)  # (N,)
         bits[np.arange(T)[:, None] >= lengths[None, :]] = 0
-        last = lengths - 1
-    else:
-        lengths = None
-        last = np.full(n, T - 1)
     labels = bits.sum(axis=0) % 2  # (N,)
-
-    targets = np.zeros((T, n), dtype=np.int64)
-    targets[last, cols] = labels
-    mask = np.zeros((T, n))
-    mask[last, cols] = 1.0
+    targets, mask, _ = last_step_labels(labels, lengths, T)
     return SequenceDataset(
         inputs=bits[:, :, None].astype(np.float64),
         targets=targets,

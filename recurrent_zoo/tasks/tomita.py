@@ -54,7 +54,7 @@ import numpy as np
 
 from .._core.init import make_rng
 from .._core.validation import NDArray, check_choice, check_positive_int
-from .base import SequenceDataset, check_bool, one_hot
+from .base import SequenceDataset, check_bool, last_step_labels, one_hot
 
 __all__ = [
     "TOMITA_DEFINITIONS",
@@ -347,17 +347,7 @@ def tomita_dataset(
     for j, s in enumerate(strings):
         body = [2] * start_symbol + [int(c) for c in s] + [len(alphabet) - 1] * end_symbol
         codes[: len(body), j] = body
-    last, cols = lengths - 1, np.arange(N)
-    mask = np.zeros((T, N))
-    mask[last, cols] = 1.0
-    if loss == "bce":
-        targets: NDArray = np.zeros((T, N, 1))
-        targets[last, cols, 0] = labels
-        output_size = 1
-    else:
-        targets = np.zeros((T, N), dtype=np.int64)
-        targets[last, cols] = labels
-        output_size = 2
+    targets, mask, output_size = last_step_labels(labels, lengths, T, loss)
     return SequenceDataset(
         inputs=one_hot(codes, len(alphabet)),
         targets=targets,

@@ -133,13 +133,14 @@ class Jordan(SequenceModel):
         A = (X.reshape(T * B, I) @ p["weight_ih"].T).reshape(T, B, H) + p["bias_h"]  # (T, B, H)
         S = np.empty((T, B, O), dtype=self.dtype)  # state units used at each step
         Yr = np.empty((T, B, O), dtype=self.dtype)  # raw outputs (before masking)
+        W_sh_T, W_ho_T, b_o = p["weight_sh"].T, p["weight_ho"].T, p["bias_o"]
         s = state  # (B, O)
         for t in range(T):
             S[t] = s
             a = A[t]
-            a += s @ p["weight_sh"].T
+            a += s @ W_sh_T
             f(a, out=a)  # A[t] now holds h_t
-            z = a @ p["weight_ho"].T + p["bias_o"]
+            z = a @ W_ho_T + b_o
             g(z, out=Yr[t])
             s_next = self.decay * s + Yr[t]
             s = s_next if mask is None else mask[t] * s_next + (1.0 - mask[t]) * s
@@ -156,15 +157,17 @@ class Jordan(SequenceModel):
         dg = ACTIVATIONS[self.output_activation].backward
         dZ = np.empty((T, B, O), dtype=self.dtype)  # gradients at the output pre-activations
         dA = np.empty((T, B, H), dtype=self.dtype)  # gradients at the hidden pre-activations
+        W_ho, W_sh = p["weight_ho"], p["weight_sh"]
+        # how much of s_{t+1}'s gradient reaches s_t directly: the decay, or 1 past a length
+        carry = self.decay if mask is None else mask * self.decay + (1.0 - mask)  # (T, B, 1)
         ds = dstate.copy()  # dL/ds_{t+1}, (B, O)
         for t in reversed(range(T)):
             dy = dY[t] + ds
             if mask is not None:
                 dy = dy * mask[t]
             dZ[t] = dg(Yr[t], dy)
-            dA[t] = df(Hh[t], dZ[t] @ p["weight_ho"])
-            carry = self.decay if mask is None else mask[t] * self.decay + (1.0 - mask[t])
-            ds = carry * ds + dA[t] @ p["weight_sh"]
+            dA[t] = df(Hh[t], dZ[t] @ W_ho)
+            ds = (carry if mask is None else carry[t]) * ds + dA[t] @ W_sh
         dZ2, dA2 = dZ.reshape(T * B, O), dA.reshape(T * B, H)
         self.grads = {
             "weight_ih": dA2.T @ X.reshape(T * B, I),

@@ -159,7 +159,7 @@ class Jordan(SequenceModel):
         dA = np.empty((T, B, H), dtype=self.dtype)  # gradients at the hidden pre-activations
         W_ho, W_sh = p["weight_ho"], p["weight_sh"]
         # how much of s_{t+1}'s gradient reaches s_t directly: the decay, or 1 past a length
-        carry = self.decay if mask is None else mask * self.decay + (1.0 - mask)  # (T, B, 1)
+        carry = None if mask is None else mask * self.decay + (1.0 - mask)  # (T, B, 1)
         ds = dstate.copy()  # dL/ds_{t+1}, (B, O)
         for t in reversed(range(T)):
             dy = dY[t] + ds
@@ -167,7 +167,7 @@ class Jordan(SequenceModel):
                 dy = dy * mask[t]
             dZ[t] = dg(Yr[t], dy)
             dA[t] = df(Hh[t], dZ[t] @ W_ho)
-            ds = (carry if mask is None else carry[t]) * ds + dA[t] @ W_sh
+            ds = (self.decay if carry is None else carry[t]) * ds + dA[t] @ W_sh
         dZ2, dA2 = dZ.reshape(T * B, O), dA.reshape(T * B, H)
         self.grads = {
             "weight_ih": dA2.T @ X.reshape(T * B, I),

@@ -116,7 +116,6 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import numbers
 import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -137,6 +136,7 @@ from ._core.validation import (
     check_dtype,
     check_positive_int,
     check_probability,
+    check_real,
 )
 
 try:  # the C kernel behind ``csr_matrix @ vector``, called directly to skip ~2 us of
@@ -190,12 +190,7 @@ def _blas_threads() -> contextlib.AbstractContextManager[Any]:
 
 
 def _check_nonnegative(value: Any, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number >= 0; got {value!r}")
-    v = float(value)
-    if not np.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be a finite real number >= 0; got {value!r}")
-    return v
+    return check_real(value, name, low=0.0, closed="left")
 
 
 class ESN:

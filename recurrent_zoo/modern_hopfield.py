@@ -43,7 +43,7 @@ import numpy as np
 from ._core import io
 from ._core.associative import check_patterns
 from ._core.ops import softmax
-from ._core.validation import NDArray, check_array, check_dtype, check_positive_int
+from ._core.validation import NDArray, check_array, check_dtype, check_positive_int, check_real
 
 __all__ = ["ModernHopfield", "compare_run"]
 
@@ -88,11 +88,7 @@ class ModernHopfield:
     bipolar = False
 
     def __init__(self, beta: float = 1.0, *, dtype: Any = np.float64) -> None:
-        if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, (int, float, np.number)):
-            raise TypeError(f"beta must be a positive real number; got {beta!r}")
-        if not (np.isfinite(beta) and beta > 0):
-            raise ValueError(f"beta must be a positive finite number; got {beta!r}")
-        self.beta = float(beta)
+        self.beta = check_real(beta, "beta", low=0.0, closed="neither")
         self.dtype = check_dtype(dtype)
         self.params: dict[str, NDArray] = {"patterns": np.zeros((0, 0), dtype=self.dtype)}
 

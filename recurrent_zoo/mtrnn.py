@@ -73,7 +73,6 @@ network model: a humanoid robot experiment", PLoS Computational Biology 4(11):e1
 
 from __future__ import annotations
 
-import numbers
 import time
 from typing import Any
 
@@ -88,6 +87,7 @@ from ._core.validation import (
     check_array,
     check_choice,
     check_positive_int,
+    check_real,
     check_sequence,
 )
 
@@ -97,14 +97,8 @@ _OUTPUT_ACTIVATIONS = ("identity", "sigmoid", "tanh", "softmax")
 
 
 def _check_tau(value: Any, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number >= 1; got {value!r}")
-    v = float(value)
-    if not (np.isfinite(v) and v >= 1.0):
-        raise ValueError(
-            f"{name} must be a real number >= 1 (a leak 1 - 1/tau in [0, 1)); got {value!r}"
-        )
-    return v
+    """A time constant: ``tau >= 1``, so that the leak ``1 - 1/tau`` lies in ``[0, 1)``."""
+    return check_real(value, name, low=1.0, closed="left")
 
 
 class MTRNN(SequenceModel):

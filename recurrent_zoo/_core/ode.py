@@ -29,14 +29,13 @@ gradients of ``f``'s parameters there): :func:`rk_step_backward`.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .validation import NDArray, check_array, check_choice
+from .validation import NDArray, check_array, check_choice, check_real
 
 __all__ = [
     "Tableau",
@@ -222,12 +221,7 @@ def check_t_span(t_span: Any) -> tuple[float, float]:
 
 def check_step(dt: Any, name: str = "dt") -> float:
     """Validate a positive finite step size."""
-    if isinstance(dt, (bool, np.bool_)) or not isinstance(dt, numbers.Real):
-        raise TypeError(f"{name} must be a positive real number; got {dt!r}")
-    v = float(dt)
-    if not (np.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be a positive real number; got {dt!r}")
-    return v
+    return check_real(dt, name, low=0.0, closed="neither")
 
 
 def integrate(

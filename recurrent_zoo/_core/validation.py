@@ -23,6 +23,7 @@ __all__ = [
     "check_lengths",
     "check_positive_int",
     "check_probability",
+    "check_real",
     "check_sequence",
     "check_choice",
     "check_state",
@@ -73,14 +74,32 @@ def check_positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
 def check_probability(
     value: Any, name: str, *, low: float = 0.0, high: float = 1.0, closed: str = "both"
 ) -> float:
-    """Return ``value`` as a float in the interval ``[low, high]``.
-
-    ``closed`` is one of ``"both"``, ``"left"``, ``"right"``, ``"neither"``.
+    """Return ``value`` as a float in ``[low, high]``, ``[0, 1]`` by default (:func:`check_real`).
 
     Examples
     --------
     >>> check_probability(0.5, "leak_rate", closed="right")
     0.5
+    """
+    return check_real(value, name, low=low, high=high, closed=closed)
+
+
+def check_real(
+    value: Any, name: str, *, low: float = -np.inf, high: float = np.inf, closed: str = "both"
+) -> float:
+    """Return ``value`` as a finite float in the interval from ``low`` to ``high``.
+
+    ``closed`` is one of ``"both"``, ``"left"``, ``"right"``, ``"neither"``: which ends belong
+    to the interval. Booleans, non-numbers, NaN and inf are refused.
+
+    Examples
+    --------
+    >>> check_real(0.01, "dt", low=0.0, closed="neither")
+    0.01
+    >>> check_real(-1, "ridge", low=0.0, closed="left")
+    Traceback (most recent call last):
+    ...
+    ValueError: ridge must lie in [0.0, inf); got -1
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number; got {value!r}")

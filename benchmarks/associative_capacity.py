@@ -1,7 +1,7 @@
 """Capacity curves of the Hopfield learning rules, and of the dense memories, at larger N.
 
 Prints recall quality against the load P/N (clean and 10%-noise probes) next to the theoretical
-marks, and saves the plot of :func:`recurrent_zoo.tasks.patterns.plot_capacity_curves` when
+marks, and saves the plot of :func:`recurrent_zoo.hopfield.plot_capacity_curves` when
 matplotlib is installed. Takes about a minute on one core::
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/associative_capacity.py [N] [out.png]
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import time
 
-from recurrent_zoo.dense_memory import DenseAssociativeMemory
+from recurrent_zoo.dense_associative_memory import DenseAssociativeMemory
 from recurrent_zoo.hopfield import Hopfield
 from recurrent_zoo.tasks.patterns import capacity_curve, theoretical_capacities
 
@@ -63,7 +63,7 @@ def main(n_units: int = 200, out: str | None = "capacity_curves.png") -> None:
             import matplotlib
 
             matplotlib.use("Agg")
-            from recurrent_zoo.tasks.patterns import plot_capacity_curves
+            from recurrent_zoo.hopfield import plot_capacity_curves
 
             ax, _ = plot_capacity_curves(n_units=n_units, n_trials=3, seed=0)
             ax.figure.savefig(out, dpi=100)

@@ -13,8 +13,8 @@ True
 from ._core.base import SequenceModel
 from ._core.io import load
 from ._core.layers import Linear
-from ._core.registry import Entry, catalogue, get_entry
 from ._core.sequence import Bidirectional, Stacked, pad_sequences
+from .catalogue import Entry, catalogue, get_entry
 
 __version__ = "0.1.0.dev0"
 

@@ -48,6 +48,7 @@ training pairs for bidirectional associative memory", IEEE Trans. Neural Network
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,7 @@ import numpy as np
 from ._core import io
 from ._core.associative import RecallResult, check_bipolar, check_patterns, sign_keep
 from ._core.validation import NDArray, check_choice, check_dtype, check_positive_int
+from .catalogue import Entry
 
 __all__ = ["BAM", "ENCODINGS", "compare_run"]
 
@@ -301,7 +303,7 @@ class BAM:
         return cls(**config, dtype=dtype)
 
     def save(self, path: Any) -> None:
-        """Save weights and multiplicities to one ``.npz`` file (JSON header, no pickle)."""
+        """Save weights and multiplicities to one safetensors file (no pickle)."""
         io.save(self, path)
 
     def __repr__(self) -> str:
@@ -373,3 +375,26 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
         "higher_is_better": True,
         "seconds": time.perf_counter() - start,
     }
+
+
+# ----------------------------------------------------------------------------- catalogue entry
+ENTRY = Entry(
+    name="bam",
+    title="Bidirectional associative memory (BAM)",
+    cls=BAM,
+    family="associative",
+    year=1988,
+    reference=(
+        'B. Kosko, "Bidirectional associative memories", IEEE Trans. Systems, Man, and '
+        "Cybernetics 18(1):49-60, 1988"
+    ),
+    task="pair_recall",
+    trainable=False,
+    summary="Two layers, one matrix used both ways; correlation or multiple training.",
+    examples=(
+        partial(_catalogue_example, encoding="correlation"),
+        partial(_catalogue_example, encoding="multiple_training"),
+    ),
+    tags={"associative"},
+    recipe={"run": compare_run},
+)

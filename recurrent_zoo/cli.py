@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ._core.registry import catalogue, get_entry
+from .catalogue import catalogue, get_entry
 
 __all__ = ["main"]
 
@@ -46,7 +46,9 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
     e = get_entry(args.name)
     print(f"{e.title}  ({e.name})")
-    print(f"  module     {e.module}.{e.class_name}")
+    print(f"  module     from {e.module} import {e.class_name}")
+    if e.defined_in != e.module:
+        print(f"  defined in {e.defined_in} (the shared core), public from {e.module}")
     print(f"  family     {e.family}, {e.year}; trainable: {'yes' if e.trainable else 'no'}")
     print(f"  reference  {e.reference}")
     print(f"  task       {e.task}")

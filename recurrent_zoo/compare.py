@@ -3,13 +3,13 @@
 Every catalogue entry is run on its canonical task with a fixed seed and scored against a target
 whose source (a paper, a baseline or a peer library) is stated. An entry's ``recipe`` says how:
 
-``{"run": "module:function"}``
+``{"run": function}`` (or ``"module:function"``)
     The entry runs its own experiment: ``function(quick=True, seed=0) -> dict`` with keys
     ``task``, ``metric``, ``value``, ``target``, ``target_source``, ``passed`` and optionally
     ``higher_is_better``, ``curve`` (a list of losses) and ``details``.
 generic keys, for trainable sequence models
     ``model`` (keyword arguments for ``cls(input_size, **model)``) or ``build``
-    (``"module:function"``, ``f(input_size, *, seed) -> model``); ``readout`` (stack a
+    (a function or ``"module:function"``, ``f(input_size, *, seed) -> model``); ``readout`` (stack a
     :class:`~recurrent_zoo.Linear` readout to the task's output size); ``optimizer``, ``lr``,
     ``epochs``, ``batch_size``, ``clip_norm``, ``task_options``; and ``quick`` / ``full``, dicts
     overriding any of these in that mode. The model is trained with
@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core.registry import Entry, catalogue, get_entry
+from .catalogue import Entry, catalogue, get_entry
 
 __all__ = ["TaskSpec", "TASK_SPECS", "run_entry", "run_compare", "format_table", "plot_results"]
 
@@ -119,7 +119,9 @@ TASK_SPECS: dict[str, TaskSpec] = {
 }
 
 
-def _resolve(spec: str) -> Callable[..., Any]:
+def _resolve(spec: str | Callable[..., Any]) -> Callable[..., Any]:
+    if callable(spec):
+        return spec
     module, _, name = spec.partition(":")
     if not module or not name:
         raise ValueError(f"recipe reference must look like 'module:function'; got {spec!r}")

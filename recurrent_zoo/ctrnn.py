@@ -73,6 +73,7 @@ from ._core.ode import TABLEAUS, check_step, check_t_span, integrate, rk_step, r
 from ._core.ops import sigmoid
 from ._core.sequence import length_mask
 from ._core.validation import NDArray, check_array, check_choice, check_positive_int
+from .catalogue import Entry
 
 __all__ = [
     "CTRNN",
@@ -754,3 +755,34 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
             "bias": net.params["bias"].tolist(),
         },
     }
+
+
+# ----------------------------------------------------------------------------- catalogue entry
+ENTRY = Entry(
+    name="ctrnn",
+    title="Continuous-time recurrent neural network (CTRNN)",
+    cls=CTRNN,
+    family="continuous",
+    year=1995,
+    reference=(
+        'R. D. Beer, "On the dynamics of small continuous-time recurrent neural networks", '
+        "Adaptive Behavior 3(4):469-509, 1995"
+    ),
+    task="beer_oscillator",
+    trainable=True,
+    summary="Leaky-integrator ODE units; solve_ivp or batched Euler/RK4; BPTT through RK.",
+    examples=(
+        {"hidden_size": 3},
+        {
+            "hidden_size": 2,
+            "tau": [0.5, 2.0],
+            "gain": [1.0, 2.0],
+            "dt": 0.2,
+            "method": "rk4",
+            "output": "state",
+            "learn_tau": True,
+        },
+        {"hidden_size": 3, "dt": 0.3, "method": "heun", "learn_tau": True},
+    ),
+    recipe={"run": compare_run},
+)

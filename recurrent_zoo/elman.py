@@ -39,6 +39,7 @@ import numpy as np
 from ._core.layered import TorchStyleRNN, input_projection, packed_batch
 from ._core.ops import ACTIVATIONS
 from ._core.validation import NDArray, check_choice
+from .catalogue import Entry
 
 __all__ = ["Elman"]
 
@@ -184,3 +185,35 @@ class Elman(TorchStyleRNN):
             grads["bias_hh"] = db.copy()
         dX = (dA2 @ p["weight_ih"]).reshape(T, B, I)
         return pb.unpack(dX), (pb.unpack(dh, axis=0),), grads
+
+
+# ----------------------------------------------------------------------------- catalogue entry
+ENTRY = Entry(
+    name="elman",
+    title="Elman network (simple recurrent network)",
+    cls=Elman,
+    family="classic",
+    year=1990,
+    reference='J. L. Elman, "Finding structure in time", Cognitive Science 14(2):179-211, 1990',
+    task="adding",
+    trainable=True,
+    summary="Hidden state fed back as context units; PyTorch nn.RNN's equations.",
+    examples=(
+        {"hidden_size": 3},
+        {"hidden_size": 3, "num_layers": 2, "bidirectional": True},
+        {"hidden_size": 2, "nonlinearity": "relu", "bias": False},
+    ),
+    recipe=(
+        {
+            "model": {"hidden_size": 32},
+            "readout": True,
+            "optimizer": "adam",
+            "lr": 0.01,
+            "epochs": 30,
+            "batch_size": 32,
+            # simple recurrent nets do not learn the adding problem at T = 50, the full
+            # mode's length (Hochreiter & Schmidhuber 1997; Le et al. 2015): keep T = 10
+            "full": {"task_options": {"length": 10}},
+        }
+    ),
+)

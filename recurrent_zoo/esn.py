@@ -119,6 +119,7 @@ import inspect
 import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -138,6 +139,7 @@ from ._core.validation import (
     check_probability,
     check_real,
 )
+from .catalogue import Entry
 
 try:  # the C kernel behind ``csr_matrix @ vector``, called directly to skip ~2 us of
     # Python dispatch per time step (it accumulates: y += A @ x); ``@`` is the fallback
@@ -425,13 +427,13 @@ class ESN:
         return cls(**config, dtype=dtype)
 
     def save(self, path: Any) -> None:
-        """Save hyperparameters (JSON) and arrays (including the sparse ``W``) to one ``.npz``.
+        """Save hyperparameters (JSON) and arrays (the sparse ``W`` as CSR) to a safetensors file.
 
         Examples
         --------
         >>> import os, tempfile, recurrent_zoo
         >>> esn = ESN(units=30, seed=0).fit(np.ones((50, 1)), np.ones((50, 1)))
-        >>> path = os.path.join(tempfile.mkdtemp(), "esn.npz")
+        >>> path = os.path.join(tempfile.mkdtemp(), "esn.safetensors")
         >>> esn.save(path)
         >>> esn2 = recurrent_zoo.load(path)
         >>> bool(np.array_equal(esn.predict(np.ones((5, 1))), esn2.predict(np.ones((5, 1)))))
@@ -1372,3 +1374,31 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
         "seconds": time.perf_counter() - start,
         "details": result,
     }
+
+
+# ----------------------------------------------------------------------------- catalogue entry
+ENTRY = Entry(
+    name="esn",
+    title="Echo state network (leaky-integrator reservoir; ridge, RLS or FORCE readout)",
+    cls=ESN,
+    family="reservoir",
+    year=2001,
+    reference=(
+        "H. Jaeger, \"The 'echo state' approach to analysing and training recurrent neural "
+        'networks", GMD Report 148, 2001; leaky integrators: H. Jaeger, M. Lukosevicius, '
+        "D. Popovici and U. Siewert, Neural Networks 20(3):335-352, 2007"
+    ),
+    task="mackey_glass",
+    trainable=False,
+    summary=(
+        "Fixed sparse random reservoir scaled to a spectral radius; only a linear readout "
+        "is learned (closed-form ridge, RLS or FORCE)."
+    ),
+    examples=(
+        _catalogue_example,
+        partial(_catalogue_example, feedback=True, leak_rate=0.5),
+        partial(_catalogue_example, readout="rls", input_to_readout=True),
+    ),
+    tags=frozenset({"reservoir"}),
+    recipe={"run": compare_run},
+)

@@ -73,6 +73,7 @@ from ._core.validation import (
     check_sequence,
     check_state,
 )
+from .catalogue import Entry
 
 __all__ = ["FullyRecurrent", "pipelined_xor", "run"]
 
@@ -557,3 +558,29 @@ def run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
         "mse": mse,
         "learned_at": learned_at if learned_at <= steps else None,
     }
+
+
+# ----------------------------------------------------------------------------- catalogue entry
+ENTRY = Entry(
+    name="fully_recurrent",
+    title="Fully recurrent network (Williams & Zipser), BPTT or real-time recurrent learning",
+    cls=FullyRecurrent,
+    family="classic",
+    year=1989,
+    reference=(
+        'R. J. Williams and D. Zipser, "A learning algorithm for continually running fully '
+        'recurrent neural networks", Neural Computation 1(2):270-280, 1989'
+    ),
+    task="pipelined_xor",
+    trainable=True,
+    summary=(
+        "Every unit feeds every unit; the first units are the outputs. Trained online by "
+        "RTRL (forward sensitivities, optional teacher forcing) or by BPTT."
+    ),
+    examples=(
+        {"n_units": 3},
+        {"n_units": 4, "output_size": 2, "activation": "tanh"},
+        {"n_units": 2, "output_size": 2, "bias": False},
+    ),
+    recipe={"run": run},
+)

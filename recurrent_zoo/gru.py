@@ -54,6 +54,7 @@ import numpy as np
 
 from ._core.layered import TorchStyleRNN, input_projection, packed_batch
 from ._core.validation import NDArray, check_positive_int
+from .catalogue import Entry
 
 __all__ = ["GRU"]
 
@@ -268,3 +269,37 @@ class GRU(TorchStyleRNN):
             grads["bias_hh"] = d_state.sum(axis=0)[back_state]
         dX = (d_in @ p["weight_ih"][self._input_rows]).reshape(T, B, I)
         return pb.unpack(dX), (pb.unpack(dh, axis=0),), grads
+
+
+# ----------------------------------------------------------------------------- catalogue entry
+ENTRY = Entry(
+    name="gru",
+    title="Gated recurrent unit (GRU)",
+    cls=GRU,
+    family="gated",
+    year=2014,
+    reference=(
+        "K. Cho, B. van Merrienboer, C. Gulcehre, D. Bahdanau, F. Bougares, H. Schwenk and "
+        'Y. Bengio, "Learning phrase representations using RNN encoder-decoder for '
+        'statistical machine translation", EMNLP 2014'
+    ),
+    task="adding",
+    trainable=True,
+    summary="Reset and update gates, no separate cell; PyTorch nn.GRU's equations.",
+    examples=(
+        {"hidden_size": 3},
+        {"hidden_size": 3, "num_layers": 2, "bidirectional": True},
+        {"hidden_size": 2, "bias": False},
+    ),
+    recipe=(
+        {
+            "model": {"hidden_size": 32},
+            "readout": True,
+            "optimizer": "adam",
+            "lr": 0.01,
+            "epochs": 30,
+            "batch_size": 32,
+            "clip_norm": 1.0,
+        }
+    ),
+)

@@ -59,6 +59,8 @@ spin-glass model of neural networks", Phys. Rev. Lett. 55(14):1530-1533, 1985.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -66,8 +68,9 @@ import numpy as np
 from ._core import io
 from ._core.associative import RecallResult, check_bipolar, check_patterns, run_binary_recall
 from ._core.validation import NDArray, check_choice, check_dtype, check_positive_int
+from .catalogue import Entry
 
-__all__ = ["Hopfield", "RULES", "RecallResult", "compare_run"]
+__all__ = ["Hopfield", "RULES", "RecallResult", "compare_run", "plot_capacity_curves"]
 
 RULES = ("hebbian", "storkey", "pseudo_inverse")
 
@@ -293,7 +296,7 @@ class Hopfield:
         return cls(**config, dtype=dtype)
 
     def save(self, path: Any) -> None:
-        """Save couplings and patterns to one ``.npz`` file (JSON header, no pickle)."""
+        """Save couplings and patterns to one safetensors file (no pickle)."""
         io.save(self, path)
 
     def __repr__(self) -> str:
@@ -360,3 +363,118 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
         "higher_is_better": True,
         "seconds": time.perf_counter() - start,
     }
+
+
+def plot_capacity_curves(
+    ax: Any = None,
+    *,
+    n_units: int = 100,
+    loads: Sequence[float] | None = None,
+    noise: float = 0.0,
+    n_trials: int = 3,
+    rules: Sequence[str] = ("hebbian", "storkey", "pseudo_inverse"),
+    seed: int = 0,
+) -> tuple[Any, dict[str, dict[str, NDArray]]]:
+    """Plot the capacity curves of the Hopfield learning rules against their theoretical marks.
+
+    For each rule: fraction of patterns recalled exactly (solid) and mean final overlap
+    (dashed) against the load ``P / N``, with a dotted vertical line at the rule's theoretical
+    capacity (see :func:`theoretical_capacities`; Hebbian gets both its 0.138 and its absolute
+    ``1 / (2 ln N)``). Needs matplotlib (the ``plot`` extra), imported here.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes, optional
+        Drawn into; a new figure is made otherwise.
+    n_units : int, default 100
+    loads : sequence of float, optional
+        Default: 0.02 to 0.98 in steps of 0.04 (loads below 1, since at ``P = N`` the
+        pseudo-inverse couplings vanish and every state is trivially fixed).
+    noise : float, default 0
+        Fraction of flipped units of the probes.
+    n_trials : int, default 3
+    rules : sequence of str
+    seed : int, default 0
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    curves : dict
+        Rule name -> the :func:`recurrent_zoo.tasks.patterns.capacity_curve` result.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax, curves = plot_capacity_curves(n_units=40, loads=[0.1, 0.5], n_trials=1)
+    >>> sorted(curves)
+    ['hebbian', 'pseudo_inverse', 'storkey']
+    """
+    import matplotlib.pyplot as plt
+
+    from .tasks.patterns import capacity_curve, theoretical_capacities
+
+    for r in rules:
+        check_choice(r, "rules", RULES)
+    if loads is None:
+        loads = np.arange(0.02, 1.0, 0.04).tolist()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
+    marks = theoretical_capacities(n_units)
+    colors = {"hebbian": "C0", "storkey": "C1", "pseudo_inverse": "C2"}
+    curves: dict[str, dict[str, NDArray]] = {}
+    for rule in rules:
+        c = capacity_curve(
+            lambda n, rule=rule: Hopfield(n, rule=rule),
+            n_units,
+            loads,
+            noise=noise,
+            n_trials=n_trials,
+            seed=seed,
+        )
+        curves[rule] = c
+        color = colors.get(rule)
+        ax.plot(c["loads"], c["exact"], "-o", ms=3, color=color, label=f"{rule}: exact recall")
+        ax.plot(c["loads"], c["overlap"], "--", color=color, label=f"{rule}: overlap")
+        ax.axvline(
+            marks[rule], color=color, ls=":", lw=1.2, label=f"{rule}: theory {marks[rule]:.3f}"
+        )
+        if rule == "hebbian":
+            ax.axvline(
+                marks["hebbian_absolute"],
+                color=color,
+                ls=":",
+                lw=0.8,
+                alpha=0.6,
+                label=f"hebbian: 1/(2 ln N) = {marks['hebbian_absolute']:.3f}",
+            )
+    ax.set_xlabel("load P / N")
+    ax.set_ylabel("exact recall (solid), overlap (dashed)")
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_title(f"Hopfield capacity, N = {n_units}, {int(round(noise * 100))}% noise")
+    ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return ax, curves
+
+
+# ----------------------------------------------------------------------------- catalogue entry
+ENTRY = Entry(
+    name="hopfield",
+    title="Hopfield network (Hebbian, Storkey and pseudo-inverse learning)",
+    cls=Hopfield,
+    family="associative",
+    year=1982,
+    reference=(
+        'J. J. Hopfield, "Neural networks and physical systems with emergent collective '
+        'computational abilities", PNAS 79(8):2554-2558, 1982'
+    ),
+    task="pattern_recall",
+    trainable=False,
+    summary="Bipolar content-addressable memory; energy-descending sign dynamics.",
+    examples=(
+        partial(_catalogue_example, rule="hebbian"),
+        partial(_catalogue_example, rule="storkey"),
+        partial(_catalogue_example, rule="pseudo_inverse"),
+    ),
+    tags={"associative"},
+    recipe={"run": compare_run},
+)

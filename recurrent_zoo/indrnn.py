@@ -71,6 +71,7 @@ from ._core.init import make_rng, normal
 from ._core.ops import ACTIVATIONS
 from ._core.sequence import length_mask
 from ._core.validation import NDArray, check_choice, check_positive_int, check_probability
+from .catalogue import Entry
 
 __all__ = ["IndRNN", "run"]
 
@@ -406,3 +407,36 @@ def run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
         "epochs": history.epochs,
         "curve": [float(v) for v in history["loss"]],
     }
+
+
+# ----------------------------------------------------------------------------- catalogue entry
+ENTRY = Entry(
+    name="indrnn",
+    title="Independently recurrent neural network (IndRNN)",
+    cls=IndRNN,
+    family="classic",
+    year=2018,
+    reference=(
+        'S. Li, W. Li, C. Cook, C. Zhu and Y. Gao, "Independently recurrent neural network '
+        '(IndRNN): building a longer and deeper RNN", CVPR 2018 (arXiv:1803.04831)'
+    ),
+    task="adding",
+    trainable=True,
+    summary=(
+        "One recurrent weight per unit (h = relu(W x + u * h + b)), layers stacked; "
+        "|u| <= 2^(1/T) keeps gradients through T steps bounded."
+    ),
+    examples=(
+        {"hidden_size": 3},
+        {
+            "hidden_size": 3,
+            "num_layers": 2,
+            "nonlinearity": "tanh",
+            "max_length": 10,
+            "last_layer_long_memory": True,
+            "input_weight_std": 0.5,
+        },
+        {"hidden_size": 2, "bias": False, "max_length": 5, "input_weight_std": 0.5},
+    ),
+    recipe={"run": run},
+)

@@ -34,6 +34,7 @@ from ._core.init import make_rng, uniform
 from ._core.ops import ACTIVATIONS
 from ._core.sequence import length_mask
 from ._core.validation import NDArray, check_choice, check_positive_int, check_probability
+from .catalogue import Entry
 
 __all__ = ["Jordan"]
 
@@ -178,3 +179,38 @@ class Jordan(SequenceModel):
         }
         dX = (dA2 @ p["weight_ih"]).reshape(T, B, I)
         return dX, ds
+
+
+# ----------------------------------------------------------------------------- catalogue entry
+ENTRY = Entry(
+    name="jordan",
+    title="Jordan network",
+    cls=Jordan,
+    family="classic",
+    year=1986,
+    reference=(
+        'M. I. Jordan, "Serial order: a parallel distributed processing approach", '
+        "ICS Report 8604, UC San Diego, 1986"
+    ),
+    task="adding",
+    trainable=True,
+    summary="State units fed from the output layer, with self-recurrent decay.",
+    examples=(
+        {"hidden_size": 3, "output_size": 2},
+        {"hidden_size": 4, "output_size": 1, "decay": 0.0, "output_activation": "sigmoid"},
+        {"hidden_size": 2, "output_size": 3, "hidden_activation": "sigmoid", "decay": 0.9},
+    ),
+    recipe=(
+        {
+            "model": {"hidden_size": 32, "output_size": 1},
+            "readout": False,
+            "optimizer": "adam",
+            "lr": 0.01,
+            "epochs": 30,
+            "batch_size": 32,
+            # simple recurrent nets do not learn the adding problem at T = 50, the full
+            # mode's length (Hochreiter & Schmidhuber 1997; Le et al. 2015): keep T = 10
+            "full": {"task_options": {"length": 10}},
+        }
+    ),
+)

@@ -70,6 +70,7 @@ import numpy as np
 
 from ._core.layered import TorchStyleRNN
 from ._core.validation import NDArray, check_positive_int
+from .catalogue import Entry
 
 __all__ = ["LSTM"]
 
@@ -404,3 +405,39 @@ class LSTM(TorchStyleRNN):
             grads["weight_hr"] = np.tensordot(DH, R, axes=([0, 2], [0, 2]))  # (P, H)
         dX = (dA2.T @ p["weight_ih"][rows]).reshape(T, B, I)
         return dX, (dh0, dc0), grads
+
+
+# ----------------------------------------------------------------------------- catalogue entry
+ENTRY = Entry(
+    name="lstm",
+    title="Long short-term memory (LSTM)",
+    cls=LSTM,
+    family="gated",
+    year=1997,
+    reference=(
+        'S. Hochreiter and J. Schmidhuber, "Long short-term memory", Neural Computation '
+        "9(8):1735-1780, 1997; forget gate: F. A. Gers, J. Schmidhuber and F. Cummins, "
+        '"Learning to forget: continual prediction with LSTM", Neural Computation '
+        "12(10):2451-2471, 2000"
+    ),
+    task="adding",
+    trainable=True,
+    summary="Gated memory cell with forget gate; PyTorch nn.LSTM's equations, proj_size.",
+    examples=(
+        {"hidden_size": 3},
+        {"hidden_size": 3, "num_layers": 2, "bidirectional": True},
+        {"hidden_size": 4, "proj_size": 2, "num_layers": 2, "bidirectional": True},
+        {"hidden_size": 2, "bias": False},
+    ),
+    recipe=(
+        {
+            "model": {"hidden_size": 32},
+            "readout": True,
+            "optimizer": "adam",
+            "lr": 0.01,
+            "epochs": 30,
+            "batch_size": 32,
+            "clip_norm": 1.0,
+        }
+    ),
+)

@@ -36,6 +36,7 @@ S. Hochreiter, "Hopfield networks is all you need", ICLR 2021 (arXiv:2008.02217,
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,7 @@ from ._core import io
 from ._core.associative import check_patterns
 from ._core.ops import softmax
 from ._core.validation import NDArray, check_array, check_dtype, check_positive_int, check_real
+from .catalogue import Entry
 
 __all__ = ["ModernHopfield", "compare_run"]
 
@@ -206,7 +208,7 @@ class ModernHopfield:
         return cls(**config, dtype=dtype)
 
     def save(self, path: Any) -> None:
-        """Save the stored patterns to one ``.npz`` file (JSON header, no pickle)."""
+        """Save the stored patterns to one safetensors file (no pickle)."""
         io.save(self, path)
 
     def __repr__(self) -> str:
@@ -263,3 +265,26 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
         "higher_is_better": True,
         "seconds": time.perf_counter() - start,
     }
+
+
+# ----------------------------------------------------------------------------- catalogue entry
+ENTRY = Entry(
+    name="modern_hopfield",
+    title="Modern (continuous) Hopfield network",
+    cls=ModernHopfield,
+    family="associative",
+    year=2020,
+    reference=(
+        'H. Ramsauer et al., "Hopfield networks is all you need", ICLR 2021 '
+        "(arXiv:2008.02217, 2020)"
+    ),
+    task="pattern_recall",
+    trainable=False,
+    summary="Continuous states; the update xi <- X softmax(beta X^T xi) is attention.",
+    examples=(
+        partial(_catalogue_example, beta=1.0),
+        partial(_catalogue_example, beta=8.0),
+    ),
+    tags={"associative"},
+    recipe={"run": compare_run},
+)

@@ -90,6 +90,7 @@ from ._core.validation import (
     check_real,
     check_sequence,
 )
+from .catalogue import Entry
 
 __all__ = ["MTRNN", "compare_run", "train_two_patterns", "two_patterns"]
 
@@ -516,3 +517,38 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
         "seconds": time.perf_counter() - start,
         "curve": curve[:: max(1, len(curve) // 100)],
     }
+
+
+# ----------------------------------------------------------------------------- catalogue entry
+ENTRY = Entry(
+    name="mtrnn",
+    title="Multiple timescale recurrent neural network (MTRNN)",
+    cls=MTRNN,
+    family="continuous",
+    year=2008,
+    reference=(
+        'Y. Yamashita and J. Tani, "Emergence of functional hierarchy in a multiple '
+        'timescale neural network model: a humanoid robot experiment", PLoS Computational '
+        "Biology 4(11):e1000220, 2008"
+    ),
+    task="two_patterns",
+    trainable=True,
+    summary=(
+        "Input-output, fast (tau 5) and slow (tau 70) context units; learned initial "
+        "slow states select the behaviour."
+    ),
+    examples=(
+        {"fast_size": 3, "slow_size": 2, "n_sequences": 2},
+        {
+            "fast_size": 2,
+            "slow_size": 2,
+            "output_size": 3,
+            "tau_io": 1.0,
+            "tau_fast": 2.0,
+            "tau_slow": 10.0,
+            "context_activation": "tanh",
+            "output_activation": "softmax",
+        },
+    ),
+    recipe={"run": compare_run},
+)

@@ -59,6 +59,7 @@ from ._core.ops import ACTIVATIONS
 from ._core.recurrence import recurrent_layer, recurrent_layer_backward
 from ._core.sequence import length_mask
 from ._core.validation import NDArray, check_choice, check_positive_int
+from .catalogue import Entry
 
 __all__ = ["RMLP", "narendra_plant", "run"]
 
@@ -354,3 +355,40 @@ def run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
         "passed": nmse < 0.02,
         "seconds": time.perf_counter() - start,
     }
+
+
+# ----------------------------------------------------------------------------- catalogue entry
+ENTRY = Entry(
+    name="rmlp",
+    title="Recurrent multilayer perceptron (RMLP)",
+    cls=RMLP,
+    family="classic",
+    year=1994,
+    reference=(
+        'G. V. Puskorius and L. A. Feldkamp, "Neurocontrol of nonlinear dynamical systems '
+        'with Kalman filter trained recurrent networks", IEEE Trans. Neural Networks '
+        "5(2):279-297, 1994"
+    ),
+    task="narendra_plant_identification",
+    trainable=True,
+    summary=(
+        "An MLP whose hidden layers each feed their previous outputs back to themselves; "
+        "used for nonlinear system identification and control."
+    ),
+    examples=(
+        {"hidden_sizes": [3], "output_size": 2},
+        {
+            "hidden_sizes": [3, 4],
+            "output_size": 1,
+            "output_recurrent": True,
+            "output_activation": "tanh",
+        },
+        {
+            "hidden_sizes": [2, 3],
+            "output_size": 2,
+            "hidden_activation": "sigmoid",
+            "output_activation": "sigmoid",
+        },
+    ),
+    recipe={"run": run},
+)

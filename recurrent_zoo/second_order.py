@@ -71,6 +71,7 @@ from ._core.validation import (
     check_probability,
     check_sequence,
 )
+from .catalogue import Entry
 from .training.fit import History
 from .training.losses import Loss, expand_real_targets
 
@@ -518,3 +519,30 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
         "curve": runs[0]["curve"],
         "details": runs[0] if quick else {r["grammar"]: r for r in runs},
     }
+
+
+# ----------------------------------------------------------------------------- catalogue entry
+ENTRY = Entry(
+    name="second_order",
+    title="Second-order recurrent network",
+    cls=SecondOrderRNN,
+    family="classic",
+    year=1992,
+    reference=(
+        "C. L. Giles, C. B. Miller, D. Chen, H. H. Chen, G. Z. Sun and Y. C. Lee, "
+        '"Learning and extracting finite state automata with second-order recurrent '
+        'neural networks", Neural Computation 4(3):393-405, 1992'
+    ),
+    task="tomita",
+    trainable=True,
+    summary=(
+        "State x input-symbol products select the recurrent weights; a response unit "
+        "accepts strings, and a finite automaton can be extracted from the state space."
+    ),
+    examples=(
+        {"hidden_size": 3},
+        {"hidden_size": 2, "learn_initial_state": True},
+        {"hidden_size": 3, "bias": False, "init_scale": 0.5},
+    ),
+    recipe={"run": compare_run},
+)

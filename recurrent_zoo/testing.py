@@ -3,8 +3,8 @@
 Like scikit-learn's estimator checks: :data:`CHECKS` lists check functions, each taking a
 catalogue :class:`~recurrent_zoo.Entry` (or anything with ``name``, ``tags``, ``examples`` and
 ``make``), and :func:`parametrize_with_checks` turns every (entry x check) pair into its own
-pytest id. A check declares the tags it needs; an entry whose ``tags`` lack them is skipped for
-that check, never silently passed.
+pytest id. A check declares the tags it needs; only the checks an entry's ``tags`` call for
+become tests.
 
 Use them on your own architecture::
 
@@ -18,7 +18,9 @@ the initial state against float64 central finite differences, relative error <= 
 (same seed, identical results; different seeds, different parameters), lengths (a padded batch
 equals each sequence alone, gradients included), state carry (two calls with the state carried
 equal one long call; no state leaks between calls), parameters edited in place take effect,
-save/load (exact round trip; a pickled file is refused), bad input (errors name the argument).
+save/load (exact round trip through a safetensors file; a pickle, a mis-shaped, mistyped,
+missing or extra tensor, an unknown config key or class are refused), bad input (errors name
+the argument).
 
 Checks for associative memories (tag ``"associative"``: Hopfield, ModernHopfield,
 DenseAssociativeMemory, BAM; examples come with patterns stored): seed (same seed, same memory and
@@ -130,14 +132,14 @@ def run_checks(subject: Any) -> list[str]:
 
 
 def parametrize_with_checks(entries: Iterable[Any]) -> Any:
-    """A ``pytest.mark.parametrize`` over every (entry, check) pair, with ids ``name-check``.
+    """A ``pytest.mark.parametrize`` over every applicable (entry, check) pair, ids ``name-check``.
 
-    The test function takes ``entry`` and ``check`` and should skip when
-    ``not check.applies_to(entry)``.
+    Only the checks an entry's tags call for become tests, so a skipped test always means
+    something is missing (a peer library), never "does not apply".
     """
     import pytest
 
-    pairs = [(e, c) for e in entries for c in CHECKS]
+    pairs = [(e, c) for e in entries for c in CHECKS if c.applies_to(e)]
     ids = [f"{e.name}-{c.name}" for e, c in pairs]
     return pytest.mark.parametrize("entry, check", pairs, ids=ids)
 
@@ -319,11 +321,81 @@ def _round_trip(model: Any, path: str) -> Any:
     return other
 
 
-def _assert_pickle_refused(tmp: str) -> None:
-    """A file holding a pickled object array is refused with an error that says so."""
-    bad = os.path.join(tmp, "pickled.npz")
-    np.savez(bad, __header__=np.array("{}"), evil=np.array([{"a": 1}], dtype=object))
-    _raises(ValueError, "pickle", lambda: load(bad), "loading a pickled file")
+def _rewrite(
+    path: str, out: str, edit: Callable[[dict[str, np.ndarray], dict[str, str]], None]
+) -> str:
+    """Write a copy of model file ``path`` to ``out`` with its tensors/metadata edited."""
+    from safetensors import safe_open
+    from safetensors.numpy import save_file
+
+    with safe_open(path, framework="np") as f:
+        meta = dict(f.metadata())
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    edit(tensors, meta)
+    save_file(tensors, out, metadata=meta)
+    return out
+
+
+def _assert_crafted_refused(model: Any, tmp: str) -> None:
+    """Files that do not fit ``model`` are refused, naming the file and what is wrong.
+
+    A pickle, a tensor with a wrong shape or dtype, a missing or an extra tensor, a config with
+    an unknown key and an unregistered class -- each a ``ValueError`` naming the path.
+    """
+    import pickle
+
+    good = os.path.join(tmp, "good.safetensors")
+    model.save(good)
+    pickled = os.path.join(tmp, "pickled.safetensors")
+    with open(pickled, "wb") as fh:
+        pickle.dump({"weights": np.zeros(3)}, fh)
+    _raises(ValueError, pickled, lambda: load(pickled), "loading a pickle")
+
+    def bad(name: str, edit: Any, match: str, what: str) -> None:
+        out = _rewrite(good, os.path.join(tmp, name), edit)
+        _raises(ValueError, match, lambda: load(out), what)
+
+    def unknown_key(t: dict[str, np.ndarray], m: dict[str, str]) -> None:
+        import json
+
+        config = json.loads(m["config"])
+        config["not_a_hyperparameter"] = 1
+        m["config"] = json.dumps(config)
+
+    bad("key.safetensors", unknown_key, "not_a_hyperparameter", "a config with an unknown key")
+
+    def foreign_class(t: dict[str, np.ndarray], m: dict[str, str]) -> None:
+        m["class"] = "os.system"
+
+    bad("class.safetensors", foreign_class, "not a registered", "an unregistered class")
+    names = [k for k, v in model.params.items() if v.size > 0]
+    if not names:
+        return
+    name = names[0]
+
+    def reshaped(t: dict[str, np.ndarray], m: dict[str, str]) -> None:
+        t[name] = np.zeros((*t[name].shape, 2), dtype=t[name].dtype)
+
+    def retyped(t: dict[str, np.ndarray], m: dict[str, str]) -> None:
+        t[name] = t[name].astype(np.float16 if t[name].dtype != np.float16 else np.float32)
+
+    def dropped(t: dict[str, np.ndarray], m: dict[str, str]) -> None:
+        del t[name]
+
+    def added(t: dict[str, np.ndarray], m: dict[str, str]) -> None:
+        t["surplus"] = np.zeros(2)
+
+    bad("shape.safetensors", reshaped, name, "a tensor of the wrong shape")
+    bad("dtype.safetensors", retyped, name, "a tensor of the wrong dtype")
+    bad("missing.safetensors", dropped, name, "a missing tensor")
+    bad("extra.safetensors", added, "surplus", "an extra tensor")
+    if model.params[name].dtype.kind == "f":
+
+        def poisoned(t: dict[str, np.ndarray], m: dict[str, str]) -> None:
+            t[name] = t[name].copy()
+            t[name].reshape(-1)[0] = np.nan
+
+        bad("nan.safetensors", poisoned, "NaN", "a tensor holding NaN")
 
 
 # ----------------------------------------------------------------------------- sequence checks
@@ -497,15 +569,15 @@ def check_params_in_place(subject: Any) -> None:
 
 @check()
 def check_save_load(subject: Any) -> None:
-    """Exact save/load round trip; a file holding pickled objects is refused."""
+    """Exact save/load round trip; crafted and mismatched files are refused."""
     X = make_rng(9).standard_normal((5, 2, 3))
     with tempfile.TemporaryDirectory() as tmp:
         for ex in _examples(subject):
             for dtype in (np.float64, np.float32):
                 model = subject.make(3, seed=11, dtype=dtype, example=ex)
-                other = _round_trip(model, os.path.join(tmp, f"m{ex}.npz"))
+                other = _round_trip(model, os.path.join(tmp, f"m{ex}.safetensors"))
                 np.testing.assert_array_equal(other.forward(X)[0], model.forward(X)[0])
-        _assert_pickle_refused(tmp)
+            _assert_crafted_refused(model, tmp)
 
 
 @check()
@@ -676,19 +748,19 @@ def check_assoc_energy(subject: Any) -> None:
 
 @check(requires=("associative",))
 def check_assoc_save_load(subject: Any) -> None:
-    """Exact save/load round trip (params, config, dtype, recall); pickled files are refused."""
+    """Exact save/load round trip (params, config, dtype, recall); crafted files are refused."""
     rng = make_rng(24)
     with tempfile.TemporaryDirectory() as tmp:
         for ex in _examples(subject):
             for dtype in (np.float64, np.float32):
                 model = subject.make(18, seed=11, dtype=dtype, example=ex)
-                other = _round_trip(model, os.path.join(tmp, f"m{ex}.npz"))
+                other = _round_trip(model, os.path.join(tmp, f"m{ex}.safetensors"))
                 probes = _assoc_probes(model, 4, rng)
                 for kw in _assoc_variants(model):
                     np.testing.assert_array_equal(
                         _assoc_recall(other, probes, **kw), _assoc_recall(model, probes, **kw)
                     )
-        _assert_pickle_refused(tmp)
+            _assert_crafted_refused(model, tmp)
 
 
 @check(requires=("associative",))
@@ -841,7 +913,7 @@ def check_reservoir_lengths(subject: Any) -> None:
 
 @check(requires=("reservoir",))
 def check_reservoir_save_load(subject: Any) -> None:
-    """Exact save/load round trip, fitted and unfitted, both dtypes; pickled files refused."""
+    """Exact save/load round trip, fitted and unfitted, both dtypes; crafted files refused."""
     rng = make_rng(34)
     X, Y = _res_data(3, 25, None, rng)
     with tempfile.TemporaryDirectory() as tmp:
@@ -851,10 +923,10 @@ def check_reservoir_save_load(subject: Any) -> None:
                     model = subject.make(3, seed=4, dtype=dtype, example=ex)
                     if fitted:
                         _res_fit(model, X, Y)
-                    other = _round_trip(model, os.path.join(tmp, f"m{ex}.npz"))
+                    other = _round_trip(model, os.path.join(tmp, f"m{ex}.safetensors"))
                     if fitted:
                         np.testing.assert_array_equal(other.predict(X), model.predict(X))
-        _assert_pickle_refused(tmp)
+                    _assert_crafted_refused(model, tmp)
 
 
 @check(requires=("reservoir",))

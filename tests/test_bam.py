@@ -115,8 +115,8 @@ def test_compare_run_passes():
 
 def test_save_load_and_errors(tmp_path):
     bam = BAM("multiple_training").store(X, Y)
-    bam.save(tmp_path / "b.npz")
-    other = recurrent_zoo.load(tmp_path / "b.npz")
+    bam.save(tmp_path / "b.safetensors")
+    other = recurrent_zoo.load(tmp_path / "b.safetensors")
     assert other.get_config() == bam.get_config()
     np.testing.assert_array_equal(other.params["weights"], bam.params["weights"])
     with pytest.raises(ValueError, match="encoding"):

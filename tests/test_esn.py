@@ -306,7 +306,7 @@ def test_save_load_round_trip(tmp_path, kw):
     rng = np.random.default_rng(9)
     X, Y = rng.uniform(-1, 1, (60, 2)), rng.uniform(-1, 1, (60, 2))
     esn = _small(**kw).fit(X, Y, warmup=3)
-    path = tmp_path / "esn.npz"
+    path = tmp_path / "esn.safetensors"
     esn.save(path)
     back = recurrent_zoo.load(path)
     assert isinstance(back, ESN) and back.get_params(deep=False) == {
@@ -321,9 +321,10 @@ def test_save_load_round_trip(tmp_path, kw):
             and back.params[k].dtype == esn.params[k].dtype
         )
     np.testing.assert_array_equal(back.predict(X), esn.predict(X))
-    with np.load(path, allow_pickle=False) as f:  # the reservoir is stored as CSR arrays
-        assert {"param/W_data", "param/W_indices", "param/W_indptr"} <= set(f.files)
-    empty = tmp_path / "unfitted.npz"
+    from safetensors.numpy import load_file  # the reservoir is stored as CSR arrays
+
+    assert {"W_data", "W_indices", "W_indptr"} <= set(load_file(path))
+    empty = tmp_path / "unfitted.safetensors"
     ESN(units=5).save(empty)
     assert recurrent_zoo.load(empty).params == {}
 
@@ -331,7 +332,7 @@ def test_save_load_round_trip(tmp_path, kw):
 def test_load_refuses_inconsistent_shapes(tmp_path):
     esn = _small().fit(np.ones((20, 1)), np.ones((20, 1)))
     esn.params["W_indptr"] = np.zeros(7, dtype=np.int32)
-    path = tmp_path / "bad.npz"
+    path = tmp_path / "bad.safetensors"
     esn.save(path)
     with pytest.raises(ValueError, match="W_indptr"):
         recurrent_zoo.load(path)

@@ -216,7 +216,7 @@ def test_compare_run_reports_the_task_and_passes():
 # ----------------------------------------------------------------------------- files and errors
 def test_save_load_round_trip(tmp_path):
     net = Hopfield(30, "storkey").store(random_patterns(4, 30, seed=18))
-    path = tmp_path / "h.npz"
+    path = tmp_path / "h.safetensors"
     net.save(path)
     other = recurrent_zoo.load(path)
     assert isinstance(other, Hopfield) and other.rule == "storkey" and other.n_patterns == 4

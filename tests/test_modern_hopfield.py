@@ -86,8 +86,8 @@ def test_compare_run_passes():
 
 def test_save_load_and_errors(tmp_path):
     net = ModernHopfield(beta=3.0, dtype=np.float32).store(continuous_patterns(6, 4, seed=0))
-    net.save(tmp_path / "m.npz")
-    other = recurrent_zoo.load(tmp_path / "m.npz")
+    net.save(tmp_path / "m.safetensors")
+    other = recurrent_zoo.load(tmp_path / "m.safetensors")
     assert other.beta == 3.0 and other.dtype == np.float32
     np.testing.assert_array_equal(other.params["patterns"], net.params["patterns"])
     with pytest.raises(ValueError, match="beta"):

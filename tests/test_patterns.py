@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from recurrent_zoo.bam import BAM
-from recurrent_zoo.dense_memory import DenseAssociativeMemory
+from recurrent_zoo.dense_associative_memory import DenseAssociativeMemory
 from recurrent_zoo.hopfield import Hopfield
 from recurrent_zoo.modern_hopfield import ModernHopfield
 from recurrent_zoo.tasks import TASKS
@@ -189,7 +189,7 @@ def test_plot_capacity_curves_draws_the_three_rules_and_their_marks():
 
 
 def plot_capacity_curves_small(ax):
-    from recurrent_zoo.tasks.patterns import plot_capacity_curves
+    from recurrent_zoo.hopfield import plot_capacity_curves
 
     return plot_capacity_curves(ax, n_units=40, loads=[0.1, 0.5, 0.9], n_trials=1, seed=0)
 

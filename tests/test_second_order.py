@@ -137,8 +137,8 @@ def test_response_and_save_load(tmp_path):
     Y, _ = net.forward(data.inputs, lengths=data.lengths)
     r = net.response(data.inputs, data.lengths)
     np.testing.assert_array_equal(r, Y[data.lengths - 1, np.arange(len(r)), 0])
-    net.save(tmp_path / "net.npz")
-    other = load(tmp_path / "net.npz")
+    net.save(tmp_path / "net.safetensors")
+    other = load(tmp_path / "net.safetensors")
     assert isinstance(other, SecondOrderRNN) and other.learn_initial_state
     np.testing.assert_array_equal(other.response(data.inputs, data.lengths), r)
 
@@ -289,4 +289,4 @@ def test_catalogue_entry():
     assert entry.cls is SecondOrderRNN
     assert entry.family == "classic" and entry.year == 1992 and entry.task == "tomita"
     assert entry.tags == frozenset({"sequence"})
-    assert entry.recipe["run"] == "recurrent_zoo.second_order:compare_run"
+    assert entry.recipe["run"] is compare_run

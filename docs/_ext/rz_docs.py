@@ -121,7 +121,7 @@ def _public_name(entry: Any) -> str:
     """The dotted path under which the entry's class is documented."""
     import recurrent_zoo
 
-    if entry.module.startswith("recurrent_zoo._core") and entry.class_name in getattr(
+    if entry.defined_in.startswith("recurrent_zoo._core") and entry.class_name in getattr(
         recurrent_zoo, "__all__", ()
     ):
         return f"recurrent_zoo.{entry.class_name}"
@@ -262,7 +262,7 @@ def _entry_page(entry: Any, row: dict[str, Any] | None, gen: Path, how: str) -> 
         logger.warning("[rz_docs] cannot import %s.%s: %s", entry.module, entry.class_name, exc)
         cls = None
     public = _public_name(entry)
-    doc_module = entry.module if not entry.module.startswith("recurrent_zoo._core") else None
+    doc_module = entry.module
     lines += [
         ".. list-table::",
         "   :stub-columns: 1",
@@ -358,7 +358,11 @@ def _entry_page(entry: Any, row: dict[str, Any] | None, gen: Path, how: str) -> 
                 "   The training loss curve the run reported.",
                 "",
             ]
-    targets = " ".join({public, f"{entry.module}.{entry.class_name}"})
+    targets = " ".join(
+        sorted(
+            {public, f"{entry.module}.{entry.class_name}", f"{entry.defined_in}.{entry.class_name}"}
+        )
+    )
     lines += [".. minigallery:: " + targets, "   :add-heading: Examples in the gallery", ""]
     return "\n".join(lines) + "\n"
 

@@ -20,7 +20,7 @@ one, :math:`E = -\\sum_\\mu F(\\xi^\\mu \\cdot s)`, and store far more.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from recurrent_zoo.dense_memory import DenseAssociativeMemory
+from recurrent_zoo.dense_associative_memory import DenseAssociativeMemory
 from recurrent_zoo.hopfield import Hopfield
 from recurrent_zoo.tasks.patterns import capacity_curve, flip_noise, image_patterns
 

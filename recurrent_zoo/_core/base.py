@@ -227,14 +227,14 @@ class SequenceModel(abc.ABC):
         return cls(**config, dtype=dtype)
 
     def save(self, path: Any) -> None:
-        """Save hyperparameters (JSON) and parameters (arrays) to one ``.npz`` file, no pickle.
+        """Save parameters (tensors) and hyperparameters (JSON metadata) to one safetensors file.
 
         Examples
         --------
         >>> import os, tempfile, recurrent_zoo
         >>> from recurrent_zoo.elman import Elman
         >>> m = Elman(2, 3, seed=0)
-        >>> path = os.path.join(tempfile.mkdtemp(), "m.npz")
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.safetensors")
         >>> m.save(path)
         >>> m2 = recurrent_zoo.load(path)
         >>> all(np.array_equal(m.params[k], m2.params[k]) for k in m.params)

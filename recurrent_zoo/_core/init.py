@@ -8,7 +8,10 @@ Initialisers take a shape, a generator and a dtype and return a fresh array.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import numbers
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -18,6 +21,8 @@ import scipy.sparse.linalg as spla
 from .validation import NDArray, check_positive_int, check_probability
 
 __all__ = [
+    "AllocationBudgetExceeded",
+    "allocation_budget",
     "make_rng",
     "uniform",
     "normal",
@@ -31,6 +36,51 @@ __all__ = [
 ]
 
 Seed = int | np.random.Generator | None
+
+_BUDGET: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("budget", default=None)
+
+
+class AllocationBudgetExceeded(MemoryError):
+    """An initialiser was asked for more values than the active :func:`allocation_budget`."""
+
+
+@contextlib.contextmanager
+def allocation_budget(n_values: int) -> Iterator[None]:
+    """Let the initialisers below draw at most ``n_values`` values in all inside this block.
+
+    :func:`recurrent_zoo.load` builds a model's skeleton under a budget of the number of values
+    its file holds, so that a crafted config (``hidden_size=10**6`` beside a few tensors) is
+    refused before its weights are drawn.
+
+    Examples
+    --------
+    >>> with allocation_budget(10):
+    ...     uniform((100, 100), 0.1, make_rng(0))
+    Traceback (most recent call last):
+    ...
+    recurrent_zoo._core.init.AllocationBudgetExceeded: ...
+    """
+    token = _BUDGET.set([int(n_values)])
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
+def _charge(shape: Any) -> None:
+    """Count a draw of ``shape`` against the active budget, before anything is allocated."""
+    budget = _BUDGET.get()
+    if budget is None:
+        return
+    n = 1
+    for d in np.atleast_1d(np.asarray(shape, dtype=object)).tolist():
+        n *= int(d)
+    budget[0] -= n
+    if budget[0] < 0:
+        raise AllocationBudgetExceeded(
+            f"the config implies more parameter values than the file holds (a draw of shape "
+            f"{tuple(np.atleast_1d(np.asarray(shape, dtype=object)).tolist())} went past them)"
+        )
 
 
 def make_rng(seed: Any = None) -> np.random.Generator:
@@ -65,6 +115,7 @@ def uniform(
     >>> w.shape, bool(np.abs(w).max() <= 0.5)
     ((3, 4), True)
     """
+    _charge(shape)
     return rng.uniform(-bound, bound, size=shape).astype(dtype, copy=False)
 
 
@@ -78,6 +129,7 @@ def normal(
     >>> normal((2, 2), 1.0, make_rng(0)).shape
     (2, 2)
     """
+    _charge(shape)
     return (std * rng.standard_normal(size=shape)).astype(dtype, copy=False)
 
 
@@ -130,6 +182,7 @@ def orthogonal(
     True
     """
     rows, cols = shape
+    _charge((max(rows, cols), min(rows, cols)))
     flat = rng.standard_normal(size=(max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(flat)
     q = q * np.sign(np.diag(r))  # make the decomposition unique
@@ -147,6 +200,7 @@ def identity(shape: tuple[int, int], dtype: Any = np.float64, gain: float = 1.0)
     array([[0.5, 0. ],
            [0. , 0.5]])
     """
+    _charge(shape)
     return (gain * np.eye(shape[0], shape[1])).astype(dtype, copy=False)
 
 
@@ -171,6 +225,7 @@ def sparse_random(
     n = check_positive_int(n, "n")
     connectivity = check_probability(connectivity, "connectivity", closed="right")
     nnz = max(1, int(round(connectivity * n * n)))
+    _charge((2 * nnz + n + 1,))  # what the CSR matrix keeps: values, indices, row pointers
     flat = rng.choice(n * n, size=nnz, replace=False)
     rows, cols = np.divmod(flat, n)
     if distribution == "uniform":

@@ -97,15 +97,33 @@ def _prefixed(children: list[tuple[str, SequenceModel]], attr: str) -> dict[str,
     return {f"{p}.{k}": v for p, m in children for k, v in getattr(m, attr).items()}
 
 
+def _descendants(name: str, model: SequenceModel) -> list[tuple[str, SequenceModel]]:
+    """``model`` and every model wrapped inside it, with where each sits (``models[0].fwd``)."""
+    out = [(name, model)]
+    for child_name, child in getattr(model, "_children", []):
+        out += _descendants(f"{name}.{child_name}", child)
+    return out
+
+
 class _Wrapper(SequenceModel):
     """Shared plumbing of models made of other models (abstract)."""
 
     _children: list[tuple[str, SequenceModel]]
 
-    def _init_children(self, children: list[tuple[str, SequenceModel]]) -> None:
-        for name, m in children:
+    def _init_children(self, children: list[tuple[str, SequenceModel]], labels: list[str]) -> None:
+        """Adopt ``children`` (prefix, model); ``labels`` name them as the caller passed them."""
+        seen: dict[int, str] = {}
+        for label, (_, m) in zip(labels, children, strict=True):
             if not isinstance(m, SequenceModel):
-                raise TypeError(f"{name} must be a SequenceModel; got {type(m).__name__}")
+                raise TypeError(f"{label} must be a SequenceModel; got {type(m).__name__}")
+            for where, part in _descendants(label, m):
+                if id(part) in seen:
+                    raise ValueError(
+                        f"{where} is the same {type(part).__name__} object as {seen[id(part)]}; "
+                        "give each position its own instance (one instance keeps one cache and "
+                        "one grads dict, so sharing it would give wrong gradients)"
+                    )
+                seen[id(part)] = where
         dtypes = {m.dtype for _, m in children}
         if len(dtypes) != 1:
             raise ValueError(
@@ -167,7 +185,10 @@ class Bidirectional(_Wrapper):
         self, forward_model: SequenceModel, backward_model: SequenceModel, merge: str = "concat"
     ) -> None:
         check_choice(merge, "merge", ("concat", "sum", "mul", "ave"))
-        self._init_children([("forward", forward_model), ("backward", backward_model)])
+        self._init_children(
+            [("forward", forward_model), ("backward", backward_model)],
+            ["forward_model", "backward_model"],
+        )
         if backward_model.input_size != forward_model.input_size:
             raise ValueError(
                 f"backward_model.input_size ({backward_model.input_size}) must equal "
@@ -183,6 +204,8 @@ class Bidirectional(_Wrapper):
         self.merge = merge
         f, b = forward_model.output_size, backward_model.output_size
         self.output_size = f + b if merge == "concat" else f
+
+    _config_keys = ("models", "merge")
 
     def _extra_config(self) -> dict[str, Any]:
         return {"merge": self.merge}
@@ -274,11 +297,16 @@ class Stacked(_Wrapper):
     (5, 4, 1)
     """
 
+    _config_keys = ("models",)
+
     def __init__(self, models: list[SequenceModel]) -> None:
         models = list(models)
         if len(models) == 0:
             raise ValueError("models must hold at least one SequenceModel")
-        self._init_children([(str(k), m) for k, m in enumerate(models)])
+        self._init_children(
+            [(str(k), m) for k, m in enumerate(models)],
+            [f"models[{k}]" for k in range(len(models))],
+        )
         for k in range(len(models) - 1):
             if models[k].output_size != models[k + 1].input_size:
                 raise ValueError(

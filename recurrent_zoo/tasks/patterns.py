@@ -24,9 +24,8 @@ Capacity
 :func:`capacity_curve` stores :math:`P = \operatorname{round}(\alpha N)` random patterns for each
 load :math:`\alpha = P/N`, recalls each of them from a noisy probe and reports the mean final
 overlap :math:`m = \xi \cdot s / N` and the fraction of patterns recalled exactly, for any memory
-with ``store(P)`` and ``recall(probes)``. :func:`plot_capacity_curves` draws the curves of the
-three Hopfield learning rules against their theoretical limits (needs the ``plot`` extra,
-matplotlib, imported only when called).
+with ``store(P)`` and ``recall(probes)``; :func:`recurrent_zoo.hopfield.plot_capacity_curves`
+draws the curves of the three Hopfield learning rules against their theoretical limits.
 """
 
 from __future__ import annotations
@@ -59,7 +58,6 @@ __all__ = [
     "overlap",
     "pair_recall",
     "pattern_recall",
-    "plot_capacity_curves",
     "random_patterns",
     "theoretical_capacities",
 ]
@@ -493,94 +491,3 @@ def theoretical_capacities(n_units: int) -> dict[str, float]:
         "storkey": float(1.0 / np.sqrt(2.0 * np.log(N))),
         "pseudo_inverse": (N - 1) / N,
     }
-
-
-def plot_capacity_curves(
-    ax: Any = None,
-    *,
-    n_units: int = 100,
-    loads: Sequence[float] | None = None,
-    noise: float = 0.0,
-    n_trials: int = 3,
-    rules: Sequence[str] = ("hebbian", "storkey", "pseudo_inverse"),
-    seed: int = 0,
-) -> tuple[Any, dict[str, dict[str, NDArray]]]:
-    """Plot the capacity curves of the Hopfield learning rules against their theoretical marks.
-
-    For each rule: fraction of patterns recalled exactly (solid) and mean final overlap
-    (dashed) against the load ``P / N``, with a dotted vertical line at the rule's theoretical
-    capacity (see :func:`theoretical_capacities`; Hebbian gets both its 0.138 and its absolute
-    ``1 / (2 ln N)``). Needs matplotlib (the ``plot`` extra), imported here.
-
-    Parameters
-    ----------
-    ax : matplotlib Axes, optional
-        Drawn into; a new figure is made otherwise.
-    n_units : int, default 100
-    loads : sequence of float, optional
-        Default: 0.02 to 0.98 in steps of 0.04 (loads below 1, since at ``P = N`` the
-        pseudo-inverse couplings vanish and every state is trivially fixed).
-    noise : float, default 0
-        Fraction of flipped units of the probes.
-    n_trials : int, default 3
-    rules : sequence of str
-    seed : int, default 0
-
-    Returns
-    -------
-    ax : matplotlib Axes
-    curves : dict
-        Rule name -> the :func:`capacity_curve` result.
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> ax, curves = plot_capacity_curves(n_units=40, loads=[0.1, 0.5], n_trials=1)
-    >>> sorted(curves)
-    ['hebbian', 'pseudo_inverse', 'storkey']
-    """
-    import matplotlib.pyplot as plt
-
-    from ..hopfield import RULES, Hopfield
-
-    for r in rules:
-        check_choice(r, "rules", RULES)
-    if loads is None:
-        loads = np.arange(0.02, 1.0, 0.04).tolist()
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
-    marks = theoretical_capacities(n_units)
-    colors = {"hebbian": "C0", "storkey": "C1", "pseudo_inverse": "C2"}
-    curves: dict[str, dict[str, NDArray]] = {}
-    for rule in rules:
-        c = capacity_curve(
-            lambda n, rule=rule: Hopfield(n, rule=rule),
-            n_units,
-            loads,
-            noise=noise,
-            n_trials=n_trials,
-            seed=seed,
-        )
-        curves[rule] = c
-        color = colors.get(rule)
-        ax.plot(c["loads"], c["exact"], "-o", ms=3, color=color, label=f"{rule}: exact recall")
-        ax.plot(c["loads"], c["overlap"], "--", color=color, label=f"{rule}: overlap")
-        ax.axvline(
-            marks[rule], color=color, ls=":", lw=1.2, label=f"{rule}: theory {marks[rule]:.3f}"
-        )
-        if rule == "hebbian":
-            ax.axvline(
-                marks["hebbian_absolute"],
-                color=color,
-                ls=":",
-                lw=0.8,
-                alpha=0.6,
-                label=f"hebbian: 1/(2 ln N) = {marks['hebbian_absolute']:.3f}",
-            )
-    ax.set_xlabel("load P / N")
-    ax.set_ylabel("exact recall (solid), overlap (dashed)")
-    ax.set_ylim(-0.05, 1.05)
-    ax.set_title(f"Hopfield capacity, N = {n_units}, {int(round(noise * 100))}% noise")
-    ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return ax, curves

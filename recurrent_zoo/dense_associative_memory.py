@@ -44,6 +44,7 @@ with huge storage capacity", J. Statistical Physics 168(2):288-299, 2017.
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,7 @@ import numpy as np
 from ._core import io
 from ._core.associative import RecallResult, check_bipolar, check_patterns, run_binary_recall
 from ._core.validation import NDArray, check_choice, check_dtype, check_positive_int
+from .catalogue import Entry
 
 __all__ = ["DenseAssociativeMemory", "INTERACTIONS", "RecallResult", "compare_run"]
 
@@ -273,7 +275,7 @@ class DenseAssociativeMemory:
         return cls(**config, dtype=dtype)
 
     def save(self, path: Any) -> None:
-        """Save the stored patterns to one ``.npz`` file (JSON header, no pickle)."""
+        """Save the stored patterns to one safetensors file (no pickle)."""
         io.save(self, path)
 
     def __repr__(self) -> str:
@@ -343,3 +345,32 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
         "higher_is_better": True,
         "seconds": time.perf_counter() - start,
     }
+
+
+# ----------------------------------------------------------------------------- catalogue entry
+ENTRY = Entry(
+    name="dense_associative_memory",
+    title="Dense associative memory (polynomial and exponential interactions)",
+    cls=DenseAssociativeMemory,
+    family="associative",
+    year=2016,
+    reference=(
+        'D. Krotov and J. J. Hopfield, "Dense associative memory for pattern recognition", '
+        'NeurIPS 2016; M. Demircigil et al., "On a model of associative memory with huge '
+        'storage capacity", J. Stat. Phys. 168:288-299, 2017'
+    ),
+    task="pattern_recall",
+    trainable=False,
+    summary="Energy -sum F(xi . sigma) with F = x^n or exp: capacity N^(n-1) or exp(N).",
+    examples=(
+        partial(_catalogue_example, degree=3),
+        partial(
+            _catalogue_example,
+            interaction="rectified_polynomial",
+            degree=4,
+        ),
+        partial(_catalogue_example, interaction="exponential"),
+    ),
+    tags={"associative"},
+    recipe={"run": compare_run},
+)

@@ -1,4 +1,4 @@
-"""Reference behaviour of the dense associative memory (recurrent_zoo.dense_memory).
+"""Reference behaviour of the dense associative memory (recurrent_zoo.dense_associative_memory).
 
 Krotov & Hopfield 2016: F(x) = x^n; n = 2 is the classical Hebbian network and the capacity
 grows like N^(n-1). Demircigil et al. 2017: F(x) = exp(x) stores exponentially many patterns.
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import recurrent_zoo
-from recurrent_zoo.dense_memory import DenseAssociativeMemory, compare_run
+from recurrent_zoo.dense_associative_memory import DenseAssociativeMemory, compare_run
 from recurrent_zoo.hopfield import Hopfield
 from recurrent_zoo.tasks.patterns import capacity_curve, flip_noise, random_patterns
 
@@ -132,8 +132,8 @@ def test_compare_run_passes():
 
 def test_save_load_and_errors(tmp_path):
     mem = DenseAssociativeMemory(12, "exponential").store(random_patterns(5, 12, seed=0))
-    mem.save(tmp_path / "d.npz")
-    other = recurrent_zoo.load(tmp_path / "d.npz")
+    mem.save(tmp_path / "d.safetensors")
+    other = recurrent_zoo.load(tmp_path / "d.safetensors")
     assert other.get_config() == mem.get_config()
     np.testing.assert_array_equal(other.params["patterns"], mem.params["patterns"])
     with pytest.raises(ValueError, match="interaction"):

@@ -43,7 +43,7 @@ def sgd_sutskever(theta0, gs, lr, momentum=0.0, weight_decay=0.0, nesterov=False
     (Nesterov): v_t = mu v_{t-1} - lr grad f(theta_{t-1} [+ mu v_{t-1}]); theta_t = theta_{t-1}
     + v_t. For Nesterov the gradient is taken at the look-ahead point phi = theta + mu v, and
     phi is the parameter an optimizer that sees only gradients holds (Bengio, Boulanger-
-    Lewandowski & Pascanu 2013, "Advances in optimizing recurrent networks", sec. 3.5)."""
+    Lewandowski & Pascanu 2013, "Advances in optimizing recurrent networks")."""
     theta, v, out = theta0, 0.0, []
     for g in gs:
         point = theta + momentum * v if nesterov else theta  # where the gradient was taken
@@ -89,7 +89,7 @@ def _ewma(xs, decay):
 def rmsprop(theta0, gs, lr, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
     """Tieleman & Hinton (2012): v_t = E[g^2]_t (running average with decay alpha), theta -=
     lr g_t / (sqrt(v_t) + eps). Centered (Graves 2013, "Generating sequences with recurrent
-    neural networks", eqs. 38-41): divide by sqrt(v_t - E[g]_t^2), the estimated standard
+    neural networks"): divide by sqrt(v_t - E[g]_t^2), the estimated standard
     deviation, with momentum Delta_t = mu Delta_{t-1} - lr g_t / d_t; theta += Delta_t. (Graves
     puts eps under the root; PyTorch adds it to the root, as here.)"""
     theta, delta, seen, out = theta0, 0.0, [], []

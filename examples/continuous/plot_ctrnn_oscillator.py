@@ -120,7 +120,8 @@ shifted = (free.t + 60 >= 100) & (free.t + 60 < 160)
 ax2.plot(free.t[shifted] + 60, free.y[shifted, 0], "tab:orange", label="learned net, free run")
 ax2.set_xlabel("time")
 ax2.set_title("the learned oscillator runs on its own")
-ax2.legend(fontsize="small")
+ax2.set_ylim(0.8, 5.2)  # room above the peaks for the legend
+ax2.legend(loc="upper center", ncol=2, fontsize="small")
 fig.tight_layout()
 plt.show()
 

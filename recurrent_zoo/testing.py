@@ -702,6 +702,18 @@ def check_assoc_dtypes(subject: Any) -> None:
             out = _assoc_recall(model, probes)
             assert out.dtype == dtype, f"recall returned {out.dtype} for a {np.dtype(dtype)} model"
             assert np.isfinite(out).all()
+            for given in (np.float64, dtype):  # float64 probes too: the model's dtype decides
+                states = probes.astype(given)
+                if _assoc_is_pair(model):
+                    y = np.where(rng.random((3, model.y_size)) < 0.5, 1.0, -1.0).astype(given)
+                    energy = np.asarray(model.energy(states, y))
+                else:
+                    energy = np.asarray(model.energy(states))
+                assert energy.dtype == dtype, (
+                    f"energy returned {energy.dtype} for a {np.dtype(dtype)} model "
+                    f"(states given as {np.dtype(given)})"
+                )
+                assert energy.shape == (3,) and np.isfinite(energy).all()
 
 
 @check(requires=("associative",))

@@ -759,6 +759,36 @@ def test_fit_last_step_targets_lengths_and_classes():
     assert h["loss"][-1] < h["loss"][0]
 
 
+def test_fit_validation_dataset_keeps_its_lengths():
+    """A task's dataset as ``validation_data`` brings its ``lengths``: a bidirectional model's
+    validation loss is the one over each sequence's own steps (its backward direction starts at
+    each sequence's end), the same as ``evaluate`` with those lengths, not the one over padding."""
+    from recurrent_zoo.tasks import parity
+
+    train = parity(40, 8, seed=0, variable_length=True, min_length=2)
+    valid = parity(30, 8, seed=1, variable_length=True, min_length=2)
+    assert valid.lengths is not None and valid.lengths.min() < 8
+    model = Stacked([Bidirectional(Elman(1, 4, seed=0), Elman(1, 4, seed=1)), Linear(8, 2, seed=2)])
+    h = fit(
+        model,
+        train.inputs,
+        train.targets,
+        mask=train.mask,
+        lengths=train.lengths,
+        loss="cross_entropy",
+        epochs=1,
+        seed=0,
+        metrics=["accuracy"],
+        validation_data=valid,
+    )
+    kw = dict(loss="cross_entropy", mask=valid.mask, metrics=["accuracy"])
+    right = evaluate(model, valid.inputs, valid.targets, lengths=valid.lengths, **kw)
+    over_padding = evaluate(model, valid.inputs, valid.targets, **kw)
+    assert right["loss"] != pytest.approx(over_padding["loss"], rel=1e-6)  # the test can tell
+    assert h["val_loss"][-1] == pytest.approx(right["loss"], rel=1e-12)
+    assert h["val_accuracy"][-1] == pytest.approx(right["accuracy"])
+
+
 def test_fit_calls_apply_constraints_after_every_step_and_clips():
     class Counted(Linear):
         calls = 0

@@ -40,6 +40,7 @@ from .reservoir import (
 )
 from .temporal_xor import temporal_xor
 from .tomita import all_strings, tomita_accepts, tomita_dataset, tomita_dfa, tomita_labels
+from .two_sided import two_sided_sum
 
 __all__ = [
     "TASKS",
@@ -67,6 +68,7 @@ __all__ = [
     "tomita_dataset",
     "tomita_dfa",
     "tomita_labels",
+    "two_sided_sum",
 ]
 
 #: Short name -> generator. One entry per task.
@@ -79,6 +81,7 @@ TASKS: dict[str, Callable[..., Any]] = {
     "tomita": tomita_dataset,
     "anbn": anbn,
     "dyck": dyck,
+    "two_sided_sum": two_sided_sum,
     "pattern_recall": pattern_recall,
     "pair_recall": pair_recall,
     "mackey_glass": mackey_glass,

@@ -46,6 +46,7 @@ from .._core.validation import (
     check_probability,
     check_sequence,
 )
+from ..tasks.base import SequenceDataset
 from .clipping import clip_grad_norm, clip_grad_value
 from .losses import Loss, get_loss
 from .metrics import Metric, get_metric
@@ -164,6 +165,11 @@ def _prepare(
 
 
 def _unpack_validation(validation_data: Any) -> tuple[Any, Any, Any, Any]:
+    if isinstance(validation_data, SequenceDataset):
+        # it unpacks as (X, Y, mask) only; its lengths must come along, or a model that reads
+        # backward (or pools over time) would run over the padding
+        d = validation_data
+        return d.inputs, d.targets, d.mask, d.lengths
     try:
         items = tuple(validation_data)
     except TypeError:
@@ -254,8 +260,9 @@ def fit(
     metrics : iterable of str or Metric, default ()
         Extra values to record, e.g. ``("accuracy",)``.
     validation_data : tuple, optional
-        ``(X, Y)``, ``(X, Y, mask)`` or ``(X, Y, mask, lengths)``, evaluated after each epoch
-        (a task's data object that unpacks as ``X, Y, mask`` works too).
+        ``(X, Y)``, ``(X, Y, mask)`` or ``(X, Y, mask, lengths)``, evaluated after each epoch,
+        or a task's :class:`~recurrent_zoo.tasks.SequenceDataset` (its inputs, targets, mask
+        and lengths).
     shuffle : bool, default True
         Shuffle the sequences every epoch.
     seed : int or numpy.random.Generator, optional

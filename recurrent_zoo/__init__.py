@@ -2,6 +2,8 @@
 
 Every architecture is its own module, ``from recurrent_zoo.<module> import <Class>``, keeps one
 API contract (see :class:`recurrent_zoo.SequenceModel`) and is listed by :func:`catalogue`.
+:func:`sweep` runs grid or random searches over the catalogue's recipes x seeds
+(:mod:`recurrent_zoo.sweeps`).
 
 Examples
 --------
@@ -15,6 +17,7 @@ from ._core.io import load
 from ._core.layers import Linear
 from ._core.sequence import Bidirectional, Stacked, pad_sequences
 from .catalogue import Entry, catalogue, get_entry
+from .sweeps import sweep
 
 __version__ = "0.1.0.dev0"
 
@@ -29,4 +32,5 @@ __all__ = [
     "get_entry",
     "load",
     "pad_sequences",
+    "sweep",
 ]

@@ -29,6 +29,7 @@ import importlib
 import json
 import math
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +47,8 @@ class TaskSpec:
 
     ``make(mode, seed, **task_options)`` returns ``(train, test)`` datasets
     (``recurrent_zoo.tasks`` SequenceDataset objects); ``mode`` is ``"quick"`` or ``"full"``, and
-    a recipe's ``task_options`` (e.g. ``{"length": 10}``) override the mode's sequence length.
+    a recipe's ``task_options`` override the mode's sequence ``length`` and number of training
+    sequences ``n_train`` (e.g. ``{"length": 10}``).
     """
 
     name: str
@@ -58,38 +60,46 @@ class TaskSpec:
     target_source: str
 
 
-def _adding(mode: str, seed: int, length: int | None = None) -> tuple[Any, Any]:
+def _adding(
+    mode: str, seed: int, length: int | None = None, n_train: int | None = None
+) -> tuple[Any, Any]:
     from .tasks import adding_problem
 
     length = length or (10 if mode == "quick" else 50)
-    n = 2000 if mode == "quick" else 10000
+    n = n_train or (2000 if mode == "quick" else 10000)
     return (adding_problem(n, length, seed=seed), adding_problem(1000, length, seed=seed + 1000))
 
 
-def _frequency(mode: str, seed: int, length: int | None = None) -> tuple[Any, Any]:
+def _frequency(
+    mode: str, seed: int, length: int | None = None, n_train: int | None = None
+) -> tuple[Any, Any]:
     from .tasks import frequency_classification
 
     length = length or (30 if mode == "quick" else 60)
-    n = 1000 if mode == "quick" else 4000
+    n = n_train or (1000 if mode == "quick" else 4000)
     return (
         frequency_classification(n, length, seed=seed),
         frequency_classification(500, length, seed=seed + 1000),
     )
 
 
-def _parity(mode: str, seed: int, length: int | None = None) -> tuple[Any, Any]:
+def _parity(
+    mode: str, seed: int, length: int | None = None, n_train: int | None = None
+) -> tuple[Any, Any]:
     from .tasks import parity
 
     length = length or (6 if mode == "quick" else 12)
-    n = 1000 if mode == "quick" else 4000
+    n = n_train or (1000 if mode == "quick" else 4000)
     return parity(n, length, seed=seed), parity(500, length, seed=seed + 1000)
 
 
-def _two_sided_sum(mode: str, seed: int, length: int | None = None) -> tuple[Any, Any]:
+def _two_sided_sum(
+    mode: str, seed: int, length: int | None = None, n_train: int | None = None
+) -> tuple[Any, Any]:
     from .tasks import two_sided_sum
 
     length = length or (20 if mode == "quick" else 50)
-    n = 1000 if mode == "quick" else 4000
+    n = n_train or (1000 if mode == "quick" else 4000)
     kw = {"offset": 3 if mode == "quick" else 5, "variable_length": True}
     return (
         two_sided_sum(n, length, seed=seed, **kw),
@@ -150,26 +160,42 @@ def _resolve(spec: str | Callable[..., Any]) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), name)
 
 
-def _settings(recipe: dict[str, Any], quick: bool) -> dict[str, Any]:
+def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``base`` updated by ``overrides``, tables (``model``, ``task_options``, ...) key by key."""
+    out = dict(base)
+    for k, v in overrides.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _settings(
+    recipe: dict[str, Any], quick: bool, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The generic trainer's settings: the recipe, its mode's overrides, then ``options``."""
     settings = {k: v for k, v in recipe.items() if k not in ("quick", "full")}
     settings.update(recipe.get("quick" if quick else "full", {}))
-    return settings
+    return _merge(settings, options or {})
 
 
-def _train_generic(entry: Entry, task: str, quick: bool, seed: int) -> dict[str, Any]:
+def _prepare_generic(
+    entry: Entry, task: str, quick: bool, seed: int, settings: dict[str, Any]
+) -> tuple[TaskSpec, Any, Any, Any]:
+    """The task's data and the untrained model (with its readout) for the generic trainer."""
     from ._core.layers import Linear
     from ._core.sequence import Stacked
-    from .training import evaluate, fit
 
     if task not in TASK_SPECS:
         raise ValueError(f"task must be one of {sorted(TASK_SPECS)}; got {task!r}")
     spec = TASK_SPECS[task]
-    s = _settings(dict(entry.recipe), quick)
+    s = settings
     train, test = spec.make("quick" if quick else "full", seed, **s.get("task_options", {}))
     input_size = train.inputs.shape[2]
     out_size = int(train.output_size)
     if "build" in s:
-        model = _resolve(s["build"])(input_size, seed=seed)
+        model = _resolve(s["build"])(input_size, seed=seed, **s.get("model", {}))
     else:
         kwargs = dict(s.get("model", {}))
         if not s.get("readout", True):
@@ -182,6 +208,16 @@ def _train_generic(entry: Entry, task: str, quick: bool, seed: int) -> dict[str,
         raise ValueError(
             f"{entry.name}: model output_size {model.output_size} != task's {out_size}"
         )
+    return spec, train, test, model
+
+
+def _train_generic(
+    entry: Entry, task: str, quick: bool, seed: int, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    from .training import evaluate, fit
+
+    s = _settings(dict(entry.recipe), quick, options)
+    spec, train, test, model = _prepare_generic(entry, task, quick, seed, s)
     history = fit(
         model,
         train.inputs,
@@ -194,6 +230,7 @@ def _train_generic(entry: Entry, task: str, quick: bool, seed: int) -> dict[str,
         epochs=int(s.get("epochs", 10)),
         batch_size=int(s.get("batch_size", 32)),
         clip_norm=s.get("clip_norm"),
+        optimizer_kwargs=s.get("optimizer_kwargs"),
         seed=seed,
         progress=False,
     )
@@ -221,21 +258,29 @@ def _train_generic(entry: Entry, task: str, quick: bool, seed: int) -> dict[str,
 
 
 def run_entry(
-    entry: Entry | str, *, quick: bool = True, seed: int = 0, task: str | None = None
+    entry: Entry | str,
+    *,
+    quick: bool = True,
+    seed: int = 0,
+    task: str | None = None,
+    options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run one entry on its canonical task (or on ``task``) and return its result row."""
+    """Run one entry on its canonical task (or on ``task``) and return its result row.
+
+    ``options`` change the recipe: for a generic entry, its settings (``{"lr": 0.003,
+    "model": {"hidden_size": 16}}``, tables merged key by key); for an entry that runs its own
+    experiment, keyword arguments of its run function.
+    """
     if isinstance(entry, str):
         entry = get_entry(entry)
     recipe = dict(entry.recipe)
     start = time.perf_counter()
-    if task is None and "run" in recipe:
-        result = dict(_resolve(recipe["run"])(quick=quick, seed=seed))
-    elif "run" in recipe and task is not None and task != entry.task:
-        raise ValueError(f"{entry.name} runs only its own task {entry.task!r}")
-    elif "run" in recipe:
-        result = dict(_resolve(recipe["run"])(quick=quick, seed=seed))
+    if "run" in recipe:
+        if task is not None and task != entry.task:
+            raise ValueError(f"{entry.name} runs only its own task {entry.task!r}")
+        result = dict(_resolve(recipe["run"])(quick=quick, seed=seed, **(options or {})))
     else:
-        result = _train_generic(entry, task or entry.task, quick, seed)
+        result = _train_generic(entry, task or entry.task, quick, seed, options)
     result.setdefault("higher_is_better", False)
     result["architecture"] = entry.name
     result["seconds"] = time.perf_counter() - start
@@ -267,29 +312,29 @@ def _aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return first
 
 
-def _run_one(args: tuple[str, bool, int, str | None, int | None]) -> dict[str, Any]:
-    from threadpoolctl import threadpool_limits
+def _error_row(name: str, task: str | None, seed: int, exc: BaseException) -> dict[str, Any]:
+    return {
+        "architecture": name,
+        "task": task or get_entry(name).task,
+        "metric": "error",
+        "value": math.nan,
+        "target": None,
+        "passed": False,
+        "seconds": 0.0,
+        "seed": seed,
+        "error": f"{type(exc).__name__}: {exc}",
+        "higher_is_better": False,
+        "target_source": "",
+    }
 
-    name, quick, seed, task, blas_threads = args
+
+def _run_one(args: tuple[str, bool, int, str | None]) -> dict[str, Any]:
+    """One (entry, seed) of the comparison; an error becomes the entry's row."""
+    name, quick, seed, task = args
     try:
-        # recurrent nets make many small matrix products per step, for which a multi-threaded
-        # BLAS costs more than it gives (3-8x slower measured on 2 busy cores)
-        with threadpool_limits(limits=blas_threads, user_api="blas"):
-            return run_entry(name, quick=quick, seed=seed, task=task)
+        return run_entry(name, quick=quick, seed=seed, task=task)
     except Exception as exc:  # noqa: BLE001 - one broken entry must not hide the others
-        return {
-            "architecture": name,
-            "task": task or get_entry(name).task,
-            "metric": "error",
-            "value": math.nan,
-            "target": None,
-            "passed": False,
-            "seconds": 0.0,
-            "seed": seed,
-            "error": f"{type(exc).__name__}: {exc}",
-            "higher_is_better": False,
-            "target_source": "",
-        }
+        return _error_row(name, task, seed, exc)
 
 
 def run_compare(
@@ -298,42 +343,38 @@ def run_compare(
     quick: bool = True,
     task: str | None = None,
     seeds: int = 1,
-    jobs: int = 1,
+    jobs: int | str = 1,
+    scheduler: str | None = None,
     progress: bool | None = None,
     blas_threads: int | None = 1,
 ) -> list[dict[str, Any]]:
     """Run the comparison and return one row per entry (aggregated over ``seeds``).
 
-    ``blas_threads`` caps the BLAS thread pool while each entry runs (``None``: no cap).
+    Each (entry, seed) is one task of :func:`recurrent_zoo.engine.run_tasks`: ``jobs=1`` runs
+    them one after the other in this process (no Dask needed), ``jobs=N`` or ``"auto"`` on a
+    local Dask cluster, ``scheduler="tcp://host:8786"`` on a running one. ``blas_threads`` caps
+    the BLAS thread pool while each entry runs (``None``: no cap).
     """
-    import sys
-
-    from tqdm.auto import tqdm
+    from .engine import run_tasks
 
     if seeds < 1:
         raise ValueError(f"seeds must be >= 1; got {seeds}")
-    if jobs < 1:
-        raise ValueError(f"jobs must be >= 1; got {jobs}")
     if task is not None and task not in TASK_SPECS:
         raise ValueError(f"task must be one of {sorted(TASK_SPECS)}; got {task!r}")
     entries = _entries_for(only, task)
-    work = [(e.name, quick, s, task, blas_threads) for e in entries for s in range(seeds)]
-    show = sys.stderr.isatty() if progress is None else progress
-    bar = tqdm(total=len(work), desc="compare", disable=not show, leave=False)
-    results: list[dict[str, Any]] = []
-    if jobs == 1:
-        for item in work:
-            bar.set_postfix_str(item[0])
-            results.append(_run_one(item))
-            bar.update()
-    else:
-        import multiprocessing as mp
-
-        with mp.get_context("spawn").Pool(jobs) as pool:
-            for r in pool.imap_unordered(_run_one, work):
-                results.append(r)
-                bar.update()
-    bar.close()
+    work = [(e.name, quick, s, task) for e in entries for s in range(seeds)]
+    tag = uuid.uuid4().hex[:8]  # Dask keys of this run only, grouped by entry on the dashboard
+    results = run_tasks(
+        _run_one,
+        work,
+        error_row=lambda i, exc: _error_row(work[i][0], task, work[i][2], exc),
+        keys=[f"{name}-seed{seed}-{tag}" for name, _, seed, _ in work],
+        jobs=jobs,
+        scheduler=scheduler,
+        blas_threads=blas_threads,
+        progress=progress,
+        desc="compare",
+    )
     rows = []
     for e in entries:
         mine = sorted((r for r in results if r["architecture"] == e.name), key=lambda r: r["seed"])

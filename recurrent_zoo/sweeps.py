@@ -129,6 +129,8 @@ class SpecError(ValueError):
 def load_spec(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a spec from a ``.toml`` or ``.json`` file."""
     p = Path(path)
+    if p.suffix.lower() not in (".json", ".toml"):
+        raise SpecError(f"spec: expected a .toml or .json file; got {p.name!r}")
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -138,7 +140,7 @@ def load_spec(path: str | os.PathLike[str]) -> dict[str, Any]:
             spec = json.loads(text)
         except ValueError as exc:
             raise SpecError(f"spec: {p} is not valid JSON: {exc}") from None
-    elif p.suffix.lower() == ".toml":
+    else:
         if sys.version_info >= (3, 11):
             import tomllib
         else:  # pragma: no cover - Python 3.10
@@ -147,8 +149,6 @@ def load_spec(path: str | os.PathLike[str]) -> dict[str, Any]:
             spec = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise SpecError(f"spec: {p} is not valid TOML: {exc}") from None
-    else:
-        raise SpecError(f"spec: expected a .toml or .json file; got {p.name!r}")
     if not isinstance(spec, dict):
         raise SpecError(f"spec: {p} must hold a table (a JSON object); got {type(spec).__name__}")
     return spec
@@ -419,7 +419,12 @@ def _check_run(entry: Entry, settings: dict[str, Any], origin: dict[str, str]) -
 
 
 def _dry_build(
-    entry: Entry, settings: dict[str, Any], quick: bool, seed: int, cache: set[str]
+    entry: Entry,
+    settings: dict[str, Any],
+    origin: dict[str, str],
+    quick: bool,
+    seed: int,
+    cache: set[str],
 ) -> None:
     """Build the task's data and untrained model once, so that a value the model or the task
     refuses (a wrong type, an impossible size) stops the sweep before it starts."""
@@ -433,10 +438,10 @@ def _dry_build(
     try:
         _prepare_generic(entry, s.get("task", entry.task), quick, seed, s)
     except Exception as exc:  # noqa: BLE001 - whatever the model says, with the key in front
-        shown = " ".join(f"{k}={v!r}" for k, v in build.items()) or "its recipe"
+        keys = ", ".join(f"{origin[k]}.{k}" for k in build) or "entries"
+        shown = " ".join(f"{k}={v!r}" for k, v in build.items()) or "its own recipe"
         raise SpecError(
-            f"{', '.join(build) or 'entries'}: {entry.name} with {shown} cannot be built: "
-            f"{type(exc).__name__}: {exc}"
+            f"{keys}: {entry.name} with {shown} cannot be built: {type(exc).__name__}: {exc}"
         ) from None
 
 
@@ -634,7 +639,7 @@ def plan(
                 _check_run(entry, settings, origin)
             else:
                 _check_generic(entry, settings, origin, quick)
-                _dry_build(entry, settings, quick, seeds[0], built)
+                _dry_build(entry, settings, origin, quick, seeds[0], built)
             for seed in seeds:
                 key = task_key(ident, settings, seed, mode, __version__)
                 tasks.append(Task(ident, entry.name, settings, seed, mode, key))

@@ -105,13 +105,24 @@ def resolve_jobs(jobs: int | str) -> int:
     return jobs
 
 
+_BLAS: list[Any] = []  # [(number of modules imported when scanned, ThreadpoolController)]
+
+
+def _blas_controller() -> Any:
+    """threadpoolctl's view of the BLAS libraries loaded in this process, scanned again only
+    when modules were imported since (a scan costs about a millisecond; a task is one call)."""
+    from threadpoolctl import ThreadpoolController
+
+    if not _BLAS or _BLAS[0][0] != len(sys.modules):
+        _BLAS[:] = [(len(sys.modules), ThreadpoolController())]
+    return _BLAS[0][1]
+
+
 def _call(fn: Callable[[Any], Any], item: Any, blas_threads: int | None) -> Any:
     """Run one task with the BLAS thread pool capped (on a worker, or in this process)."""
     if blas_threads is None:
         return fn(item)
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=blas_threads, user_api="blas"):
+    with _blas_controller().limit(limits=blas_threads, user_api="blas"):
         return fn(item)
 
 
@@ -184,16 +195,36 @@ def _connect(scheduler: str) -> Any:
     return client
 
 
+def _version() -> str:
+    """Run on the scheduler: the recurrent_zoo it imports (it unpickles the tasks)."""
+    import recurrent_zoo
+
+    return str(recurrent_zoo.__version__)
+
+
 def _check_workers(client: Any, where: str) -> None:
-    """Warm every worker up and check it runs this recurrent_zoo version."""
+    """Check that the scheduler and every worker import this recurrent_zoo version (Dask's
+    scheduler unpickles the tasks, the workers run them), and warm the workers up."""
     from . import __version__
 
     try:
-        versions = client.run(_warm_up)
-    except Exception as exc:  # noqa: BLE001 - whatever the workers raised, say it in one line
+        version = client.run_on_scheduler(_version)
+    except Exception as exc:  # noqa: BLE001 - whatever the scheduler raised, in one line
         raise EngineError(
-            f"the workers of {where} cannot import recurrent_zoo "
-            f"({type(exc).__name__}: {exc}); install it on every worker"
+            f"the scheduler of {where} cannot import recurrent_zoo ({exc}); install it where "
+            "the scheduler runs too, the same version as here"
+        ) from None
+    if version != __version__:
+        raise EngineError(
+            f"the scheduler of {where} imports recurrent_zoo {version}, not {__version__} as "
+            "here"
+        )
+    try:
+        versions = client.run(_warm_up)
+    except Exception as exc:  # noqa: BLE001 - whatever the workers raised, in one line
+        raise EngineError(
+            f"the workers of {where} cannot import recurrent_zoo ({exc}); install it on every "
+            "worker, the same version as here"
         ) from None
     wrong = {w: v for w, v in versions.items() if v != __version__}
     if wrong:

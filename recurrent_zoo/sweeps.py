@@ -688,7 +688,7 @@ def _row_head(task: Task) -> dict[str, Any]:
 def run_task(task: Task) -> dict[str, Any]:
     """Run one task (on a worker) and return its store row; an error is recorded, not raised."""
     row = _row_head(task)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.thread_time()
     try:
         entry = _resolve_entry(task.entry)
         options = _nest(task.settings)
@@ -705,14 +705,24 @@ def run_task(task: Task) -> dict[str, Any]:
         row["error"] = f"{type(exc).__name__}: {exc}"
         row["traceback"] = traceback.format_exc()
     row["seconds"] = time.perf_counter() - start
+    row["cpu_seconds"] = time.thread_time() - cpu  # < seconds: the machine was busy
     row["worker"] = f"{socket.gethostname()}:{os.getpid()}"
     row["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     return json_safe(row)
 
 
 def _lost_row(task: Task, exc: BaseException) -> dict[str, Any]:
-    """The row of a task that never returned one (its worker died ``allowed-failures``
-    times: :class:`distributed.KilledWorker`)."""
+    """The row of a task that never returned one because its workers kept dying (more often
+    than Dask's ``allowed-failures``: :class:`distributed.KilledWorker`, a task that runs out
+    of memory, say). Any other failure outside the task's own code (which :func:`run_task`
+    records itself) is the cluster's, not the task's: it stops the sweep, recording nothing."""
+    from .engine import EngineError
+
+    if type(exc).__name__ != "KilledWorker":
+        raise EngineError(
+            f"task {task.name} seed {task.seed} ({task.key}) failed in the cluster, not in its "
+            f"own code: {type(exc).__name__}: {exc}"
+        )
     row = _row_head(task)
     row.update(
         status="error",

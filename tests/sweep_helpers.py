@@ -83,3 +83,10 @@ def started(log: str) -> list[int]:
         return []
     with open(log) as fh:
         return [int(line.split()[0]) for line in fh if line.strip()]
+
+
+def blas_threads(item: Any) -> list[int]:
+    """The thread counts of the BLAS libraries loaded here (a task for the engine tests)."""
+    from threadpoolctl import threadpool_info
+
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]

@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 import pytest
-from sweep_helpers import started
+from sweep_helpers import blas_threads, started
 
 import recurrent_zoo
 from recurrent_zoo import engine
@@ -574,3 +574,9 @@ def test_module_reference_entries_resolve_like_catalogue_names():
     p = plan({"entries": [PROBE, "elman"], "seeds": 1})
     assert [(t.entry, t.name) for t in p.tasks] == [(PROBE, "probe"), ("elman", "elman")]
     assert os.path.basename(started.__code__.co_filename) == "sweep_helpers.py"
+
+
+def test_tasks_run_with_the_blas_threads_asked_for():
+    for n in (2, 1):  # the suite runs with one BLAS thread: 2 shows the cap is set per task
+        rows = engine.run_tasks(blas_threads, [0], error_row=None, blas_threads=n, progress=False)
+        assert rows[0] and set(rows[0]) == {n}

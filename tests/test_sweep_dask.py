@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sweep_helpers import started
+from sweep_helpers import blas_threads, started
 
 from recurrent_zoo import engine
 from recurrent_zoo.cli import main
@@ -86,6 +86,11 @@ def test_workers_run_one_blas_thread(address):
     with distributed.Client(address) as client:
         envs = client.run(os.environ.get, "OPENBLAS_NUM_THREADS")
     assert set(envs.values()) == {"1"}
+    for n in (2, 1):
+        rows = engine.run_tasks(
+            blas_threads, [0, 1], error_row=None, scheduler=address, blas_threads=n, log=quiet
+        )
+        assert all(r and set(r) == {n} for r in rows), rows
 
 
 def test_an_embedded_cluster_gives_the_numbers_of_one_process(tmp_path):

@@ -147,7 +147,9 @@ def _run_compare(gen: Path) -> dict[str, Any]:
             "text": None,
             "seconds": None,
         }
-    jobs = os.environ.get("RZ_DOCS_COMPARE_JOBS", "2")
+    # auto: a local Dask cluster of one worker per core when dask.distributed is installed,
+    # else one process (the docs extra does not need it)
+    jobs = os.environ.get("RZ_DOCS_COMPARE_JOBS", "auto")
     cmd = [
         sys.executable,
         "-m",

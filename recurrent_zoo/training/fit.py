@@ -229,7 +229,8 @@ def fit(
         sequence's last step (MSE, BCE); integer classes ``(T, N)`` or ``(N,)``, or class
         probabilities ``(T, N, C)`` / ``(N, C)`` (cross-entropy).
     loss : str or Loss, default "mse"
-        ``"mse"``, ``"cross_entropy"``, ``"bce"`` or a :class:`Loss`.
+        ``"mse"``, ``"cross_entropy"``, ``"bce"``, ``"ctc"`` (labellings as ``Y``: see
+        :class:`~recurrent_zoo.training.CTC`) or a :class:`Loss`.
     optimizer : str or Optimizer, default "adam"
         A name (``"sgd"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"``, ``"adamw"``) built over
         ``model.params``, or an optimizer already built over ``model.params``.
@@ -299,6 +300,11 @@ def fit(
             raise ValueError(
                 "tbptt cannot be used with a bidirectional model: its backward direction would "
                 "need the state from the future chunk; train on whole sequences (tbptt=None)"
+            )
+        if loss_fn.sequence_level:
+            raise ValueError(
+                f"tbptt cannot be used with the {loss_fn.name!r} loss: it scores each sequence "
+                "as a whole; train on whole sequences (tbptt=None)"
             )
     clip_norm = _optional_positive(clip_norm, "clip_norm")
     clip_value = _optional_positive(clip_value, "clip_value")

@@ -122,34 +122,37 @@ def _logaddexp(a: float, b: float) -> float:
     return a + math.log1p(math.exp(b - a))
 
 
-def _beam_search_one(log_probs: NDArray, beam_width: int, blank: int) -> tuple[tuple[int, ...], float]:
+def _add(
+    table: dict[tuple[int, ...], list[float]], prefix: tuple[int, ...], which: int, value: float
+) -> None:
+    """Add probability ``exp(value)`` to ``table[prefix][which]`` (0: ends in blank, 1: not)."""
+    entry = table.setdefault(prefix, [-math.inf, -math.inf])
+    entry[which] = _logaddexp(entry[which], value)
+
+
+def _beam_search_one(
+    log_probs: NDArray, beam_width: int, blank: int
+) -> tuple[tuple[int, ...], float]:
     """Prefix beam search over one sequence's ``(T, C)`` log-probabilities."""
-    ninf = -np.inf
-    # prefix -> (log p_b, log p_nb) over the steps read so far
-    beam: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, ninf)}
-    C = log_probs.shape[1]
-    labels = [k for k in range(C) if k != blank]
+    # prefix -> [log p_b, log p_nb] over the steps read so far
+    beam: dict[tuple[int, ...], list[float]] = {(): [0.0, -math.inf]}
+    labels = [k for k in range(log_probs.shape[1]) if k != blank]
     for row in log_probs:
         lp = row.tolist()
         nxt: dict[tuple[int, ...], list[float]] = {}
-
-        def add(prefix: tuple[int, ...], which: int, value: float) -> None:
-            entry = nxt.setdefault(prefix, [ninf, ninf])
-            entry[which] = _logaddexp(entry[which], value)
-
         for prefix, (pb, pnb) in beam.items():
             total = _logaddexp(pb, pnb)
-            add(prefix, 0, total + lp[blank])  # a blank: the prefix stays, now ending in blank
+            _add(nxt, prefix, 0, total + lp[blank])  # a blank: the prefix now ends in blank
             last = prefix[-1] if prefix else None
             if last is not None:
-                add(prefix, 1, pnb + lp[last])  # the last label again, merged into it
+                _add(nxt, prefix, 1, pnb + lp[last])  # the last label again, merged into it
             for k in labels:
                 if k == last:
-                    add(prefix + (k,), 1, pb + lp[k])  # a repeat, after a blank
+                    _add(nxt, prefix + (k,), 1, pb + lp[k])  # a repeat, after a blank
                 else:
-                    add(prefix + (k,), 1, total + lp[k])
-        scored = sorted(nxt.items(), key=lambda item: -_logaddexp(*item[1]))
-        beam = {prefix: (pb, pnb) for prefix, (pb, pnb) in scored[:beam_width]}
+                    _add(nxt, prefix + (k,), 1, total + lp[k])
+        ranked = sorted(nxt.items(), key=lambda item: -_logaddexp(*item[1]))
+        beam = dict(ranked[:beam_width])
     best, (pb, pnb) = max(beam.items(), key=lambda item: _logaddexp(*item[1]))
     return best, _logaddexp(pb, pnb)
 

@@ -42,6 +42,7 @@ formula).
 
 from __future__ import annotations
 
+import functools
 import json
 from importlib import resources
 from typing import Any
@@ -53,7 +54,6 @@ from .._core.validation import (
     NDArray,
     check_array,
     check_choice,
-    check_dtype,
     check_positive_int,
     check_real,
 )
@@ -92,8 +92,8 @@ def hz_to_mel(f: Any) -> NDArray:
 
     Examples
     --------
-    >>> hz_to_mel([0.0, 1000.0]).round(2)
-    array([   0.  , 1000.  ])
+    >>> hz_to_mel([0.0, 1000.0]).round(2).tolist()
+    [0.0, 1000.0]
     """
     return 2595.0 * np.log10(1.0 + np.asarray(f, dtype=np.float64) / 700.0)
 
@@ -364,10 +364,15 @@ def character_error_rate(references: Any, hypotheses: Any) -> float:
 
 
 # ----------------------------------------------------------------------------- the data set
+@functools.lru_cache(maxsize=1)
 def _load_archive() -> dict[str, Any]:
+    """The shipped arrays, read once (no pickle) and kept read-only."""
     source = resources.files("recurrent_zoo.tasks").joinpath("data", _DATA_FILE)
     with resources.as_file(source) as path, np.load(path, allow_pickle=False) as archive:
-        return {key: archive[key] for key in archive.files}
+        arrays = {key: archive[key] for key in archive.files}
+    for a in arrays.values():
+        a.flags.writeable = False
+    return arrays
 
 
 def spoken_digits_info() -> dict[str, Any]:
@@ -398,12 +403,10 @@ def _stack_frames(F: NDArray, stack: int) -> NDArray:
     return padded.reshape(steps, stack * n)
 
 
-def _pack(
-    feats: list[NDArray], texts: list[str], extras: dict[str, list[Any]], dtype: Any
-) -> SequenceDataset:
+def _pack(feats: list[NDArray], texts: list[str], extras: dict[str, list[Any]]) -> SequenceDataset:
     lengths = np.array([f.shape[0] for f in feats], dtype=np.int64)
     T, N = int(lengths.max()), len(feats)
-    X = np.zeros((T, N, feats[0].shape[1]), dtype=dtype)  # (T, N, features)
+    X = np.zeros((T, N, feats[0].shape[1]))  # (T, N, features)
     targets = np.full((T, N), -1, dtype=np.int64)  # labels, padded with -1
     for n, (f, text) in enumerate(zip(feats, texts, strict=True)):
         X[: f.shape[0], n] = f
@@ -431,7 +434,6 @@ def spoken_digits(
     normalize: bool = True,
     stack: int = 1,
     test_voices: Any = None,
-    dtype: Any = np.float64,
 ) -> tuple[SequenceDataset, SequenceDataset]:
     """Spoken digit strings as speech features, split by voice: ``(train, test)``.
 
@@ -455,7 +457,6 @@ def spoken_digits(
         commonly do to shorten the sequences.
     test_voices : sequence of str, optional
         Voice names (from ``spoken_digits_info()["voices"]``) to hold out instead.
-    dtype : {np.float64, np.float32}
 
     Returns
     -------
@@ -474,8 +475,8 @@ def spoken_digits(
     (720, 240, 48, 11)
     >>> set(train.info["voice"]) & set(test.info["voice"])
     set()
-    >>> test.info["transcripts"][0], test.targets[:4, 0]
-    ('0', array([ 1, -1, -1, -1]))
+    >>> test.info["transcripts"][0], test.targets[:4, 0]     # labels 1 + digit, then -1
+    ('251', array([ 3,  6,  2, -1]))
     """
     features = check_choice(features, "features", ("log_mel", "mfcc"))
     normalize = check_bool(normalize, "normalize")
@@ -496,7 +497,6 @@ def spoken_digits(
             raise ValueError("test_voices must hold at least one voice and leave one for training")
     if features == "mfcc":
         n_mfcc = check_positive_int(n_mfcc, "n_mfcc")
-    dt = check_dtype(dtype)
     q, top, offsets = data["features"], data["top"].astype(np.float64), data["offsets"]
     low = meta["range"]
     splits: dict[bool, tuple[list[NDArray], list[str], dict[str, list[Any]]]] = {
@@ -518,5 +518,5 @@ def spoken_digits(
         extras["voice"].append(voice)
         for key in ("speed", "pitch", "word_gap", "snr_db"):
             extras[key].append(data[key][i].item())
-    train, test = (_pack(*splits[flag], dt) for flag in (False, True))
+    train, test = (_pack(*splits[flag]) for flag in (False, True))
     return train, test

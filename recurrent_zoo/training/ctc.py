@@ -135,8 +135,9 @@ def _label_lists(targets: Any, target_lengths: Any, B: int, name: str) -> list[N
         # padding is negative and only at the end of each column
         valid = arr >= 0
         lengths = valid.sum(axis=0)
-        if np.any(valid != (np.arange(S)[:, None] < lengths[None, :])):
-            b = int(np.flatnonzero((valid != (np.arange(S)[:, None] < lengths)).any(axis=0))[0])
+        misplaced = (valid != (np.arange(S)[:, None] < lengths[None, :])).any(axis=0)  # (B,)
+        if misplaced.any():
+            b = int(np.flatnonzero(misplaced)[0])
             raise ValueError(
                 f"{name}[:, {b}] has a negative entry before a label: without target_lengths, "
                 "negative entries may only pad the end of a column"

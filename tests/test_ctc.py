@@ -148,11 +148,13 @@ def test_long_sequences_do_not_underflow():
 
 
 def test_long_sequences_equal_torch():
+    # hundreds of steps and labels, far beyond what the brute force can check (torch's CPU
+    # kernel is slow in float64 on a busy machine: kept short)
     rng = np.random.default_rng(1)
-    logits = rng.normal(size=(800, 2, 5))
-    labels = [list(rng.integers(1, 5, size=80)), list(rng.integers(1, 5, size=200))]
-    value, grad = ctc_loss(logits, labels, [800, 640], reduction="sum")
-    ref_value, ref_grad = _torch_ctc(logits, labels, [800, 640], "sum")
+    logits = rng.normal(size=(300, 2, 5))
+    labels = [list(rng.integers(1, 5, size=30)), list(rng.integers(1, 5, size=90))]
+    value, grad = ctc_loss(logits, labels, [300, 260], reduction="sum")
+    ref_value, ref_grad = _torch_ctc(logits, labels, [300, 260], "sum")
     np.testing.assert_allclose(value, ref_value, rtol=1e-12)
     np.testing.assert_allclose(grad, ref_grad, rtol=0, atol=1e-10)
 

@@ -38,6 +38,13 @@ from .reservoir import (
     nmse,
     nrmse,
 )
+from .speech import (
+    character_error_rate,
+    log_mel_spectrogram,
+    mfcc,
+    spoken_digits,
+    spoken_digits_info,
+)
 from .temporal_xor import temporal_xor
 from .tomita import all_strings, tomita_accepts, tomita_dataset, tomita_dfa, tomita_labels
 from .two_sided import two_sided_sum
@@ -48,21 +55,26 @@ __all__ = [
     "adding_problem",
     "all_strings",
     "anbn",
+    "character_error_rate",
     "copy_task",
     "dyck",
     "dyck_accepts",
     "frequency_classification",
     "get_task",
+    "log_mel_spectrogram",
     "lorenz",
     "mackey_glass",
     "memory_capacity",
     "memory_capacity_task",
+    "mfcc",
     "narma10",
     "nmse",
     "nrmse",
     "pair_recall",
     "parity",
     "pattern_recall",
+    "spoken_digits",
+    "spoken_digits_info",
     "temporal_xor",
     "tomita_accepts",
     "tomita_dataset",
@@ -88,6 +100,7 @@ TASKS: dict[str, Callable[..., Any]] = {
     "narma10": narma10,
     "lorenz": lorenz,
     "memory_capacity": memory_capacity_task,
+    "spoken_digits": spoken_digits,
 }
 
 

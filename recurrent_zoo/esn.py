@@ -44,42 +44,23 @@ given ``distribution="normal"``, ``input_distribution="bernoulli"``,
 ``input_connectivity=0.1``, ``bias=0``); only its spectral radius is computed with ARPACK's
 default basis (see above and ``benchmarks/bench_esn_vs_reservoirpy.py``).
 
-**Ridge readout** (``readout="ridge"``): over every step past ``warmup`` of every training
-sequence, with the intercept left unpenalised,
+**Readouts.** The readout is learned by one of the readouts every reservoir model shares
+(:mod:`recurrent_zoo._core.readouts`, where the equations are):
 
-.. math::
+- ``readout="ridge"``: ridge regression over every step past ``warmup`` of every training
+  sequence, intercept unpenalised, solved in closed form. The sums of products are accumulated
+  in float64 chunk by chunk while the reservoir runs (memory :math:`O(N^2)` whatever the length
+  of the data) and the system solved by a Cholesky factorisation. With ``feedback=True`` the
+  reservoir is teacher-forced: :math:`y_{t-1}` in the state equation is the target.
+- ``readout="rls"``: recursive least squares, the same readout learned online one step at a
+  time from :math:`P_0 = I / \lambda` with forgetting factor ``forgetting`` (with 1, exactly
+  ridge regression with :math:`\lambda` on every weight, intercept included), teacher-forced.
+- ``readout="force"`` (Sussillo & Abbott 2009): RLS with ``feedback=True`` where the reservoir
+  is fed back its *own* output :math:`W_{t-1} [1; z_t]` instead of the teacher, so that the
+  readout learns to be stable in closed loop.
 
-    (W_{out}, b_{out}) = \arg\min \sum_t \lVert y_t - W_{out} z_t - b_{out} \rVert^2
-                         + \lambda \lVert W_{out} \rVert_F^2,
-
-solved in closed form: :math:`W_{out}^\top = (C_{zz} + \lambda I)^{-1} C_{zy}` and
-:math:`b_{out} = \bar y - W_{out} \bar z`, where :math:`C_{zz}` and :math:`C_{zy}` are the
-centred sums of products (the same estimator as the normal equations of :math:`[1; z_t]` with
-the intercept unpenalised, and ReservoirPy's ``Ridge``, but better conditioned). The sums are
-accumulated in float64 chunk by chunk while the reservoir runs (shifted by the first chunk's
-means, then corrected exactly; :math:`C_{zz}` by the symmetric rank-k update, half a
-GEMM), so memory is :math:`O(N^2)` whatever the length of the data, and the system is solved
-by a float64 Cholesky factorisation (least squares if it is not numerically positive
-definite). With ``feedback=True`` the reservoir is teacher-forced: :math:`y_{t-1}` in the
-state equation is the target.
-
-**Recursive least squares** (``readout="rls"``): the same readout learned online, one step at a
-time, with :math:`P_0 = I / \lambda` over :math:`[1; z_t]` (here the intercept is penalised too,
-so with ``forgetting=1`` the result is exactly ridge regression with penalty :math:`\lambda` on
-all weights) and forgetting factor :math:`\mu`:
-
-.. math::
-
-    k_t = \frac{P_{t-1} \xi_t}{\mu + \xi_t^\top P_{t-1} \xi_t}, \quad
-    e_t = W_{t-1} \xi_t - y_t, \quad
-    W_t = W_{t-1} - e_t k_t^\top, \quad
-    P_t = \frac{P_{t-1} - k_t \xi_t^\top P_{t-1}}{\mu},
-    \qquad \xi_t = [1; z_t].
-
-**FORCE** (``readout="force"``, Sussillo & Abbott 2009) is RLS with ``feedback=True`` where the
-reservoir is fed back its *own* output :math:`W_{t-1} \xi_t` instead of the teacher, so that the
-readout learns to be stable in closed loop. Independent sequences learned together are one
-block RLS update per step (exactly the sequential update when ``forgetting=1``).
+Independent sequences learned together are one block RLS update per step (exactly the
+sequential update when ``forgetting=1``).
 
 Inputs are ``(T, I)`` (one sequence), ``(T, B, I)`` (a batch, run together: the reservoir
 update is one sparse matrix-matrix product per step) or a list of ``(T_k, I)`` arrays of
@@ -114,22 +95,19 @@ networks", Neuron 63(4):544-557, 2009.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
-import os
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
 import numpy as np
-import scipy.linalg as sla
 import scipy.sparse as sp
 from scipy.linalg import blas
 
 from ._core import io
 from ._core.init import make_rng, sparse_random, spectral_radius
 from ._core.ops import ACTIVATIONS
+from ._core.readouts import RLS, RidgeAccumulator
 from ._core.validation import (
     NDArray,
     check_array,
@@ -150,11 +128,6 @@ try:  # the C kernel behind ``csr_matrix @ vector``, called directly to skip ~2 
 except (ImportError, AttributeError):  # pragma: no cover - depends on the scipy build
     _CSR_MATVEC = _CSR_MATVECS = None
 
-try:  # caps the BLAS thread pools while the reservoir runs (see _blas_threads)
-    from threadpoolctl import ThreadpoolController
-except ImportError:  # pragma: no cover - threadpoolctl is a dependency, but stay usable without
-    ThreadpoolController = None
-
 __all__ = ["ESN", "compare_run", "mackey_glass_nrmse84", "narma10_nmse"]
 
 _RESERVOIR_KEYS = ("W_data", "W_indices", "W_indptr", "W_in", "bias")
@@ -165,30 +138,6 @@ _CHUNK_ELEMENTS = 1 << 21
 #: default basis of 20 often converges to another eigenvalue of the crowded disk a random
 #: matrix's spectrum fills, an underestimate of up to ~1 %; see ESN.initialize)
 _SR_TOL, _SR_NCV = 1e-6, 100
-_THREADPOOLS: list[Any] = []
-
-
-def _blas_threads() -> contextlib.AbstractContextManager[Any]:
-    """Cap the BLAS thread pools at one thread fewer than the CPUs this process may use.
-
-    While the ridge sums of one chunk are computed in a worker thread (BLAS), the main thread
-    runs the reservoir over the next chunk (the sparse kernel, one core). A BLAS pool as large
-    as the machine then oversubscribes it, and OpenBLAS's spinning threads slow both sides
-    badly: measured on 2 shared cores, a 1000 x 1000 Cholesky took 0.7 s with 2 BLAS threads
-    and 0.012 s with 1. The cap only lowers the current setting (a caller's own, smaller limit
-    stands) and is undone on exit. Without threadpoolctl this does nothing.
-    """
-    if ThreadpoolController is None:  # pragma: no cover
-        return contextlib.nullcontext()
-    if not _THREADPOOLS:  # inspecting the loaded libraries takes ~10 ms: once per process
-        _THREADPOOLS.append(ThreadpoolController().select(user_api="blas"))
-    pools = _THREADPOOLS[0]
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        cpus = os.cpu_count() or 1
-    current = min((lib.num_threads for lib in pools.lib_controllers), default=1)
-    return pools.limit(limits=max(1, min(current, cpus - 1)))
 
 
 def _check_nonnegative(value: Any, name: str) -> float:
@@ -809,35 +758,10 @@ class ESN:
         N = self.units
         F = N + ((self.input_size or 0) if self.input_to_readout else 0)
         O = groups[0][1].shape[2]
-        # Sums of products of the data shifted by the first chunk's means (a shift close to the
-        # mean keeps the normal equations as well conditioned as centring would); the exact
-        # centring is one rank-one correction at the end.
-        Szz = np.zeros((F, F))  # sum (z - r_z)(z - r_z)^T
-        SY = np.zeros((F, O))  # sum (z - r_z)(y - r_y)^T
-        s_z, s_y = np.zeros(F), np.zeros(O)
-        shift: list[NDArray] = []
-        count = 0
-
-        def accumulate(Z2: NDArray, Y2: NDArray) -> None:
-            if not shift:
-                shift[:] = [Z2.mean(axis=0, dtype=np.float64), Y2.mean(axis=0, dtype=np.float64)]
-            Zs = Z2 - shift[0]  # (n, F), float64
-            Ys = Y2 - shift[1]
-            # numpy turns Zs.T @ Zs into the symmetric rank-k update (syrk, half a GEMM's work)
-            # and releases the GIL while it runs; scipy.linalg.blas.dsyrk holds the GIL, which
-            # would stall the recurrence in the main thread for the whole product
-            Szz[...] += Zs.T @ Zs
-            SY[...] += Zs.T @ Ys
-            s_z[...] += Zs.sum(axis=0)
-            s_y[...] += Ys.sum(axis=0)
-
         # The sums of a chunk are computed in a worker thread while the reservoir runs over
         # the next chunk: BLAS and the sparse kernel release the GIL, so another core does
-        # the O(T N^2) regression work during the O(T nnz) recurrence. One task at a time, in
-        # chunk order: the result is the same, bit for bit, as doing them in turn. BLAS gets
-        # the cores the recurrence leaves free (_blas_threads).
-        with _blas_threads(), ThreadPoolExecutor(max_workers=1) as pool:
-            pending: Future[None] | None = None
+        # the O(T N^2) regression work during the O(T nnz) recurrence.
+        with RidgeAccumulator(F, O, background=True) as acc:
             for U, Yt, lengths in groups:
                 T, B, _ = U.shape
                 x = np.zeros((N, B), dtype=self.dtype)
@@ -855,33 +779,18 @@ class ESN:
                     Zc = self._features(S[lo - t0 :], U[lo:t1])  # (n, B, F)
                     Yc = Yt[lo:t1]
                     if lengths is None:
-                        Z2 = Zc.reshape(-1, F)  # a view when B == 1, else a copy
-                        Y2 = Yc.reshape(-1, O)
+                        acc.add(Zc.reshape(-1, F), Yc.reshape(-1, O))  # a view when B == 1
                     else:
                         valid = np.arange(lo, t1)[:, None] < lengths[None, :]  # (n, B)
-                        Z2, Y2 = Zc[valid], Yc[valid]
-                    if Z2.shape[0] == 0:
-                        continue
-                    count += Z2.shape[0]
-                    if pending is not None:
-                        pending.result()
-                    pending = pool.submit(accumulate, Z2, Y2)
-            if pending is not None:
-                pending.result()
+                        acc.add(Zc[valid], Yc[valid])
             self._set_last_state(finals)
-            if count == 0:
+            if acc.count == 0:
                 raise ValueError(
                     f"warmup={warmup} leaves no training step: every sequence is shorter"
                 )
-            # ridge on centred data = ridge on [1, z] with the intercept unpenalised
-            m_z, m_y = s_z / count, s_y / count
-            C = Szz
-            C -= count * np.outer(m_z, m_z)
-            C[np.diag_indices(F)] += self.ridge
-            W = _solve_spd(C, SY - count * np.outer(m_z, m_y))  # (F, O)
-        z_mean, y_mean = shift[0] + m_z, shift[1] + m_y
-        self.params["W_out"] = np.ascontiguousarray(W.T, dtype=self.dtype)
-        self.params["b_out"] = (y_mean - z_mean @ W).astype(self.dtype)
+            W_out, b_out = acc.solve(self.ridge)  # float64, under the BLAS cap
+        self.params["W_out"] = W_out.astype(self.dtype)
+        self.params["b_out"] = b_out.astype(self.dtype)
 
     def _fit_online(self, groups: list[Any], warmup: int, *, reset: bool) -> None:
         N = self.units
@@ -891,10 +800,8 @@ class ESN:
             self.params["W_out"] = np.zeros((O, F), dtype=self.dtype)
             self.params["b_out"] = np.zeros(O, dtype=self.dtype)
             self.params["P"] = (np.eye(F + 1) / self.ridge).astype(self.dtype)
-        W_aug = np.concatenate([self.params["b_out"][:, None], self.params["W_out"]], axis=1)
-        W_aug = W_aug.astype(np.float64)  # (O, F + 1)
-        P = self.params["P"].astype(np.float64)
-        mu = self.forgetting
+        p = self.params
+        rls = RLS(p["W_out"], p["b_out"], p["P"], self.forgetting)  # float64 inside
         force = self.readout == "force"
         for U, Yt, lengths in groups:
             T, B, _ = U.shape
@@ -907,26 +814,16 @@ class ESN:
                 self._record_final(S, t, lengths, finals)
                 x = S[0]  # (N, B)
                 z = self._features(x[None], U[t : t + 1])[0]  # (B, F)
-                xi = np.concatenate([np.ones((B, 1)), z], axis=1)  # (B, F + 1)
-                y_hat = xi @ W_aug.T  # (B, O) prior output
-                active = slice(None) if lengths is None else (t < lengths)
-                if t >= warmup:
-                    xa = xi[active]
-                    PX = P @ xa.T  # (F + 1, b)
-                    S = mu * np.eye(xa.shape[0]) + xa @ PX
-                    K = np.linalg.solve(S, PX.T).T  # (F + 1, b) gains
-                    E = y_hat[active] - Yt[t][active]  # (b, O) prior errors
-                    W_aug -= E.T @ K.T
-                    P -= K @ PX.T
-                    P = 0.5 * (P + P.T)
-                    if mu != 1.0:
-                        P /= mu
-                fed = y_hat if (force and t >= warmup) else Yt[t]
+                active = None if lengths is None else (t < lengths)
+                learn = t >= warmup
+                y_hat = rls.step(z, Yt[t] if learn else None, active)  # (B, O) prior outputs
+                # FORCE feeds back the readout's own output, RLS the teacher
+                fed = y_hat if (force and learn) else Yt[t]
                 y_prev = np.asarray(fed, dtype=self.dtype)
             self._set_last_state(finals)
-        self.params["W_out"] = np.ascontiguousarray(W_aug[:, 1:], dtype=self.dtype)
-        self.params["b_out"] = W_aug[:, 0].astype(self.dtype)
-        self.params["P"] = P.astype(self.dtype)
+        self.params["W_out"] = rls.W_out.astype(self.dtype)
+        self.params["b_out"] = rls.b_out.astype(self.dtype)
+        self.params["P"] = rls.P.astype(self.dtype)
 
     # ------------------------------------------------------------------ running
     def run(self, X: Any, Y: Any = None, *, state: Any = None) -> Any:
@@ -1213,20 +1110,6 @@ def _check_targets(y: Any, name: str, T: int) -> NDArray:
     if arr.shape[0] != T:
         raise ValueError(f"{name} must have T={T} steps like its inputs; got shape {arr.shape}")
     return arr.astype(np.float64, copy=False)
-
-
-def _solve_spd(A: NDArray, rhs: NDArray) -> NDArray:
-    """Solve A X = rhs, A symmetric positive (semi-)definite given by its lower triangle.
-
-    Cholesky in float64 (LAPACK potrf/potrs, which read only the lower triangle); if A is
-    not numerically positive definite, least squares on the full symmetric matrix.
-    """
-    try:
-        factor = sla.cho_factor(A, lower=True, check_finite=False)
-        return np.asarray(sla.cho_solve(factor, rhs, check_finite=False))
-    except np.linalg.LinAlgError:
-        full = np.tril(A) + np.tril(A, -1).T
-        return np.asarray(sla.lstsq(full, rhs, check_finite=False)[0])
 
 
 # ---------------------------------------------------------------------- experiments

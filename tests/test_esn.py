@@ -10,11 +10,14 @@ Reference behaviour and where it comes from:
 - W is scaled by its true spectral radius (dense eigvals), not by an eigenvalue ARPACK settles on.
 """
 
+import os
+
 import numpy as np
 import pytest
 
 import recurrent_zoo
 from recurrent_zoo import esn as esn_module
+from recurrent_zoo._core import readouts
 from recurrent_zoo._core.init import spectral_radius
 from recurrent_zoo.esn import ESN, compare_run, mackey_glass_nrmse84, narma10_nmse
 from recurrent_zoo.tasks.reservoir import mackey_glass_series, nrmse
@@ -157,13 +160,13 @@ def test_blas_cap_only_lowers_and_is_undone():
         ]
 
     before = blas_threads()
-    with esn_module._blas_threads():
+    with readouts.blas_threads():
         inside = blas_threads()
     assert blas_threads() == before
-    cpus = len(esn_module.os.sched_getaffinity(0))
+    cpus = len(os.sched_getaffinity(0))
     assert all(n <= max(1, cpus - 1) and n <= min(before) for n in inside)
     with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
-        with esn_module._blas_threads():
+        with readouts.blas_threads():
             assert set(blas_threads()) <= {1}
 
 

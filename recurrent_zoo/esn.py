@@ -96,6 +96,7 @@ networks", Neuron 63(4):544-557, 2009.
 from __future__ import annotations
 
 import inspect
+import secrets
 import time
 from functools import partial
 from typing import Any
@@ -184,8 +185,15 @@ class ESN:
     forgetting : float, default 1.0
         RLS forgetting factor in (0, 1].
     seed : None, int or numpy.random.Generator
-        Source of the reservoir's randomness; the weights are drawn at the first ``fit`` (or
-        :meth:`initialize`), when the input size is known.
+        Source of the reservoir's randomness. The weights are drawn at the first ``fit`` (or
+        :meth:`initialize`), when the input size is known, from one integer that the ESN
+        fixes the first time it needs it (drawing the reservoir, or saving): ``seed`` itself
+        if it is an int, fresh entropy from the operating system for None, one integer drawn
+        from the generator for a ``Generator``. That integer is what :meth:`save` writes as
+        the seed (a generator cannot be written to a file), so a saved ESN -- fitted or not
+        -- draws the same reservoir as the one it was saved from, and a redraw after
+        :meth:`set_params` changes the reservoir's hyperparameters reuses it (a new ``seed``
+        starts afresh).
     dtype : {np.float64, np.float32}
         Type of the reservoir, the states and the readout (normal equations are always solved
         in float64).
@@ -260,6 +268,7 @@ class ESN:
         self.dtype = dtype
         self._validate()
         self.params: dict[str, NDArray] = {}
+        self._seed_int: int | None = None  # the integer the reservoir is drawn from
 
     # ------------------------------------------------------------------ hyperparameters
     def _validate(self) -> None:
@@ -357,18 +366,43 @@ class ESN:
         readout_only = {"ridge", "forgetting"}
         if any(k not in readout_only and params[k] != old[k] for k in params):
             self.params = {}
+        if "seed" in params and params["seed"] != old["seed"]:
+            self._seed_int = None
         return self
+
+    def _resolved_seed(self) -> int:
+        """The integer the reservoir is drawn from, fixed the first time it is asked for."""
+        if self._seed_int is None:
+            if isinstance(self.seed, np.random.Generator):
+                self._seed_int = int(self.seed.integers(0, 2**63 - 1))
+            elif self.seed is None:
+                self._seed_int = secrets.randbits(63)
+            else:
+                self._seed_int = int(self.seed)
+        return self._seed_int
 
     @classmethod
     def _param_names(cls) -> list[str]:
         sig = inspect.signature(cls.__init__)
         return [n for n in sig.parameters if n != "self"]
 
+    #: hyperparameters a model file leaves out (the dtype is stored beside the config)
+    _config_exclude = ("dtype",)
+
     def get_config(self) -> dict[str, Any]:
-        """The JSON-serialisable hyperparameters (everything but ``seed`` and ``dtype``)."""
-        return {
-            k: io.to_jsonable(v) for k, v in self.get_params().items() if k not in ("seed", "dtype")
-        }
+        """The JSON-serialisable hyperparameters: all but ``dtype``, with the seed as an int.
+
+        The seed is the integer the reservoir is (or will be) drawn from (see ``seed`` in the
+        class docstring), so that an ESN built from this config draws the same reservoir.
+
+        Examples
+        --------
+        >>> ESN(units=20, seed=3).get_config()["seed"]
+        3
+        """
+        config = {k: io.to_jsonable(v) for k, v in self.get_params().items() if k != "dtype"}
+        config["seed"] = self._resolved_seed()
+        return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any], dtype: Any = np.float64) -> ESN:
@@ -437,7 +471,8 @@ class ESN:
         }
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        params = self.get_params()
+        args = ", ".join(f"{k}={io.to_jsonable(v)!r}" for k, v in params.items() if k != "dtype")
         return f"ESN({args})"
 
     # ------------------------------------------------------------------ the reservoir
@@ -485,7 +520,7 @@ class ESN:
                 raise ValueError("output_size is needed to draw W_fb when feedback=True")
             output_size = check_positive_int(output_size, "output_size")
         N = self.units
-        rng = make_rng(self.seed)
+        rng = make_rng(self._resolved_seed())
         # one independent stream per matrix, so that W does not depend on the input size
         s_w, s_in, s_b, s_fb = (make_rng(int(s)) for s in rng.integers(0, 2**63 - 1, size=4))
         W = sparse_random(N, self.connectivity, s_w, np.float64, self.distribution)

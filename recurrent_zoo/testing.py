@@ -913,7 +913,12 @@ def check_reservoir_lengths(subject: Any) -> None:
 
 @check(requires=("reservoir",))
 def check_reservoir_save_load(subject: Any) -> None:
-    """Exact save/load round trip, fitted and unfitted, both dtypes; crafted files refused."""
+    """Exact save/load round trip, fitted and unfitted, both dtypes; crafted files refused.
+
+    A fitted model predicts exactly as before. An unfitted one, loaded and then fitted on the
+    same data as the original, draws the same reservoir and learns the same readout -- for an
+    int seed, for ``seed=None`` and for a ``numpy.random.Generator`` alike.
+    """
     rng = make_rng(34)
     X, Y = _res_data(3, 25, None, rng)
     with tempfile.TemporaryDirectory() as tmp:
@@ -924,9 +929,25 @@ def check_reservoir_save_load(subject: Any) -> None:
                     if fitted:
                         _res_fit(model, X, Y)
                     other = _round_trip(model, os.path.join(tmp, f"m{ex}.safetensors"))
-                    if fitted:
-                        np.testing.assert_array_equal(other.predict(X), model.predict(X))
+                    if not fitted:
+                        _res_fit(model, X, Y)
+                        _res_fit(other, X, Y)
+                        _assert_same_params(other, model, "fitted after loading unfitted")
+                    np.testing.assert_array_equal(other.predict(X), model.predict(X))
                     _assert_crafted_refused(model, tmp)
+            for seed in (None, make_rng(7)):
+                model = subject.make(3, seed=seed, example=ex)
+                other = _round_trip(model, os.path.join(tmp, f"s{ex}.safetensors"))
+                _res_fit(model, X, Y)
+                _res_fit(other, X, Y)
+                what = f"seed={type(seed).__name__}, fitted after loading"
+                _assert_same_params(other, model, what)
+
+
+def _assert_same_params(a: Any, b: Any, what: str) -> None:
+    assert set(a.params) == set(b.params), f"{what}: parameter names differ"
+    for k in b.params:
+        np.testing.assert_array_equal(a.params[k], b.params[k], err_msg=f"{what}: params[{k!r}]")
 
 
 @check(requires=("reservoir",))

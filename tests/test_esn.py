@@ -20,7 +20,7 @@ from recurrent_zoo import esn as esn_module
 from recurrent_zoo._core import readouts
 from recurrent_zoo._core.init import spectral_radius
 from recurrent_zoo.esn import ESN, compare_run, mackey_glass_nrmse84, narma10_nmse
-from recurrent_zoo.tasks.reservoir import mackey_glass_series, nrmse
+from recurrent_zoo.tasks.reservoir import mackey_glass_series, nmse, nrmse
 
 
 def _small(**kw):
@@ -314,9 +314,8 @@ def test_save_load_round_trip(tmp_path, kw):
     back = recurrent_zoo.load(path)
     assert isinstance(back, ESN) and back.get_params(deep=False) == {
         **esn.get_params(),
-        "seed": None,
         "dtype": np.dtype(np.float64),
-    }
+    }  # the seed included (_small's 0): the file draws the same reservoir again
     assert set(back.params) == set(esn.params)
     for k in esn.params:
         assert (
@@ -445,3 +444,29 @@ def test_narma10_nmse(units, bound):
     numbers were not checked here.
     """
     assert narma10_nmse(units, seed=0) < bound
+
+
+# ---------------------------------------------------------------------- review defects (issue 11)
+@pytest.mark.parametrize("seed", [0, None, "generator"])
+def test_saved_unfitted_esn_draws_the_same_reservoir(tmp_path, seed):
+    """Save an unfitted ESN, load it, fit both on the same data: identical predictions.
+
+    Before the fix ``get_config`` left the seed out, so the loaded ESN came back with
+    ``seed=None`` and drew another reservoir when fitted.
+    """
+    if seed == "generator":
+        seed = np.random.default_rng(3)
+    rng = np.random.default_rng(10)
+    X, Y = rng.uniform(-1, 1, (80, 2)), rng.uniform(-1, 1, (80, 1))
+    esn = _small(seed=seed)
+    path = tmp_path / "unfitted.safetensors"
+    esn.save(path)
+    back = recurrent_zoo.load(path)
+    assert back.params == {}
+    esn.fit(X, Y, warmup=5)
+    back.fit(X, Y, warmup=5)
+    for k in esn.params:
+        np.testing.assert_array_equal(back.params[k], esn.params[k], err_msg=k)
+    np.testing.assert_array_equal(back.predict(X), esn.predict(X))
+    # a new seed starts afresh; the config always carries the integer the reservoir comes from
+    assert esn.set_params(seed=5).get_config()["seed"] == 5 and esn.params == {}

@@ -1089,26 +1089,38 @@ class ESN:
         Yout, _, _ = self._closed_loop(Uf, x, y_prev)
         return Yout if batched else Yout[:, 0]
 
-    def score(self, X: Any, Y: Any) -> float:
-        """Coefficient of determination R^2 of ``predict(X)`` (averaged over outputs).
+    def score(self, X: Any, Y: Any, *, warmup: int = 0, state: Any = None) -> float:
+        """Coefficient of determination R^2 of ``predict(X, state=state)`` past ``warmup`` steps.
+
+        Over the steps past ``warmup`` of every sequence (pooled), per output
+        ``R^2 = 1 - sum (y - y_hat)^2 / sum (y - mean(y))^2`` -- that is ``1 - NMSE`` -- averaged
+        over outputs. The prediction starts from ``state`` (zeros by default), as in
+        :meth:`predict`; like ``warmup`` in :meth:`fit`, ``warmup`` leaves out the first steps
+        of every sequence, where the reservoir still remembers its initial state. Scoring a
+        short stretch from a zero state without a warmup counts that transient: pass
+        ``state=esn.last_state_`` to continue where the training data ended, or a ``warmup``.
 
         Examples
         --------
         >>> X = np.random.default_rng(0).uniform(-1, 1, (300, 1))
         >>> esn = ESN(units=30, seed=0).fit(X, 2 * X, warmup=10)
-        >>> bool(esn.score(X, 2 * X) > 0.999)
+        >>> bool(esn.score(X, 2 * X, warmup=10) > 0.999)
         True
         """
-        pred = self.predict(X)
+        warmup = check_positive_int(warmup, "warmup", minimum=0)
+        pred = self.predict(X, state=state)
         _, groups = self._as_groups(X, Y, need_y=True)
         _, Yt, lengths = groups[0]
         assert Yt is not None  # need_y=True
         if isinstance(pred, list):
-            true = np.concatenate([Yt[: p.shape[0], k] for k, p in enumerate(pred)])
-            pred = np.concatenate(pred)
+            true = np.concatenate([Yt[warmup : p.shape[0], k] for k, p in enumerate(pred)])
+            pred = np.concatenate([p[warmup:] for p in pred])
         else:
-            true = Yt.reshape(-1, Yt.shape[2])
-            pred = pred.reshape(-1, Yt.shape[2])
+            P = pred if pred.ndim == 3 else pred[:, None]
+            true = Yt[warmup:].reshape(-1, Yt.shape[2])
+            pred = P[warmup:].reshape(-1, Yt.shape[2])
+        if true.shape[0] == 0:
+            raise ValueError(f"warmup={warmup} leaves no step to score: every sequence is shorter")
         ss_res = ((true - pred) ** 2).sum(axis=0)
         ss_tot = ((true - true.mean(axis=0)) ** 2).sum(axis=0)
         return float(np.mean(1.0 - ss_res / np.where(ss_tot == 0, 1.0, ss_tot)))

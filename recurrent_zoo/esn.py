@@ -214,7 +214,7 @@ class ESN:
     Examples
     --------
     >>> import numpy as np
-    >>> from recurrent_zoo.tasks.reservoir import mackey_glass_series, nrmse
+    >>> from recurrent_zoo.tasks import mackey_glass_series, nrmse
     >>> s = mackey_glass_series(1500)
     >>> X, Y = s[:-1, None], s[1:, None]          # one-step-ahead prediction, (T, 1)
     >>> esn = ESN(units=100, spectral_radius=0.9, leak_rate=0.5, ridge=1e-7, seed=0)

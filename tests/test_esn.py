@@ -497,3 +497,38 @@ def test_score_takes_warmup_and_state():
     assert esn.score(Xs, Ys, warmup=20) == pytest.approx(1 - nmse(pooled_t, pooled_p), rel=1e-12)
     with pytest.raises(ValueError, match="warmup=60 leaves no step"):
         esn.score(X[:60], Y[:60], warmup=60)
+
+
+def test_the_esn_docs_imports_work():
+    """Every ``from recurrent_zoo... import ...`` in the ESN's docs and examples works."""
+    import ast
+    import importlib
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    examples = sorted((root / "examples" / "reservoir").glob("*.py"))
+    sources = [root / "recurrent_zoo" / "esn.py", *examples]
+    seen = 0
+    for path in sources:
+        text = path.read_text()
+        snippets = [text]
+        for node in ast.walk(ast.parse(text)):  # docstrings: their doctest lines
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)):
+                doc = ast.get_docstring(node)
+                if doc:
+                    lines = [ln.strip() for ln in doc.splitlines()]
+                    snippets.append("\n".join(ln[4:] for ln in lines if ln.startswith(">>> ")))
+        for snippet in snippets:
+            try:
+                tree = ast.parse(snippet)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                name = node.module if isinstance(node, ast.ImportFrom) else None
+                if name and name.startswith("recurrent_zoo"):
+                    module = importlib.import_module(name)
+                    for alias in node.names:
+                        assert hasattr(module, alias.name), f"{path.name}: {name}.{alias.name}"
+                        seen += 1
+    assert seen > 0
+    from recurrent_zoo.tasks import lorenz_series, mackey_glass_series, narma10_series  # noqa: F401

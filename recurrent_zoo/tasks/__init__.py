@@ -31,10 +31,13 @@ from .parity import parity
 from .patterns import pair_recall, pattern_recall
 from .reservoir import (
     lorenz,
+    lorenz_series,
     mackey_glass,
+    mackey_glass_series,
     memory_capacity,
     memory_capacity_task,
     narma10,
+    narma10_series,
     nmse,
     nrmse,
 )
@@ -53,10 +56,13 @@ __all__ = [
     "frequency_classification",
     "get_task",
     "lorenz",
+    "lorenz_series",
     "mackey_glass",
+    "mackey_glass_series",
     "memory_capacity",
     "memory_capacity_task",
     "narma10",
+    "narma10_series",
     "nmse",
     "nrmse",
     "pair_recall",

@@ -532,3 +532,34 @@ def test_the_esn_docs_imports_work():
                         seen += 1
     assert seen > 0
     from recurrent_zoo.tasks import lorenz_series, mackey_glass_series, narma10_series  # noqa: F401
+
+
+# ---------------------------------------------------------------------- batches packed by length
+@pytest.mark.parametrize(
+    "lengths",
+    [[1], [5, 5, 5], [1, 30, 7, 7, 1, 29], [30, 29, 28, 1], list(range(1, 41)), [12, 3] * 20],
+)
+@pytest.mark.parametrize("feedback", [False, True])
+def test_packed_batch_equals_each_sequence_alone(lengths, feedback):
+    """One run over a list of any mix of lengths (sorted and packed by length, one sparse
+    product per step for the running sequences) gives each sequence's own states to 1e-12."""
+    rng = np.random.default_rng(len(lengths) + 7 * feedback)
+    Xs = [rng.uniform(-1, 1, (L, 3)) for L in lengths]
+    Ys = [rng.uniform(-1, 1, (L, 2)) for L in lengths]
+    esn = _small(feedback=feedback, feedback_scaling=0.3, input_to_readout=True)
+    esn.fit(Xs, Ys)
+    teacher = Ys if feedback else None
+    states = esn.run(Xs, teacher)
+    finals = esn.last_state_.copy()
+    preds = esn.predict(Xs)
+    for k, x in enumerate(Xs):
+        alone = esn.run(x, None if teacher is None else teacher[k])
+        np.testing.assert_allclose(states[k], alone, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(finals[k], alone[-1], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(preds[k], esn.predict(x), rtol=0, atol=1e-12)
+    # an initial state per sequence follows its sequence through the sort
+    start = rng.uniform(-1, 1, (len(Xs), 30))
+    moved = esn.run(Xs, teacher, state=start)
+    for k, x in enumerate(Xs):
+        alone = esn.run(x, None if teacher is None else teacher[k], state=start[k])
+        np.testing.assert_allclose(moved[k], alone, rtol=0, atol=1e-12)

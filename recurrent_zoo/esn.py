@@ -92,8 +92,6 @@ networks", Neuron 63(4):544-557, 2009.
 
 from __future__ import annotations
 
-import inspect
-import secrets
 import time
 from functools import partial
 from typing import Any
@@ -106,6 +104,7 @@ from ._core.init import make_rng
 from ._core.readouts import RLS, RidgeAccumulator
 from ._core.reservoir import (
     RESERVOIR_KEYS,
+    ReservoirModel,
     SequenceBatch,
     Steps,
     draw_reservoir,
@@ -134,7 +133,7 @@ def _check_nonnegative(value: Any, name: str) -> float:
     return check_real(value, name, low=0.0, closed="left")
 
 
-class ESN:
+class ESN(ReservoirModel):
     r"""Echo state network with a sparse leaky-integrator reservoir and a linear readout.
 
     Parameters
@@ -255,11 +254,11 @@ class ESN:
         self.forgetting = forgetting
         self.seed = seed
         self.dtype = dtype
-        self._validate()
-        self.params: dict[str, NDArray] = {}
-        self._seed_int: int | None = None  # the integer the reservoir is drawn from
+        self._setup()
 
     # ------------------------------------------------------------------ hyperparameters
+    _readout_params = frozenset({"ridge", "forgetting"})
+
     def _validate(self) -> None:
         self.units = check_positive_int(self.units, "units")
         self.spectral_radius = _check_nonnegative(self.spectral_radius, "spectral_radius")
@@ -322,84 +321,11 @@ class ESN:
             sp.Eq(y, W_out * x + b_out, evaluate=False),
         ]
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor's arguments, scikit-learn style.
-
-        Examples
-        --------
-        >>> ESN(units=20, seed=0).get_params()["units"]
-        20
-        """
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> ESN:
-        """Set constructor arguments; a change to the reservoir discards the drawn weights.
-
-        Examples
-        --------
-        >>> ESN(units=20).set_params(ridge=1e-3).ridge
-        0.001
-        """
-        names = self._param_names()
-        old = self.get_params()
-        for key, value in params.items():
-            if key not in names:
-                raise ValueError(f"invalid parameter {key!r} for ESN; valid: {', '.join(names)}")
-            setattr(self, key, value)
-        try:
-            self._validate()
-        except (TypeError, ValueError):
-            for key, value in old.items():
-                setattr(self, key, value)
-            raise
-        readout_only = {"ridge", "forgetting"}
-        if any(k not in readout_only and params[k] != old[k] for k in params):
-            self.params = {}
-        if "seed" in params and params["seed"] != old["seed"]:
-            self._seed_int = None
-        return self
-
-    def _resolved_seed(self) -> int:
-        """The integer the reservoir is drawn from, fixed the first time it is asked for."""
-        if self._seed_int is None:
-            if isinstance(self.seed, np.random.Generator):
-                self._seed_int = int(self.seed.integers(0, 2**63 - 1))
-            elif self.seed is None:
-                self._seed_int = secrets.randbits(63)
-            else:
-                self._seed_int = int(self.seed)
-        return self._seed_int
-
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [n for n in sig.parameters if n != "self"]
-
-    #: hyperparameters a model file leaves out (the dtype is stored beside the config)
-    _config_exclude = ("dtype",)
-
-    def get_config(self) -> dict[str, Any]:
-        """The JSON-serialisable hyperparameters: all but ``dtype``, with the seed as an int.
-
-        The seed is the integer the reservoir is (or will be) drawn from (see ``seed`` in the
-        class docstring), so that an ESN built from this config draws the same reservoir.
-
-        Examples
-        --------
-        >>> ESN(units=20, seed=3).get_config()["seed"]
-        3
-        """
-        config = {k: io.to_jsonable(v) for k, v in self.get_params().items() if k != "dtype"}
-        config["seed"] = self._resolved_seed()
-        return config
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any], dtype: Any = np.float64) -> ESN:
-        """An unfitted ESN with the given hyperparameters (used by :func:`recurrent_zoo.load`)."""
-        return cls(**config, dtype=dtype)
-
     def save(self, path: Any) -> None:
         """Save hyperparameters (JSON) and arrays (the sparse ``W`` as CSR) to a safetensors file.
+
+        The config holds the seed as the integer the reservoir is drawn from, so a saved ESN
+        -- fitted or not -- draws the same reservoir as this one (see ``seed`` above).
 
         Examples
         --------
@@ -410,6 +336,8 @@ class ESN:
         >>> esn2 = recurrent_zoo.load(path)
         >>> bool(np.array_equal(esn.predict(np.ones((5, 1))), esn2.predict(np.ones((5, 1)))))
         True
+        >>> ESN(units=20, seed=3).get_config()["seed"], ESN(units=20).set_params(ridge=1e-3).ridge
+        (3, 0.001)
         """
         io.save(self, path)
 
@@ -458,11 +386,6 @@ class ESN:
             for k, s in want.items()
             if k in shapes
         }
-
-    def __repr__(self) -> str:
-        params = self.get_params()
-        args = ", ".join(f"{k}={io.to_jsonable(v)!r}" for k, v in params.items() if k != "dtype")
-        return f"ESN({args})"
 
     # ------------------------------------------------------------------ the reservoir
     @property

@@ -43,14 +43,16 @@ Each step costs one sparse product, ``connectivity * N^2 * b`` multiply-adds, pl
 
 from __future__ import annotations
 
+import inspect
+import secrets
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import blas
 
-from . import init
+from . import init, io
 from .init import make_rng, sparse_random
 from .ops import ACTIVATIONS
 from .validation import NDArray, check_array
@@ -66,6 +68,7 @@ except (ImportError, AttributeError):  # pragma: no cover - depends on the scipy
 
 __all__ = [
     "RESERVOIR_KEYS",
+    "ReservoirModel",
     "SequenceBatch",
     "Steps",
     "draw_reservoir",
@@ -78,6 +81,122 @@ __all__ = [
 RESERVOIR_KEYS = ("W_data", "W_indices", "W_indptr", "W_in", "bias")
 #: ARPACK's settings for the spectral radius W is scaled by (see the module docstring)
 _SR_TOL, _SR_NCV = 1e-6, 100
+
+
+_M = TypeVar("_M", bound="ReservoirModel")
+
+
+# ----------------------------------------------------------------------------- the models
+class ReservoirModel:
+    """What every reservoir model shares: scikit-learn's hyperparameters, one seed, files.
+
+    A subclass stores each ``__init__`` argument unchanged under its own name, ends
+    ``__init__`` with :meth:`_setup` and checks its arguments in ``_validate`` (called again
+    by :meth:`set_params`); ``_readout_params`` names the hyperparameters whose change keeps
+    the drawn reservoir. Then:
+
+    - :meth:`get_params` / :meth:`set_params` follow scikit-learn (``sklearn.base.clone`` and
+      ``sklearn.model_selection`` work on the model);
+    - the reservoir is drawn from one integer, fixed the first time it is needed
+      (:meth:`_resolved_seed`): ``seed`` itself if it is an int, fresh entropy from the
+      operating system for None, one integer drawn from the generator for a
+      ``numpy.random.Generator``. :meth:`get_config` writes that integer as the seed, so a
+      model saved before or after fitting draws the same reservoir as the one it was saved
+      from (a generator cannot be written to a file; the integer drawn from it can);
+    - :meth:`save` writes a safetensors file (``params`` + the config), which
+      :func:`recurrent_zoo.load` reads back.
+    """
+
+    #: hyperparameters a model file leaves out (the dtype is stored beside the config)
+    _config_exclude = ("dtype",)
+    #: hyperparameters whose change keeps the drawn reservoir (the readout's)
+    _readout_params: frozenset[str] = frozenset()
+    params: dict[str, NDArray]
+    seed: Any
+    dtype: Any
+
+    def _setup(self) -> None:
+        self._validate()
+        self.params = {}
+        self._seed_int: int | None = None
+
+    def _validate(self) -> None:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [n for n in sig.parameters if n != "self"]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor's arguments, scikit-learn style."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self: _M, **params: Any) -> _M:
+        """Set constructor arguments; a change to the reservoir discards the drawn weights.
+
+        A refused value (a ``ValueError`` or ``TypeError`` naming it) leaves the model as it
+        was.
+        """
+        names = self._param_names()
+        old = self.get_params()
+        for key, value in params.items():
+            if key not in names:
+                raise ValueError(
+                    f"invalid parameter {key!r} for {type(self).__name__}; "
+                    f"valid: {', '.join(names)}"
+                )
+            setattr(self, key, value)
+        try:
+            self._validate()
+        except (TypeError, ValueError):
+            for key, value in old.items():
+                setattr(self, key, value)
+            raise
+        if any(k not in self._readout_params and _differ(params[k], old[k]) for k in params):
+            self.params = {}
+        if "seed" in params and _differ(params["seed"], old["seed"]):
+            self._seed_int = None
+        return self
+
+    def _resolved_seed(self) -> int:
+        """The integer the reservoir is drawn from, fixed the first time it is asked for."""
+        if getattr(self, "_seed_int", None) is None:
+            if isinstance(self.seed, np.random.Generator):
+                self._seed_int = int(self.seed.integers(0, 2**63 - 1))
+            elif self.seed is None:
+                self._seed_int = secrets.randbits(63)
+            else:
+                self._seed_int = int(self.seed)
+        assert self._seed_int is not None
+        return self._seed_int
+
+    def get_config(self) -> dict[str, Any]:
+        """The JSON-serialisable hyperparameters: all but ``dtype``, the seed as an int."""
+        config = {k: io.to_jsonable(v) for k, v in self.get_params().items() if k not in ("dtype",)}
+        config["seed"] = self._resolved_seed()
+        return config
+
+    @classmethod
+    def from_config(cls: type[_M], config: dict[str, Any], dtype: Any = np.float64) -> _M:
+        """An unfitted model with the given hyperparameters (used by :func:`recurrent_zoo.load`)."""
+        return cls(**config, dtype=dtype)  # type: ignore[call-arg]
+
+    def save(self, path: Any) -> None:
+        """Save the hyperparameters (JSON) and ``params`` (``W`` as CSR) to a safetensors file."""
+        io.save(self, path)
+
+    def __repr__(self) -> str:
+        params = self.get_params()
+        args = ", ".join(f"{k}={io.to_jsonable(v)!r}" for k, v in params.items() if k != "dtype")
+        return f"{type(self).__name__}({args})"
+
+
+def _differ(a: Any, b: Any) -> bool:
+    try:
+        return bool(np.any(a != b))
+    except (TypeError, ValueError):  # pragma: no cover - incomparable values
+        return a is not b
 
 
 # ----------------------------------------------------------------------------- drawing

@@ -101,13 +101,14 @@ import scipy.sparse as sp
 
 from ._core import io
 from ._core.init import make_rng
-from ._core.readouts import RLS, RidgeAccumulator
+from ._core.readouts import RLS, RidgeAccumulator, capped_blas
 from ._core.reservoir import (
     RESERVOIR_KEYS,
     ReservoirModel,
     SequenceBatch,
     Steps,
     draw_reservoir,
+    r2_score,
     record_finals,
     recurrent_matrix,
     run_reservoir,
@@ -620,6 +621,7 @@ class ESN(ReservoirModel):
         self.params["P"] = rls.P.astype(self.dtype)
 
     # ------------------------------------------------------------------ running
+    @capped_blas
     def run(self, X: Any, Y: Any = None, *, state: Any = None) -> Any:
         """The reservoir states driven by ``X`` (and, with feedback, teacher-forced by ``Y``).
 
@@ -674,6 +676,7 @@ class ESN(ReservoirModel):
         last = finals.T.copy()  # (B, N)
         self.last_state_ = last if batch is None else batch.unsort(last)
 
+    @capped_blas
     def predict(self, X: Any, *, state: Any = None) -> Any:
         """Outputs for inputs ``X``, shaped like ``X`` with ``output_size`` features.
 
@@ -752,6 +755,7 @@ class ESN(ReservoirModel):
             y_prev = y
         return Yout, x, y_prev
 
+    @capped_blas
     def generate(
         self,
         n_steps: int,
@@ -877,19 +881,7 @@ class ESN(ReservoirModel):
         warmup = check_positive_int(warmup, "warmup", minimum=0)
         pred = self.predict(X, state=state)
         batch, Yt = self._batch(X, Y, need_y=True)
-        targets = batch.unpack(Yt)  # in X's form, like pred
-        O = Yt.shape[2]
-        if isinstance(pred, list):
-            true = np.concatenate([y[warmup:] for y in targets])
-            pred = np.concatenate([p[warmup:] for p in pred])
-        else:
-            true = targets[warmup:].reshape(-1, O)
-            pred = pred[warmup:].reshape(-1, O)
-        if true.shape[0] == 0:
-            raise ValueError(f"warmup={warmup} leaves no step to score: every sequence is shorter")
-        ss_res = ((true - pred) ** 2).sum(axis=0)
-        ss_tot = ((true - true.mean(axis=0)) ** 2).sum(axis=0)
-        return float(np.mean(1.0 - ss_res / np.where(ss_tot == 0, 1.0, ss_tot)))
+        return r2_score(pred, batch.unpack(Yt), warmup)  # targets in X's form, like pred
 
 
 io.register_class(ESN)

@@ -72,6 +72,7 @@ __all__ = [
     "SequenceBatch",
     "Steps",
     "draw_reservoir",
+    "r2_score",
     "record_finals",
     "recurrent_matrix",
     "run_reservoir",
@@ -561,21 +562,27 @@ def run_reservoir(
     N = params["W_in"].shape[0]
     dtype = params["W_in"].dtype
     T = len(live)
-    # everything that does not depend on the recurrence, for all steps at once (one GEMM)
-    D = rows @ params["W_in"].T  # (n, N)
-    D += params["bias"]
-    if extra is not None:
-        D += extra
-    # each step's block (N, b_t) contiguous; the buffer becomes the states in place
-    if all(b == live[0] for b in live):
+    # The drive of every step, which does not depend on the recurrence, before the loop; each
+    # step's block (N, b_t) is contiguous, and the buffer becomes the states in place.
+    W_in = params["W_in"]
+    if all(b == live[0] for b in live):  # one GEMM for all steps, then one transposing copy
+        D = rows @ W_in.T  # (n, N)
+        D += params["bias"]
+        if extra is not None:
+            D += extra
         flat = np.ascontiguousarray(
             D.reshape(T, live[0] if T else 0, N).transpose(0, 2, 1), dtype=dtype
         ).reshape(-1)
-    else:
-        flat = np.empty(D.size, dtype=dtype)
+    else:  # one GEMM a step, straight into the step's block: no transposing copy
+        flat = np.empty(N * sum(live), dtype=dtype)
+        bias = params["bias"][:, None]
         r = o = 0
         for b in live:
-            flat[o : o + N * b].reshape(N, b)[...] = D[r : r + b].T
+            block = flat[o : o + N * b].reshape(N, b)
+            np.matmul(W_in, rows[r : r + b].T, out=block)
+            block += bias
+            if extra is not None:
+                block += extra[r : r + b].T
             r, o = r + b, o + N * b
     act = ACTIVATIONS[activation].forward
     a = float(leak_rate)
@@ -616,3 +623,28 @@ def record_finals(steps: Steps, t0: int, live: Sequence[int], finals: NDArray) -
         nxt = live[t + 1] if t + 1 < T else 0
         if nxt < live[t]:
             finals[:, nxt : live[t]] = steps.block(i)[:, nxt : live[t]]
+
+
+def r2_score(pred: Any, targets: Any, warmup: int = 0) -> float:
+    """R^2 of predictions past ``warmup`` steps of every sequence, pooled, averaged over outputs.
+
+    ``pred`` and ``targets`` in the same form: ``(T, O)``, ``(T, B, O)`` or lists of
+    ``(T_k, O)``. Per output ``1 - sum (y - y_hat)^2 / sum (y - mean y)^2``, i.e. ``1 - NMSE``.
+
+    Examples
+    --------
+    >>> y = np.arange(6.0)[:, None]
+    >>> r2_score(y + 1.0, y, warmup=0), r2_score([y, y[:2]], [y, y[:2]], warmup=1)
+    (0.657142857142857, 1.0)
+    """
+    if isinstance(pred, list):
+        true = np.concatenate([y[warmup:] for y in targets])
+        got = np.concatenate([p[warmup:] for p in pred])
+    else:
+        O = targets.shape[-1]
+        true, got = targets[warmup:].reshape(-1, O), pred[warmup:].reshape(-1, O)
+    if true.shape[0] == 0:
+        raise ValueError(f"warmup={warmup} leaves no step to score: every sequence is shorter")
+    ss_res = ((true - got) ** 2).sum(axis=0)
+    ss_tot = ((true - true.mean(axis=0)) ** 2).sum(axis=0)
+    return float(np.mean(1.0 - ss_res / np.where(ss_tot == 0, 1.0, ss_tot)))

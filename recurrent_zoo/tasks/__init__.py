@@ -43,6 +43,7 @@ from .reservoir import (
 )
 from .temporal_xor import temporal_xor
 from .tomita import all_strings, tomita_accepts, tomita_dataset, tomita_dfa, tomita_labels
+from .trajectories import trajectory_classification, trajectory_prototypes
 
 __all__ = [
     "TASKS",
@@ -73,6 +74,8 @@ __all__ = [
     "tomita_dataset",
     "tomita_dfa",
     "tomita_labels",
+    "trajectory_classification",
+    "trajectory_prototypes",
 ]
 
 #: Short name -> generator. One entry per task.
@@ -91,6 +94,7 @@ TASKS: dict[str, Callable[..., Any]] = {
     "narma10": narma10,
     "lorenz": lorenz,
     "memory_capacity": memory_capacity_task,
+    "trajectories": trajectory_classification,
 }
 
 

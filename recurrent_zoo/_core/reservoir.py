@@ -587,27 +587,40 @@ def run_reservoir(
     act = ACTIVATIONS[activation].forward
     a = float(leak_rate)
     leaky = a != 1.0
-    # y += alpha x in one BLAS call: the leaky update costs two calls per step, not three
+    # a tanh(z) = a - 2a / (exp(2z) + 1) for float64: numpy's exp is vectorised, its float64
+    # tanh is not, and this form (within 3.4e-16 of np.tanh, the leak's factor folded in) takes
+    # half the time of tanh and the multiplication by a
+    fast_tanh = activation == "tanh" and dtype == np.float64
+    # y += alpha x in one BLAS call: the leaky update costs one call, not two
     axpy = blas.get_blas_funcs("axpy", (flat,))
     keep = 1.0 - a
     b = state.shape[1] if state.ndim == 2 else 1
     prev = np.ascontiguousarray(state, dtype=dtype).reshape(-1)
     acc = _spmm(params, N, b)
     o = 0
-    for bt in live:
-        if bt != b:  # sequences ended: the state keeps the first bt columns
-            prev = np.ascontiguousarray(prev.reshape(N, b)[:, :bt]).reshape(-1)
-            b = bt
-            acc = _spmm(params, N, b)
-        n = N * b
-        st = flat[o : o + n]
-        o += n
-        acc(prev, st)  # st = W x_{t-1} + drive_t
-        act(st, out=st)
-        if leaky:  # x_t = a phi(.) + (1 - a) x_{t-1}
-            st *= a
-            axpy(prev, st, n, keep)
-        prev = st
+    with np.errstate(over="ignore"):  # exp(2z) = inf for z > 354 gives a tanh of 1 exactly
+        for bt in live:
+            if bt != b:  # sequences ended: the state keeps the first bt columns
+                prev = np.ascontiguousarray(prev.reshape(N, b)[:, :bt]).reshape(-1)
+                b = bt
+                acc = _spmm(params, N, b)
+            n = N * b
+            st = flat[o : o + n]
+            o += n
+            acc(prev, st)  # st = z = W x_{t-1} + drive_t
+            if fast_tanh:  # st = a tanh(z)
+                np.multiply(st, 2.0, out=st)
+                np.exp(st, out=st)
+                st += 1.0
+                np.divide(-2.0 * a, st, out=st)
+                st += a
+            else:
+                act(st, out=st)
+                if leaky:
+                    st *= a
+            if leaky:  # x_t = a phi(z) + (1 - a) x_{t-1}
+                axpy(prev, st, n, keep)
+            prev = st
     return Steps(flat, live, N)
 
 

@@ -727,13 +727,13 @@ def depth_memory(
     ``per_delay`` capacities, the single reservoir's ``shallow`` capacity and ``gain`` =
     whole deep ESN / single reservoir.
 
-    Measured (seeds 0, 1; K = 400; 3000 + 3000 steps; input scaling 0.1): with inter-layer
-    scaling 0.1 each higher layer alone holds more memory than the one below (4 x 50 units,
-    spectral radius 0.9, leak rate 1: 20.0, 27.5, 35.7, 37.8) and the whole deep ESN about as
-    much as one reservoir of 200 units (39.0 against 40.4); with inter-layer scaling 0.5 or 1
+    Measured (``benchmarks/results/esn_depth_and_leak.txt``: seeds 0-2, K = 400, 3000 + 3000
+    steps, input scaling 0.1): with inter-layer scaling 0.1 each higher layer alone holds more
+    memory than the one below (4 x 50 units, spectral radius 0.9, leak rate 1: 22.1, 29.6,
+    34.5, 38.0) and the whole deep ESN about as much as one reservoir of 200 units (41.5
+    against 40.2; 37.6 against 47.9 at spectral radius 0.99); with inter-layer scaling 0.5 or 1
     each layer holds less than the one below and the whole network less than the single
-    reservoir (25.3 and 23.1 against 40.4). ``benchmarks/results/esn_depth_and_leak.txt`` has
-    the full table.
+    reservoir (26.1 and 23.7 against 40.2). The file has the full table.
     """
     setup = {**_MEMORY_SETUP, **hyperparameters}
     common = {"max_delay": max_delay, "train_steps": train_steps, "test_steps": test_steps}

@@ -64,19 +64,21 @@ with the same states as running each sequence alone (to 1e-12 in float64). Outpu
 form of the inputs (a list in the list's order).
 
 **Cost.** Each step costs one sparse matrix-vector product per sequence, ``connectivity * N^2``
-multiply-adds (``scipy.sparse``'s CSR kernel, called directly), plus :math:`\tanh` and one
-``axpy`` for the leak: about 42 us a step at 1000 units and 10 % connectivity, 175 us at 2000,
-of which the product is 38 us and 165 us. A dense ``W`` only pays above about 25 %
-connectivity at those sizes (a dense matrix-vector product measured 86-95 us at 1000 units
-with one thread), so ``W`` stays sparse. The ridge sums, :math:`O(T N^2)`, are computed for
-one chunk in a worker thread while the main thread runs the reservoir over the next; during
-``fit`` the BLAS thread pools are capped at one thread fewer than the CPUs (threadpoolctl), so
-that BLAS and the recurrence do not oversubscribe the machine (on 2 busy cores, OpenBLAS with
-2 threads took 0.7 s for a 1000 x 1000 Cholesky factorisation that takes 0.012 s on one).
-Against ReservoirPy 0.4.2, whose step spends the same 38 us in the same kernel, fit + 2000-step
-prediction on 10,000 Mackey-Glass steps was 1.3-1.5x faster at 1000 units and 1.5-1.6x at 2000
-on a quiet 2-core machine (``benchmarks/results/esn_vs_reservoirpy*.txt``); in one run of 3
-seeds under a load average of 4, where ReservoirPy's threaded BLAS stalls, 2.5x at 1000 units.
+multiply-adds (``scipy.sparse``'s CSR kernel, called directly; a batch of sequences is one sparse
+matrix-matrix product), plus :math:`\tanh` (computed from ``exp``, which numpy vectorises, see
+:mod:`recurrent_zoo._core.reservoir`) and one ``axpy`` for the leak: about 42 us a step at 1000
+units and 10 % connectivity, 175 us at 2000, of which the product is 38 us and 165 us (measured
+before the exp form of the tanh). A dense ``W`` only pays above about 25 % connectivity at those
+sizes (a dense matrix-vector product measured 86-95 us at 1000 units with one thread), so ``W``
+stays sparse. The ridge sums, :math:`O(T N^2)`, are computed for one chunk in a worker thread while
+the main thread runs the reservoir over the next; during ``fit`` the BLAS thread pools are capped at
+one thread fewer than the CPUs (threadpoolctl), so that BLAS and the recurrence do not oversubscribe
+the machine (on 2 busy cores, OpenBLAS with 2 threads took 0.7 s for a 1000 x 1000 Cholesky
+factorisation that takes 0.012 s on one). Against ReservoirPy 0.4.2, whose step spends the same 38
+us in the same kernel, fit + 2000-step prediction on 10,000 Mackey-Glass steps was 1.3-1.5x faster
+at 1000 units and 1.5-1.6x at 2000 on a quiet 2-core machine
+(``benchmarks/results/esn_vs_reservoirpy*.txt``); in one run of 3 seeds under a load average of 4,
+where ReservoirPy's threaded BLAS stalls, 2.5x at 1000 units.
 
 References
 ----------

@@ -563,3 +563,21 @@ def test_packed_batch_equals_each_sequence_alone(lengths, feedback):
     for k, x in enumerate(Xs):
         alone = esn.run(x, None if teacher is None else teacher[k], state=start[k])
         np.testing.assert_allclose(moved[k], alone, rtol=0, atol=1e-12)
+
+
+def test_saturated_units_are_exact_and_silent():
+    """The kernel computes a tanh(z) as a - 2a / (exp(2z) + 1) in float64: within a few ulp
+    of np.tanh, exactly +-1 where exp overflows (|z| > 354), and no overflow warning."""
+    rng = np.random.default_rng(12)
+    X = rng.uniform(-1, 1, (30, 2))
+    for scale in (1e-3, 1.0, 1e3):
+        esn = _small(input_scaling=scale, leak_rate=1.0).initialize(2)
+        S = esn.run(X)
+        # the drive's rounding grows with its size; the tanh's own error is below 4e-16
+        np.testing.assert_allclose(S, _naive_states(esn, X), rtol=0, atol=2e-15 * max(1, scale))
+    assert np.any(np.abs(S) == 1.0)
+    z = np.array([-800.0, -354.0, -20.0, -1e-12, 0.0, 1e-12, 20.0, 354.0, 800.0])
+    esn = ESN(units=1, connectivity=1.0, seed=0).initialize(1)
+    esn.params["W_data"][:] = 1e-300  # no recurrence to speak of; the input is z itself
+    esn.params["W_in"][:] = 1.0
+    np.testing.assert_allclose(esn.run(z[:, None])[:, 0], np.tanh(z), rtol=0, atol=4e-16)

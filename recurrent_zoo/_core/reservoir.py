@@ -38,7 +38,13 @@ all steps. A column's arithmetic does not depend on the other columns, so a batc
 states of its sequences run one by one (to rounding; tested to 1e-12 in float64).
 
 Each step costs one sparse product, ``connectivity * N^2 * b`` multiply-adds, plus
-:math:`\phi` and one ``axpy`` for the leak.
+:math:`\phi` and one ``axpy`` for the leak. In float64, :math:`a \tanh(z)` is computed as
+:math:`a - 2a / (e^{2z} + 1)`: numpy vectorises ``exp`` but not its float64 ``tanh``, and this
+form, within 4e-16 of ``np.tanh`` (exactly :math:`\pm 1` where :math:`e^{2z}` overflows),
+takes half the time of ``tanh`` and the multiplication by :math:`a`. With scipy's CSR kernel
+a batch's product costs, per sequence, about 0.4 of a single sequence's matrix-vector product
+(measured at 500 units, 10 % connectivity, 64-300 sequences), so most of what batching saves is
+the per-step work of the interpreter, not arithmetic.
 """
 
 from __future__ import annotations

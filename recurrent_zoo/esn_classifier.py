@@ -86,9 +86,12 @@ class ESNClassifier(ReservoirModel):
         Reservoir units (per layer).
     layers : int, default 1
         1 for an ESN's reservoir, more for a deep ESN's stack.
-    spectral_radius, leak_rate, input_scaling, inter_scaling, connectivity, \
-    input_connectivity, distribution, input_distribution, bias_scaling, activation
-        The reservoir's, as :class:`~recurrent_zoo.deep_esn.DeepESN` (and the ESN) take them.
+    spectral_radius, leak_rate, input_scaling, inter_scaling
+        The reservoir's, as :class:`~recurrent_zoo.deep_esn.DeepESN` (and the ESN) take them:
+        spectral radius, leak rate (one value, or one per layer), and the scales of the input
+        and inter-layer weights.
+    connectivity, input_connectivity, distribution, input_distribution, bias_scaling, activation
+        How the reservoir's matrices are drawn, and its units' activation, likewise.
     pooling : {"last", "mean"}, default "last"
         The sequence's vector: the reservoir state at its last step, or the mean state.
     readout : {"ridge", "logistic"}, default "ridge"

@@ -105,7 +105,7 @@ def trajectory_prototypes(
     shared, specific, scale, _ = _task(K, C, task_seed, 7, 30)
     g = _evaluate(*shared, tau)  # (n, C)
     h = _evaluate(*specific, tau)  # (n, K, C)
-    return scale * (g[:, None, :] + delta * h)  # type: ignore[no-any-return]
+    return scale * (g[:, None, :] + delta * h)
 
 
 def _task(

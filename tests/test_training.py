@@ -927,3 +927,28 @@ def test_elman_learns_the_adding_problem():
     mse = evaluate(model, Xt, Yt, mask=mask_t)["loss"]
     print(f"adding problem T=10: test MSE {mse:.4f} after {seconds:.1f} s")
     assert mse < 0.02
+
+
+def test_minibatches_run_to_their_longest_sequence_only():
+    """Padding past every length changes nothing: fit and predict stop each minibatch at its
+    longest sequence, and give what full-length sequences without padding give."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(9, 12, 2))
+    Y = rng.normal(size=(9, 12, 1))
+    padded = np.concatenate([X, np.zeros((6, 12, 2))])
+    Y_padded = np.concatenate([Y, rng.normal(size=(6, 12, 1))])  # never read: past the lengths
+    lengths = np.full(12, 9)
+    models = []
+    for inputs, targets, lens in ((X, Y, None), (padded, Y_padded, lengths)):
+        model = Stacked(
+            [Bidirectional(Elman(2, 3, seed=1), Elman(2, 3, seed=2)), Linear(6, 1, seed=3)]
+        )
+        fit(model, inputs, targets, lengths=lens, epochs=3, batch_size=4, seed=0)
+        models.append(model)
+    for k, v in models[0].params.items():
+        np.testing.assert_allclose(v, models[1].params[k], rtol=1e-12, atol=1e-15)
+    # variable lengths: each minibatch of predict stops at its longest, the rest is zeros
+    short = rng.integers(2, 9, size=12)
+    out = predict(models[1], padded, short, batch_size=5)
+    np.testing.assert_allclose(out[:9], predict(models[1], X, short), rtol=1e-12, atol=1e-15)
+    assert np.all(out[np.arange(15)[:, None] >= short] == 0)

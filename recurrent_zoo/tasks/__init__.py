@@ -31,15 +31,26 @@ from .parity import parity
 from .patterns import pair_recall, pattern_recall
 from .reservoir import (
     lorenz,
+    lorenz_series,
     mackey_glass,
+    mackey_glass_series,
     memory_capacity,
     memory_capacity_task,
     narma10,
+    narma10_series,
     nmse,
     nrmse,
 )
+from .speech import (
+    character_error_rate,
+    log_mel_spectrogram,
+    mfcc,
+    spoken_digits,
+    spoken_digits_info,
+)
 from .temporal_xor import temporal_xor
 from .tomita import all_strings, tomita_accepts, tomita_dataset, tomita_dfa, tomita_labels
+from .trajectories import trajectory_classification, trajectory_prototypes
 from .two_sided import two_sided_sum
 
 __all__ = [
@@ -48,27 +59,37 @@ __all__ = [
     "adding_problem",
     "all_strings",
     "anbn",
+    "character_error_rate",
     "copy_task",
     "dyck",
     "dyck_accepts",
     "frequency_classification",
     "get_task",
+    "log_mel_spectrogram",
     "lorenz",
+    "lorenz_series",
     "mackey_glass",
+    "mackey_glass_series",
     "memory_capacity",
     "memory_capacity_task",
+    "mfcc",
     "narma10",
+    "narma10_series",
     "nmse",
     "nrmse",
     "pair_recall",
     "parity",
     "pattern_recall",
+    "spoken_digits",
+    "spoken_digits_info",
     "temporal_xor",
     "tomita_accepts",
     "tomita_dataset",
     "tomita_dfa",
     "tomita_labels",
     "two_sided_sum",
+    "trajectory_classification",
+    "trajectory_prototypes",
 ]
 
 #: Short name -> generator. One entry per task.
@@ -88,6 +109,8 @@ TASKS: dict[str, Callable[..., Any]] = {
     "narma10": narma10,
     "lorenz": lorenz,
     "memory_capacity": memory_capacity_task,
+    "spoken_digits": spoken_digits,
+    "trajectories": trajectory_classification,
 }
 
 

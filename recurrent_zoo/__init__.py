@@ -16,10 +16,9 @@ from ._core.base import SequenceModel
 from ._core.io import load
 from ._core.layers import Linear
 from ._core.sequence import Bidirectional, Stacked, pad_sequences
+from ._version import __version__
 from .catalogue import Entry, catalogue, get_entry
 from .sweeps import sweep
-
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     "__version__",

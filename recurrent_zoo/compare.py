@@ -100,10 +100,10 @@ def _two_sided_sum(
 
     length = length or (20 if mode == "quick" else 50)
     n = n_train or (1000 if mode == "quick" else 4000)
-    kw = {"offset": 3 if mode == "quick" else 5, "variable_length": True}
+    offset = 3 if mode == "quick" else 5
     return (
-        two_sided_sum(n, length, seed=seed, **kw),
-        two_sided_sum(500, length, seed=seed + 1000, **kw),
+        two_sided_sum(n, length, offset=offset, variable_length=True, seed=seed),
+        two_sided_sum(500, length, offset=offset, variable_length=True, seed=seed + 1000),
     )
 
 

@@ -27,6 +27,8 @@ Examples
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import importlib.util
 import logging
 import os
@@ -126,15 +128,16 @@ def _call(fn: Callable[[Any], Any], item: Any, blas_threads: int | None) -> Any:
         return fn(item)
 
 
-def _warm_up() -> str:
-    """Run once on each worker: import the library and its catalogue, so that the first task's
-    time is its own; return the recurrent_zoo version the worker has."""
-    import recurrent_zoo
-    import recurrent_zoo.compare
-    import recurrent_zoo.training  # noqa: F401
+def _warm_up(fn: Callable[[Any], Any]) -> str:
+    """Run once on each worker: import ``fn``'s module (Dask unpickled it to call this), the
+    trainer and every catalogue module, so that the first task's time is its own; return the
+    recurrent_zoo version the worker has."""
+    from . import training  # noqa: F401
+    from ._version import __version__
+    from .catalogue import catalogue
 
-    recurrent_zoo.catalogue()
-    return str(recurrent_zoo.__version__)
+    catalogue()
+    return str(__version__)
 
 
 def local_cluster(n_workers: int, *, blas_threads: int | None = 1) -> Any:
@@ -181,14 +184,14 @@ def _dashboard(client: Any, local: bool) -> str:
     return f"dashboard {link}" if ok else "no dashboard (the scheduler serves none)"
 
 
-def _connect(scheduler: str) -> Any:
+def _connect(scheduler: str, fn: Callable[[Any], Any]) -> Any:
     distributed = _require_distributed("a scheduler address")
     try:
         client = distributed.Client(scheduler, timeout="30s")
     except (OSError, TimeoutError) as exc:
         raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     try:
-        _check_workers(client, scheduler)
+        _check_workers(client, scheduler, fn)
     except BaseException:
         client.close()
         raise
@@ -197,15 +200,15 @@ def _connect(scheduler: str) -> Any:
 
 def _version() -> str:
     """Run on the scheduler: the recurrent_zoo it imports (it unpickles the tasks)."""
-    import recurrent_zoo
+    from ._version import __version__
 
-    return str(recurrent_zoo.__version__)
+    return str(__version__)
 
 
-def _check_workers(client: Any, where: str) -> None:
+def _check_workers(client: Any, where: str, fn: Callable[[Any], Any]) -> None:
     """Check that the scheduler and every worker import this recurrent_zoo version (Dask's
-    scheduler unpickles the tasks, the workers run them), and warm the workers up."""
-    from . import __version__
+    scheduler unpickles the tasks, the workers run them), and warm the workers up for ``fn``."""
+    from ._version import __version__
 
     try:
         version = client.run_on_scheduler(_version)
@@ -216,11 +219,10 @@ def _check_workers(client: Any, where: str) -> None:
         ) from None
     if version != __version__:
         raise EngineError(
-            f"the scheduler of {where} imports recurrent_zoo {version}, not {__version__} as "
-            "here"
+            f"the scheduler of {where} imports recurrent_zoo {version}, not {__version__} as here"
         )
     try:
-        versions = client.run(_warm_up)
+        versions = client.run(_warm_up, fn)
     except Exception as exc:  # noqa: BLE001 - whatever the workers raised, in one line
         raise EngineError(
             f"the workers of {where} cannot import recurrent_zoo ({exc}); install it on every "
@@ -368,13 +370,13 @@ def _run_dask(
         client = distributed.Client(cluster)
         where = f"Dask local cluster of {n_jobs} worker processes on 127.0.0.1"
         try:
-            _check_workers(client, "the local cluster")
+            _check_workers(client, "the local cluster", fn)
         except BaseException:
             client.close()
             cluster.close()
             raise
     else:
-        client = _connect(scheduler)
+        client = _connect(scheduler, fn)
         n = len(client.scheduler_info(n_workers=-1).get("workers", {}))
         where = f"Dask scheduler {scheduler} with {n} workers" + (
             " (tasks wait until workers join)" if n == 0 else ""
@@ -396,16 +398,19 @@ def _run_dask(
         index = {f.key: i for i, f in enumerate(futures)}
         for future in distributed.as_completed(futures):
             i = index[future.key]
-            if future.status == "finished":
+            try:
+                # Finished, or "lost" since: a worker holding its result died before the result
+                # came here. The scheduler then runs the task again (this client holds the
+                # future) and result() waits for that, so the task is handed over once.
                 result = future.result()
-            elif future.status == "error":
-                # the task raised past fn's own handling, or killed its worker too often
-                result = error_row(i, future.exception())
-            else:
+            except (concurrent.futures.CancelledError, asyncio.CancelledError):
                 raise EngineError(
                     f"lost task {keys[i]} ({future.status}): the scheduler went away; "
                     "the results already handed over are kept"
-                )
+                ) from None
+            except Exception as exc:  # noqa: BLE001 - recorded as the task's failure
+                # the task raised past fn's own handling, or killed its worker too often
+                result = error_row(i, exc)
             future.release()
             deliver(i, result)
     finally:

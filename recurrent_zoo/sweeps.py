@@ -552,7 +552,7 @@ def plan(
     keys, entries or options, empty lists, values of the wrong type, models the entry cannot
     build with the given options.
     """
-    from . import __version__
+    from ._version import __version__
 
     if isinstance(spec, (str, os.PathLike)):
         path = Path(spec)
@@ -672,7 +672,7 @@ _RESULT_FIELDS = (
 
 
 def _row_head(task: Task) -> dict[str, Any]:
-    from . import __version__
+    from ._version import __version__
 
     return {
         "key": task.key,

@@ -90,3 +90,19 @@ def blas_threads(item: Any) -> list[int]:
     from threadpoolctl import threadpool_info
 
     return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def logged_pid(item: tuple[int, str, str]) -> int:
+    """Append ``"<i> <pid>"`` to the log ``item[1]`` and return the process id (an engine task);
+    run again (``i`` already in the log), wait until the file ``item[2]`` exists."""
+    i, log, gate = item
+    again = i in started(log)
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, f"{i} {os.getpid()}\n".encode())
+    finally:
+        os.close(fd)
+    deadline = time.monotonic() + 600
+    while again and not os.path.exists(gate) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return os.getpid()

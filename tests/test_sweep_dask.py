@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sweep_helpers import blas_threads, started
+from sweep_helpers import blas_threads, logged_pid, started
 
 from recurrent_zoo import engine
 from recurrent_zoo.cli import main
@@ -153,6 +153,50 @@ def test_a_worker_killed_mid_sweep(address, tmp_path):
     assert all(r["status"] == "ok" and r["value"] == r["seed"] for r in rows)
     assert started(str(log)).count(2) == 2  # killed mid-task, then run again
     assert not next(r for r in rows if r["seed"] == 2)["worker"].endswith(f":{pid}")
+
+
+def test_results_lost_with_their_worker_are_computed_again(address, tmp_path):
+    """A worker dies holding finished results this process has not fetched yet (Dask marks
+    them "lost"): the scheduler runs those tasks again, the engine waits for them (their second
+    runs wait for a gate opened 3 s after this process hears of the loss), and each is handed
+    over once."""
+    log, gate, n = tmp_path / "log", tmp_path / "gate", 8
+    items = [(i, str(log), str(gate)) for i in range(n)]
+    delivered, killed = [], []
+
+    def on_result(i, pid):
+        delivered.append(i)
+        if killed:
+            return
+        # hold the results back until every task has finished (the engine's client's futures,
+        # handed to its as_completed loop), then kill a worker holding some
+        states = distributed.get_client().futures
+        wait_for(
+            lambda: (
+                len(started(str(log))) >= n
+                and all(s.status == "finished" for s in list(states.values()))
+            ),
+            "every task to finish",
+        )
+        time.sleep(0.5)
+        runs = [tuple(map(int, line.split())) for line in log.read_text().splitlines()]
+        victim = next(p for j, p in runs if j not in delivered)
+        lost = {j for j, p in runs if p == victim} - set(delivered)
+        killed.append((victim, lost))
+        os.kill(victim, signal.SIGKILL)
+        # until this process hears which results are lost, then 3 s more until their second
+        # runs may finish: the loop meets them "lost"
+        wait_for(lambda: any(s.status == "lost" for s in list(states.values())), "lost data")
+        threading.Timer(3.0, gate.touch).start()
+
+    pids = engine.run_tasks(
+        logged_pid, items, error_row=None, scheduler=address, on_result=on_result, log=quiet
+    )
+    victim, lost = killed[0]
+    assert sorted(delivered) == list(range(n))  # each once
+    assert len(pids) == n and victim not in [pids[j] for j in lost]  # from their second runs
+    runs = started(str(log))
+    assert lost and all(runs.count(j) == 2 for j in lost), (lost, runs)
 
 
 def test_the_sweep_killed_and_rerun(address, tmp_path):

@@ -27,6 +27,7 @@ from .base import SequenceDataset
 from .copy_memory import copy_task
 from .dyck import dyck, dyck_accepts
 from .frequency import frequency_classification
+from .hierarchy import long_lag_symbols, nested_periodic, sum_of_sines
 from .parity import parity
 from .patterns import pair_recall, pattern_recall
 from .reservoir import (
@@ -52,16 +53,19 @@ __all__ = [
     "dyck_accepts",
     "frequency_classification",
     "get_task",
+    "long_lag_symbols",
     "lorenz",
     "mackey_glass",
     "memory_capacity",
     "memory_capacity_task",
     "narma10",
+    "nested_periodic",
     "nmse",
     "nrmse",
     "pair_recall",
     "parity",
     "pattern_recall",
+    "sum_of_sines",
     "temporal_xor",
     "tomita_accepts",
     "tomita_dataset",
@@ -85,6 +89,9 @@ TASKS: dict[str, Callable[..., Any]] = {
     "narma10": narma10,
     "lorenz": lorenz,
     "memory_capacity": memory_capacity_task,
+    "sum_of_sines": sum_of_sines,
+    "long_lag_symbols": long_lag_symbols,
+    "nested_periodic": nested_periodic,
 }
 
 

@@ -71,6 +71,8 @@ MODULES: tuple[str, ...] = (
     "mtrnn",
     # reservoirs
     "esn",
+    # hierarchical: levels on slower clocks
+    "clockwork",
 )
 
 

@@ -73,6 +73,7 @@ MODULES: tuple[str, ...] = (
     "esn",
     # hierarchical: levels on slower clocks
     "clockwork",
+    "hierarchical",
 )
 
 

@@ -74,6 +74,7 @@ MODULES: tuple[str, ...] = (
     # hierarchical: levels on slower clocks
     "clockwork",
     "hierarchical",
+    "history_compressor",
 )
 
 

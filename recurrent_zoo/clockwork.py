@@ -483,13 +483,16 @@ def train_generation(
     *,
     epochs: int,
     lr: float = 0.01,
+    optimizer: str = "adam",
     clip_norm: float = 1.0,
     seed: int = 0,
 ) -> tuple[Any, list[float]]:
     """Train ``model`` + a Linear readout to generate ``target`` ``(T, N, O)`` from a constant 1.
 
-    Full-batch BPTT through all ``T`` steps, Adam (``lr``), gradient norm clipped at
-    ``clip_norm``. Returns the stacked net and the mean squared error before each update.
+    Full-batch BPTT through all ``T`` steps, ``optimizer`` (any name of
+    :func:`~recurrent_zoo.training.get_optimizer`; Adam by default) with learning rate ``lr``,
+    gradient norm clipped at ``clip_norm``. Returns the stacked net and the mean squared error
+    before each update.
 
     Examples
     --------
@@ -502,11 +505,11 @@ def train_generation(
     from ._core.layers import Linear
     from ._core.sequence import Stacked
     from .training.clipping import clip_grad_norm
-    from .training.optimizers import Adam
+    from .training.optimizers import get_optimizer
 
     T, N, O = target.shape
     net = Stacked([model, Linear(model.output_size, O, seed=seed + 1, dtype=model.dtype)])
-    opt = Adam(net.params, lr=lr)
+    opt = get_optimizer(optimizer, net.params, lr=lr)
     X = np.ones((T, N, model.input_size), dtype=model.dtype)
     curve = []
     for _ in range(check_positive_int(epochs, "epochs")):
@@ -533,7 +536,7 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
     from .tasks import sum_of_sines
 
     start = time.perf_counter()
-    epochs = 300 if quick else 1500
+    epochs = 200 if quick else 1500
     target = sum_of_sines(1, length=320, seed=seed).targets
     cw = ClockworkRNN(1, 64, 8, seed=seed)
     n_params = cw.n_params + 64 + 1

@@ -131,6 +131,6 @@ def test_bad_arguments_are_refused():
 
 @pytest.mark.slow
 def test_compare_run_full():
-    """The full comparison (60 epochs): the hierarchical net beats the 64-unit Elman net."""
+    """The full comparison (40 epochs): the hierarchical net beats the 64-unit Elman net."""
     result = compare_run(quick=False, seed=0)
     assert result["passed"], result

@@ -171,7 +171,7 @@ def nested_periodic(
     n_sequences: int,
     length: int = 128,
     fast_period: int = 4,
-    slow_period: int = 32,
+    slow_period: int = 64,
     n_keys: int = 4,
     seed: Any = None,
 ) -> SequenceDataset:

@@ -75,8 +75,9 @@ print(
 # Top: the window of the stream and, for four stages of training, the steps the automatiser
 # passed up (the window continues the training streams). The untrained automatiser passes
 # everything; after a few hundred blocks only the blocks' first symbols -- unpredictable by
-# construction -- still go up: one step in 21. Bottom: the held-out label accuracy. The chunker answers first (the cascade uses it while the automatiser
-# is unsure); later the automatiser, trained to predict the chunker's state, answers alone.
+# construction -- still go up: one step in 21. Bottom: the held-out label accuracy. The
+# chunker answers first (the cascade uses it while the automatiser is unsure); later the
+# automatiser, trained to predict the chunker's state, answers alone.
 names = ["a", "x"] + [f"b{k}" for k in range(1, 21)]
 fig = plt.figure(figsize=(12, 7), layout="constrained")
 grid = fig.add_gridspec(2, 2, height_ratios=[1.1, 1])

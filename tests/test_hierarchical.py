@@ -64,9 +64,9 @@ def test_the_update_rule(sizes, intervals, clock, lengths):
 def test_gradients_three_levels_mixed_clocks():
     rng = np.random.default_rng(2)
     net = HierarchicalRNN(2, (3, 2, 2), intervals=(1, 2, 4), seed=3)
-    X = rng.normal(size=(9, 3, 2))
+    X = rng.normal(size=(6, 3, 2))
     state = (rng.normal(size=(3, 7)), np.array([0.0, 3.0, 6.0]))
-    for lengths in (None, np.array([9, 5, 2])):
+    for lengths in (None, np.array([6, 5, 2])):
         errors = gradient_errors(net, X, state, lengths, seed=4)
         assert max(errors.values()) < 1e-7, errors
 

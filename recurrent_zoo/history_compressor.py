@@ -322,6 +322,29 @@ class HistoryCompressor:
         self.state: CompressorState | None = None
         self._last_runs: list[dict[str, Any]] | None = None  # the last chunk's forward passes
 
+    @classmethod
+    def equations(cls) -> list[Any]:
+        """Level ``l``'s recurrence over its events, its readout, and what goes up."""
+        import sympy as sp
+
+        k, level = sp.Symbol("k", integer=True), sp.Symbol("l", integer=True, nonnegative=True)
+        h, e, o, p = (sp.IndexedBase(n) for n in ("h", "e", "o", "p"))
+        W, R, b, V, c = (sp.IndexedBase(n) for n in ("W", "R", "b", "V", "c"))
+        x, up, theta = sp.IndexedBase("x"), sp.IndexedBase("up"), sp.Symbol("theta")
+        return [
+            sp.Eq(
+                h[level, k],
+                sp.tanh(W[level] * e[level, k] + R[level] * h[level, k - 1] + b[level]),
+                evaluate=False,
+            ),
+            sp.Eq(o[level, k], V[level] * h[level, k] + c[level], evaluate=False),
+            sp.Eq(
+                up[level, k + 1],
+                sp.Piecewise((1, p[level, k, x[level, k + 1]] < theta), (0, True)),
+                evaluate=False,
+            ),
+        ]
+
     # ------------------------------------------------------------------ bookkeeping
     @property
     def automatiser(self) -> Stacked:

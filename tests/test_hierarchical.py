@@ -118,6 +118,11 @@ def test_level_updates_and_default_intervals():
     assert net.level_updates(3, clock=1) == [3, 1, 0, 0]
 
 
+def test_equations():
+    update, reads = HierarchicalRNN.equations()
+    assert "Mod" in str(update.rhs) and "h[l - 1, t]" in str(reads.rhs)
+
+
 def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="intervals"):
         HierarchicalRNN(1, (2, 2), intervals=(4, 2))

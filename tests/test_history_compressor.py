@@ -132,6 +132,7 @@ def test_the_top_level_predicts_no_state_and_level_zero_predicts_the_next():
     assert [lvl.output_size for lvl in hc.levels] == [7 + 2 + 4, 7 + 2 + 3, 7 + 2]
     assert hc.event_size == 7 + 2 + 1
     assert HistoryCompressor(7, (5,), time_stamps=True).event_size == 8
+    assert "tanh" in str(HistoryCompressor.equations()[0].rhs)
 
 
 def test_learning_compresses_a_long_lag_stream_and_collapses():

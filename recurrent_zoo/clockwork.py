@@ -44,11 +44,12 @@ into the next call continues the clock, so two calls equal one long one. A fresh
 every clock at 0, where *every* module runs (the paper's :math:`t \bmod T_i = 0` at
 :math:`t = 0`); start a clock at 1 for the convention where only module 0 runs first.
 
-What we could check: the architecture, update rule, block-triangular connectivity and the
-:math:`2^i` periods are the paper's (Sect. 3 and Fig. 1). The paper's sequence-generation
-experiment used a 320-sample piece of an audio recording, not distributed with it; we use the
-sum-of-sines stand-in of a public numpy reproduction
-(:func:`recurrent_zoo.tasks.sum_of_sines`, see :func:`compare_run`).
+What we could check: the architecture, update rule, block-triangular connectivity (Fig. 1:
+"neurons in faster module i are connected to neurons in a slower module j only if
+:math:`T_i < T_j`") and the exponential periods are the paper's. Whether its clock starts at 0
+or 1 we could not tell (see the state, above). Its sequence-generation experiment used a
+320-sample piece of audio, not distributed with it; we use the sum-of-sines stand-in of a
+public numpy reproduction (:func:`recurrent_zoo.tasks.sum_of_sines`, see :func:`compare_run`).
 
 References
 ----------

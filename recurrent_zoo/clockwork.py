@@ -344,28 +344,38 @@ class ClockworkRNN(SequenceModel):
             # the input drive of the group's active rows at all its steps: one GEMM
             W_r = W_in[rows]
             P = (X[steps].reshape(-1, I) @ W_r.T).reshape(steps.size, B, -1) + b[rows]
-            drives.append(P)  # (n_k, B, r); becomes the new activations in place
+            drives.append(P)  # (n_k, B, r); becomes the pre-activations in place
             W_rows_T.append(np.ascontiguousarray(W_H[rows].T))  # (H, r)
             tmps.append(np.empty((B, W_r.shape[0]), dtype=self.dtype))
         h = h0.copy()  # (B, H) the running state
-        views = {}  # h[:n] for each batch size n, made once
-        for t, n in enumerate(pb.batch_sizes):
-            k = group_of[t]
+        # views made once per (group, running rows), not once per step: h's running rows,
+        # W_H's active rows (H, r), a product buffer, and where the new activations go in h
+        views: dict[tuple[int, int], Any] = {}
+        sizes, pos = pb.batch_sizes, position.tolist()
+        for t, k in enumerate(group_of.tolist()):
             if k < 0:
                 continue
-            hv = views.get(n)
-            if hv is None:
-                hv = views[n] = h[:n]
-            a = drives[k][position[t], :n]  # (n, r)
-            rec = tmps[k][:n]
-            np.dot(hv, W_rows_T[k], out=rec)
-            a += rec
-            act(a, out=a)  # the drive is now the new activation of the active rows
-            hv[:, groups[k][1]] = a
+            n = sizes[t]
+            v = views.get((k, n))
+            if v is None:
+                rows = groups[k][1]
+                out = h[:n, rows] if isinstance(rows, slice) else None
+                v = views[(k, n)] = (h[:n], W_rows_T[k], tmps[k][:n], out, rows, n < B)
+            hv, W_T, rec, out, rows, part = v
+            a = drives[k][pos[t]]  # (B, r) this step's drive of the active rows
+            if part:
+                a = a[:n]
+            np.dot(hv, W_T, out=rec)
+            np.add(a, rec, out=a)  # the drive is now the pre-activation of the active rows
+            if out is not None:
+                act(a, out=out)  # the new activations, straight into the running state
+            else:
+                hv[:, rows] = act(a)
+        acts = [act(A) for A in drives]  # (n_k, B, r) the new activations, all steps at once
         # every step's full state: the new activations where modules ran, held values between
         S = np.empty((T + 1, B, H), dtype=self.dtype)  # S[t]: the state before step t
         S[0] = h0
-        for (steps, rows), A in zip(groups, drives, strict=True):
+        for (steps, rows), A in zip(groups, acts, strict=True):
             if isinstance(rows, slice):
                 S[steps + 1, :, rows] = A
             else:
@@ -377,7 +387,7 @@ class ClockworkRNN(SequenceModel):
         if pb.padded:  # outputs past a length are 0
             Y = Y.copy()
             Y[pb.padding()] = 0.0
-        cache = (X, S, pb, groups, group_of, position, drives, W_in, W_H)
+        cache = (X, S, pb, groups, group_of, position, acts, W_in, W_H)
         return pb.unpack(Y), pb.last(S[1:], h0), cache
 
     def _backward(self, dY: NDArray, dstate: State) -> tuple[NDArray, State]:
@@ -402,6 +412,29 @@ class ClockworkRNN(SequenceModel):
         self.grads = {k: grads[k] for k in self.params}
         return dX, (dh0, np.zeros(B, dtype=self.dtype))
 
+    @staticmethod
+    def _backward_views(
+        bufs: list[NDArray], cur: int, rows: Any, n: int, tmp: NDArray
+    ) -> tuple[Any, ...]:
+        """The views one backward step works on (see :meth:`_run_backward`).
+
+        For active units in a range of columns the product with ``W_H`` goes into the other
+        buffer and the held columns are added to it (``swap``); otherwise the active columns
+        of the gradient are zeroed and the product added in place.
+        """
+        B, H = bufs[0].shape
+        g = bufs[cur][:n]
+        if not isinstance(rows, slice):
+            return g, rows, tmp[:n], None, None, False
+        new = bufs[1 - cur][:n]
+        held = [
+            (new[:, cols], g[:, cols])
+            for cols in (slice(0, rows.start), slice(rows.stop, H))
+            if cols.stop > cols.start
+        ]
+        carry = (bufs[1 - cur][n:], bufs[cur][n:]) if n < B else None
+        return g, g[:, rows], new, held, carry, True
+
     def _run_backward(
         self,
         cache: Any,
@@ -412,7 +445,7 @@ class ClockworkRNN(SequenceModel):
         db: NDArray,
     ) -> tuple[NDArray, NDArray]:
         """BPTT through :meth:`_run`; adds the weight gradients into ``dW_in``, ``dW_H``, ``db``."""
-        X, S, pb, groups, group_of, position, drives, W_in, W_H = cache
+        X, S, pb, groups, group_of, position, acts, W_in, W_H = cache
         T, B, I = X.shape
         H = self.hidden_size
         dact = ACTIVATIONS[self.nonlinearity].backward
@@ -421,31 +454,51 @@ class ClockworkRNN(SequenceModel):
             dY = dY.copy()
             dY[pb.padding()] = 0.0
         # phi'(a) of every active row at every step, before the loop; turned into delta in place
-        deltas = [dact(A, np.ones_like(A)) for A in drives]  # (n_k, B, r)
+        deltas = [dact(A, np.ones_like(A)) for A in acts]  # (n_k, B, r)
         if pb.padded:  # rows of finished sequences get no gradient
             sizes = np.asarray(pb.batch_sizes)
             for (steps, _), delta in zip(groups, deltas, strict=True):
                 delta[np.arange(B)[None, :] >= sizes[steps][:, None]] = 0.0
         W_rows = [np.ascontiguousarray(W_H[rows]) for _, rows in groups]  # (r, H)
-        dh = pb.pack(dh_T, axis=0).copy()  # (B, H): gradient reaching h_t from after step t
+        # the gradient reaching h_t from after step t, (B, H), in two buffers: a step whose
+        # active units are a range of columns writes W_H's product into the other buffer and
+        # adds the held columns to it, instead of zeroing the active ones and adding
+        bufs = [pb.pack(dh_T, axis=0).copy(), np.zeros((B, H), dtype=self.dtype)]
         tmp = np.empty((B, H), dtype=self.dtype)
-        views: dict[int, tuple[NDArray, NDArray]] = {}
+        cur = 0
+        # views made once per (buffer, group, running rows), not once per step
+        views: dict[tuple[int, int, int], Any] = {}
+        sizes, pos, group_list = pb.batch_sizes, position.tolist(), group_of.tolist()
         for t in range(T - 1, -1, -1):
-            n = pb.batch_sizes[t]
-            v = views.get(n)
+            n, k = sizes[t], group_list[t]
+            part = n < B
+            dy = dY[t, :n] if part else dY[t]
+            if k < 0:  # every unit held: h_{t-1} receives all of it
+                g = bufs[cur][:n] if part else bufs[cur]
+                g += dy
+                continue
+            v = views.get((cur, k, n))
             if v is None:
-                v = views[n] = (dh[:n], tmp[:n])
-            g, rec = v
-            g += dY[t, :n]  # the gradient reaching h_t
-            k = group_of[t]
-            if k < 0:
-                continue  # every unit held: h_{t-1} receives all of it
-            rows = groups[k][1]
-            d = deltas[k][position[t], :n]  # (n, r)
-            d *= g[:, rows]  # delta_t of the active rows
-            g[:, rows] = 0.0  # active units do not hold: h_{t-1} reaches them only through W_H
-            np.dot(d, W_rows[k], out=rec)
-            g += rec
+                v = views[(cur, k, n)] = self._backward_views(bufs, cur, groups[k][1], n, tmp)
+            g, active, out, held, carry, swap = v
+            g += dy  # the gradient reaching h_t
+            d = deltas[k][pos[t]]  # (B, r) turned into delta_t of the active units
+            if part:
+                d = d[:n]
+            if swap:
+                d *= active
+                np.dot(d, W_rows[k], out=out)  # h_{t-1} reaches them only through W_H...
+                for dst, src in held:
+                    np.add(dst, src, out=dst)  # ... and the held units directly
+                if carry is not None:  # sequences already finished keep their gradient
+                    np.copyto(*carry)
+                cur = 1 - cur
+            else:
+                d *= g[:, active]
+                g[:, active] = 0.0
+                np.dot(d, W_rows[k], out=out)
+                g += out
+        dh = bufs[cur]
         dX = np.zeros((T, B, I), dtype=self.dtype)
         for (steps, rows), delta in zip(groups, deltas, strict=True):
             d2 = delta.reshape(steps.size * B, -1)  # rows past a length are 0

@@ -110,6 +110,20 @@ def test_gradients_with_non_contiguous_active_sets_and_mixed_clocks():
         assert max(errors.values()) < 1e-7, errors
 
 
+def test_gradients_with_shared_clocks_and_lengths():
+    """One clock phase for the batch and unequal lengths: sequences finish while others run
+    (the packed batch), with a gradient on every final state."""
+    rng = np.random.default_rng(14)
+    for periods in ((1, 2, 4), (2, 3, 4)):
+        net = ClockworkRNN(2, 6, 3, periods=periods, seed=15)
+        X = rng.normal(size=(7, 4, 2))
+        state = (rng.normal(size=(4, 6)), np.full(4, 3.0))
+        # a sequence of length 4 sits out an odd number of steps (its gradient must be carried
+        # across the two buffers of the backward pass), one of length 5 an even number
+        errors = gradient_errors(net, X, state, np.array([7, 4, 1, 5]), seed=16)
+        assert max(errors.values()) < 1e-7, (periods, errors)
+
+
 def test_slow_modules_never_read_fast_ones():
     """Changing the fastest module's initial state leaves every slower module untouched."""
     rng = np.random.default_rng(6)
@@ -163,14 +177,14 @@ def test_a_single_module_is_an_elman_net():
 
 
 def test_inactive_modules_cost_nothing():
-    """The forward pass computes exactly the active module-updates: the drive arrays it keeps
-    hold B * module_size numbers per module-update, and no more."""
+    """The forward pass computes exactly the active module-updates: the activation arrays it
+    keeps hold B * module_size numbers per module-update, and no more."""
     net = ClockworkRNN(1, 16, 8, seed=13)
     T, B = 64, 3
     net.forward(np.ones((T, B, 1)))
     (_, caches) = net._cache
-    drives = caches[0][1][6]
-    computed = sum(d.size for d in drives)
+    acts = caches[0][1][6]
+    computed = sum(a.size for a in acts)
     assert computed == B * net.module_size * net.module_updates(T)
     assert net.module_updates(T) == sum(-(-T // p) for p in net.periods) == 128  # of 8 * 64
     assert net.module_updates(T) <= 0.25 * net.n_modules * T

@@ -71,6 +71,15 @@ def test_gradients_three_levels_mixed_clocks():
         assert max(errors.values()) < 1e-7, errors
 
 
+def test_gradients_with_shared_clocks_and_lengths():
+    rng = np.random.default_rng(12)
+    net = HierarchicalRNN(2, (3, 2), intervals=(1, 3), seed=13)
+    X = rng.normal(size=(7, 4, 2))
+    state = (rng.normal(size=(4, 5)), np.full(4, 2.0))
+    errors = gradient_errors(net, X, state, np.array([7, 3, 1, 5]), seed=14)
+    assert max(errors.values()) < 1e-7, errors
+
+
 def test_slow_levels_hold_and_read_the_level_below_at_their_update():
     rng = np.random.default_rng(5)
     net = HierarchicalRNN(1, (2, 2), intervals=(1, 4), seed=6)

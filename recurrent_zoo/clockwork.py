@@ -25,17 +25,18 @@ Parameters of module :math:`i` (``m`` = module size, ``H = G m``): ``weight_ih_{
 (itself first), ``bias_{i}`` ``(m,)``. Only the connections the architecture has are
 parameters, so ``n_params`` counts what the paper counts.
 
-**Inactive modules cost nothing.** Because a module never reads a faster one, the slowest
-module is an ordinary recurrent layer on its own update steps, and once it has run, the next
-slower-to-faster module's drive from it is known in advance. The forward pass therefore runs
-the modules from slowest to fastest, each one only at its own update steps
-(:mod:`recurrent_zoo._core.schedule`): one GEMM for the drive of all its updates from the
-input and the slower modules, a recurrence over its own ``m x m`` block at those steps, and a
-hold that shows its state in between. Backward runs fastest to slowest the same way. A module
-with period :math:`T_i` costs :math:`\sim T / T_i` updates, so the whole net does
-:math:`\sum_i T / T_i \approx 2T` module-updates for the default periods instead of
-:math:`G T`, and its multiply-adds fall roughly as :math:`1/G` at a fixed hidden size
-(``benchmarks/bench_clockwork_speed.py`` measures both).
+**Inactive modules cost nothing.** The steps are grouped by the set of modules that update at
+them (for the default periods, modules :math:`0..k` at a step whose clock is divisible by
+:math:`2^k`). Outside the time loop, one GEMM per group gives the input drive of the group's
+active rows at all its steps; inside it, a step computes only its active rows,
+:math:`\phi(\text{drive} + W_H[\text{active}]\, h_{t-1})`, one ``(B, H) x (H, r)`` product
+with ``r`` the active units, written straight into a running state; the held values of every
+output step are filled in afterwards, a gather per module. Backward visits the same rows in
+reverse, and the weight gradients are one GEMM per group. A module with period :math:`T_i`
+costs :math:`\sim T / T_i` updates, so the whole net does :math:`\sum_i T / T_i \approx 2T`
+module-updates for the default periods instead of :math:`G T`, and its multiply-adds fall
+roughly as :math:`1/G` at a fixed hidden size (``benchmarks/bench_clockwork_speed.py``
+measures both).
 
 The state is ``(h, clock)``: the hidden units ``(B, H)`` and each sequence's clock ``(B,)``,
 the number of steps it has run (stored as floats in the model's dtype -- exact integers up to

@@ -15,10 +15,15 @@ from recurrent_zoo.testing import gradient_errors
 
 
 def _naive(net, X, h0, clock, lengths=None):
-    """The paper's equations one step and one sequence at a time, on the full W_H matrix."""
+    """The paper's equations one step and one sequence at a time, on the full W_H matrix.
+
+    W_H is assembled here from the parameters, not by the model: block row i holds
+    ``weight_hh_{i}`` in the columns of modules i, i + 1, ... and zeros left of them."""
     T, B, _ = X.shape
     m, H = net.module_size, net.hidden_size
-    W_H = net.recurrent_matrix()
+    W_H = np.zeros((H, H))
+    for i in range(net.n_modules):
+        W_H[i * m : (i + 1) * m, i * m :] = net.params[f"weight_hh_{i}"]
     W_I = np.concatenate([net.params[f"weight_ih_{i}"] for i in range(net.n_modules)])
     b = np.concatenate([net.params[f"bias_{i}"] for i in range(net.n_modules)])
     L = np.full(B, T) if lengths is None else lengths
@@ -122,6 +127,13 @@ def test_gradients_with_shared_clocks_and_lengths():
         # across the two buffers of the backward pass), one of length 5 an even number
         errors = gradient_errors(net, X, state, np.array([7, 4, 1, 5]), seed=16)
         assert max(errors.values()) < 1e-7, (periods, errors)
+
+
+def test_the_recurrent_matrix_is_block_upper_triangular():
+    net = ClockworkRNN(1, 8, 4, seed=17)
+    W = net.recurrent_matrix()
+    blocks = np.abs(W).reshape(4, 2, 4, 2).sum(axis=(1, 3))  # (G, G) block norms
+    np.testing.assert_array_equal(blocks == 0, np.tril(np.ones((4, 4)), -1) == 1)
 
 
 def test_slow_modules_never_read_fast_ones():

@@ -127,6 +127,54 @@ def test_the_objective_against_finite_differences(level):
         assert err < 1e-6, f"{name}: {err:.2e}"
 
 
+def test_the_collapse_target_is_the_chunker_state_after_the_event():
+    """The automatiser's collapse error, recomputed event by event: its state prediction after
+    each of its events against the chunker's state after the last chunker event at or before
+    that step (the state the chunker holds then), mean over events and units."""
+    sym, tg, mk = _stream(n_blocks=6)
+    hc = HistoryCompressor(6, (5, 4), target_size=1, threshold=0.6, collapse_weight=0.5, seed=8)
+    hc.process(sym[:9], tg[:9], mk[:9], learn=False)
+    report = hc.process(sym[9:], tg[9:], mk[9:], learn=False)
+    hc._objective(hc._last_runs)
+    low, high = report.levels
+    q = hc._last_runs[0]["out"][:, :, 6 + 1 :]  # (R, B, 4) the automatiser's state predictions
+    errors = []
+    for b in range(sym.shape[1]):
+        for j in range(1, low.counts[b] + 1):  # this chunk's events (row 0: the last chunk's)
+            t = low.times[j, b]
+            rows = [r for r in range(high.counts[b] + 1) if high.times[r, b] <= t]
+            target = high.hidden[rows[-1], b]
+            errors.append((q[j, b] - target) ** 2)
+    assert high.counts.sum() > 0 and len(errors) == low.counts.sum()
+    expected = float(np.mean(errors))
+    assert high.hidden.std() > 0.05  # a zero or stale target would differ
+    assert low.losses["collapse"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_cascade_answers_from_the_first_confident_level():
+    """A label is answered by the lowest level whose prediction is confident (max(p, 1 - p) >=
+    threshold), else by the top level; checked label by label on three levels. The target
+    readouts are sharpened so that level 0 is confident on some labels (x20) and level 1 on
+    none (x1.0) or all (x1.2): between the two settings every level answers some labels."""
+    sym, tg, mk = _stream(n_blocks=10, n_streams=4)
+    answered = []
+    for sharpen in (1.0, 1.2):
+        hc = HistoryCompressor(6, (5, 4, 3), target_size=1, threshold=0.55, seed=9)
+        for lvl, scale in zip(hc.levels, (20.0, sharpen, 1.0), strict=True):
+            lvl.params["1.weight"][6] *= scale  # row 6: the target's logit
+            lvl.params["1.bias"][6] = 0.0
+        report = hc.process(sym, tg, mk, learn=False)
+        probs, lab = report.labels["by_level"], report.labels  # (L, n, 1)
+        L, n, _ = probs.shape
+        for k in range(n):
+            conf = [max(probs[lvl, k, 0], 1 - probs[lvl, k, 0]) >= 0.55 for lvl in range(L - 1)]
+            first = conf.index(True) if any(conf) else L - 1
+            assert lab["answered_by"][k, 0] == first
+            assert lab["system"][k, 0] == probs[first, k, 0]
+        answered.append(set(lab["answered_by"][:, 0].tolist()))
+    assert answered == [{0, 2}, {0, 1}], answered
+
+
 def test_the_top_level_predicts_no_state_and_level_zero_predicts_the_next():
     hc = HistoryCompressor(7, (5, 4, 3), target_size=2)
     assert [lvl.output_size for lvl in hc.levels] == [7 + 2 + 4, 7 + 2 + 3, 7 + 2]

@@ -146,10 +146,10 @@ def long_lag_symbols(
     labels = (make_rng(seed).random((n_blocks, N)) < 0.5).astype(np.int64)  # 1: the block is a..
     block = lag + 1
     T = n_blocks * block
-    symbols = np.empty((n_blocks, block, N), dtype=np.int64)
-    symbols[:, 0, :] = 1 - labels  # a = 0, x = 1
-    symbols[:, 1:, :] = np.arange(2, lag + 2)[None, :, None]
-    symbols = symbols.reshape(T, N)
+    blocks = np.empty((n_blocks, block, N), dtype=np.int64)
+    blocks[:, 0, :] = 1 - labels  # a = 0, x = 1
+    blocks[:, 1:, :] = np.arange(2, lag + 2)[None, :, None]
+    symbols = blocks.reshape(T, N)
     targets = np.zeros((T, N, 1))
     mask = np.zeros((T, N))
     last = np.arange(n_blocks) * block + lag

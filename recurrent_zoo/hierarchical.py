@@ -313,6 +313,11 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
     10 epochs quick, 40 full): the hierarchical net's levels have 32 units each, updating every
     step and every 8 steps. The value is the hierarchical net's held-out accuracy; it passes
     when it beats the Elman net's (reported in ``details``) by at least 0.1. Chance is 1/4.
+
+    One seed is a glimpse (``benchmarks/results/hierarchical_nested_periodic*.txt``, seeds
+    0-4): at 40 epochs the hierarchical net scores 0.999-1.000 on every seed and the Elman net
+    0.625-0.999 (mean 0.829), so 3 of 5 seeds pass the 0.1 margin (on the other two the Elman
+    net solves the task too); at 10 epochs seeds 0 and 2 pass.
     """
     from .elman import Elman
 

@@ -84,7 +84,11 @@ plt.show()
 
 # %%
 # ``recurrent-zoo compare --only hierarchical`` runs this comparison (40 epochs with
-# ``--full``).
+# ``--full``). One seed at 10 epochs is a glimpse: over 5 seeds
+# (``benchmarks/hierarchical_nested_periodic.py``, recorded in ``benchmarks/results/``) the
+# hierarchical net reaches 1.000 mean accuracy (min 0.999) after 40 epochs against 0.829
+# (min 0.625) for the 64-unit Elman net; after 10 epochs the seeds still spread (0.63 against
+# 0.45 on average; this seed is the fastest of the five).
 #
 # Reference: S. El Hihi and Y. Bengio, "Hierarchical recurrent neural networks for long-term
 # dependencies", NIPS 8, 1995.

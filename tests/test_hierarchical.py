@@ -127,6 +127,16 @@ def test_level_updates_and_default_intervals():
     assert net.level_updates(3, clock=1) == [3, 1, 0, 0]
 
 
+def test_each_level_computes_only_its_own_updates():
+    """Level l's recurrence runs over ceil(T / k_l) steps, not T: the states it computes."""
+    net = HierarchicalRNN(1, (4, 3, 2), intervals=(1, 4, 16), seed=10)
+    net.forward(np.ones((64, 3, 1)))
+    _, _, caches = net._cache
+    computed = [cache[3].shape for cache in caches]  # the states each level computed
+    assert computed == [(64, 3, 4), (16, 3, 3), (4, 3, 2)]
+    assert [shape[0] for shape in computed] == net.level_updates(64)
+
+
 def test_equations():
     update, reads = HierarchicalRNN.equations()
     assert "Mod" in str(update.rhs) and "h[l - 1, t]" in str(reads.rhs)

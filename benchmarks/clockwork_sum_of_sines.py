@@ -24,10 +24,15 @@ settings:
 The MSE reported is the mean squared error of the generated sequence (not halved; the
 reproduction's numbers are halved). The target of issue 16: CW-RNN MSE <= 0.5 x Elman's.
 
+``clock_start`` (``reproduction`` only) starts the CW-RNN's clock at that step count: at 0
+(the default) every module runs at the first step, at 1 only module 0 does, and module
+:math:`i` first runs at step :math:`2^i - 1` -- the two readings of the paper's
+:math:`t \bmod T_i = 0`, which does not say whether :math:`t` starts at 0 or 1.
+
 Usage (about 10 minutes per setting on one core)::
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/clockwork_sum_of_sines.py [adam|reproduction] \\
-        [epochs] [n_seeds]
+        [epochs] [n_seeds] [clock_start]
 """
 
 from __future__ import annotations
@@ -72,25 +77,38 @@ def reproduction_net(model, seed: int) -> Stacked:
     return net
 
 
-def train(model, target: np.ndarray, setting: str, epochs: int, seed: int) -> Stacked:
+def start_state(net: Stacked, clock_start: int):
+    """The stacked net's initial state, the CW-RNN's clock at ``clock_start``."""
+    state = net.initial_state(1)
+    if isinstance(net.models[0], ClockworkRNN):
+        state = ((state[0][0], np.full(1, float(clock_start))), *state[1:])
+    return state
+
+
+def train(
+    model, target: np.ndarray, setting: str, epochs: int, seed: int, clock_start: int = 0
+) -> tuple[Stacked, object]:
     if setting == "adam":
         net, _ = train_generation(model, target, epochs=epochs, lr=0.01, seed=seed)
-        return net
+        return net, None
     net = reproduction_net(model, seed)
+    state = start_state(net, clock_start)
     opt = SGD(net.params, lr=0.02)
     X = np.ones((target.shape[0], 1, 1))
     for _ in range(epochs):
-        Y, _ = net.forward(X)
+        Y, _ = net.forward(X, state)
         err = Y - target
         net.backward(err / err.size)  # the gradient of half the MSE
         clip_grad_norm(net.grads, 1.0)
         opt.step(net.grads)
-    return net
+    return net, state
 
 
-def main(setting: str = "adam", epochs: int = 1500, n_seeds: int = 5) -> None:
+def main(setting: str = "adam", epochs: int = 1500, n_seeds: int = 5, clock_start: int = 0) -> None:
     if setting not in ("adam", "reproduction"):
         raise SystemExit(f"setting must be 'adam' or 'reproduction'; got {setting!r}")
+    if clock_start and setting != "reproduction":
+        raise SystemExit("clock_start is an option of the 'reproduction' setting")
     header()
     n_cw = ClockworkRNN(1, 64, 8).n_params + 64 + 1
     h_elman = matched_elman_size(n_cw)
@@ -98,7 +116,7 @@ def main(setting: str = "adam", epochs: int = 1500, n_seeds: int = 5) -> None:
     print(
         f"CW-RNN: 64 units, 8 modules, periods 1..128, {n_cw} parameters with its readout; "
         f"Elman: {h_elman} units, {n_elman} parameters; T = 320, {epochs} epochs; "
-        f"setting {setting!r}"
+        f"setting {setting!r}" + (f", CW-RNN clock from {clock_start}" if clock_start else "")
     )
     print("seed   CW-RNN MSE   Elman MSE   ratio      seconds (CW, Elman)")
     mse: dict[str, list[float]] = {"cw": [], "elman": []}
@@ -111,9 +129,9 @@ def main(setting: str = "adam", epochs: int = 1500, n_seeds: int = 5) -> None:
             ("elman", Elman(1, h_elman, seed=seed)),
         ):
             start = time.perf_counter()
-            net = train(model, target, setting, epochs, seed)
+            net, state = train(model, target, setting, epochs, seed, clock_start)
             secs.append(time.perf_counter() - start)
-            Y, _ = net.forward(np.ones((320, 1, 1)))
+            Y, _ = net.forward(np.ones((320, 1, 1)), state)
             row[name] = float(np.mean((Y - target) ** 2))
             mse[name].append(row[name])
         print(

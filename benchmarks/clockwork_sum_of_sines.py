@@ -28,11 +28,13 @@ reproduction's numbers are halved). The target of issue 16: CW-RNN MSE <= 0.5 x 
 (the default) every module runs at the first step, at 1 only module 0 does, and module
 :math:`i` first runs at step :math:`2^i - 1` -- the two readings of the paper's
 :math:`t \bmod T_i = 0`, which does not say whether :math:`t` starts at 0 or 1.
+``first_seed`` runs seeds ``first_seed .. first_seed + n_seeds - 1`` (seeds in parallel
+processes).
 
 Usage (about 10 minutes per setting on one core)::
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/clockwork_sum_of_sines.py [adam|reproduction] \\
-        [epochs] [n_seeds] [clock_start]
+        [epochs] [n_seeds] [clock_start] [first_seed]
 """
 
 from __future__ import annotations
@@ -104,7 +106,13 @@ def train(
     return net, state
 
 
-def main(setting: str = "adam", epochs: int = 1500, n_seeds: int = 5, clock_start: int = 0) -> None:
+def main(
+    setting: str = "adam",
+    epochs: int = 1500,
+    n_seeds: int = 5,
+    clock_start: int = 0,
+    first_seed: int = 0,
+) -> None:
     if setting not in ("adam", "reproduction"):
         raise SystemExit(f"setting must be 'adam' or 'reproduction'; got {setting!r}")
     if clock_start and setting != "reproduction":
@@ -120,7 +128,7 @@ def main(setting: str = "adam", epochs: int = 1500, n_seeds: int = 5, clock_star
     )
     print("seed   CW-RNN MSE   Elman MSE   ratio      seconds (CW, Elman)")
     mse: dict[str, list[float]] = {"cw": [], "elman": []}
-    for seed in range(n_seeds):
+    for seed in range(first_seed, first_seed + n_seeds):
         target = sum_of_sines(1, length=320, seed=seed).targets
         row = {}
         secs = []

@@ -49,11 +49,12 @@ What we could check: the architecture, update rule, block-triangular connectivit
 "neurons in faster module i are connected to neurons in a slower module j only if
 :math:`T_i < T_j`") and the exponential periods are the paper's. Whether its clock starts at 0
 or 1 we could not tell (see the state, above); it matters on the generation task: under the
-public reproduction's training protocol the CW-RNN's MSE over 5 seeds is 0.283 with the clock
-from 0 and 0.231 from 1, against 0.485 for the Elman net (``benchmarks/results/
-clockwork_sum_of_sines_reproduction*.txt``). Its sequence-generation experiment used a
-320-sample piece of audio, not distributed with it; we use the sum-of-sines stand-in of a
-public numpy reproduction (:func:`recurrent_zoo.tasks.sum_of_sines`, see :func:`compare_run`).
+public reproduction's training protocol the CW-RNN's mean MSE over 5 seeds is 0.283 with the
+clock from 0 and 0.231 from 1, against 0.485 for the Elman net (recorded in
+``benchmarks/results/clockwork_sum_of_sines_reproduction*.txt``). Its sequence-generation
+experiment used a 320-sample piece of audio, not distributed with it; we use the sum-of-sines
+stand-in of a public numpy reproduction (:func:`recurrent_zoo.tasks.sum_of_sines`, see
+:func:`compare_run`).
 
 References
 ----------

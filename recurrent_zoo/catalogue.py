@@ -72,6 +72,10 @@ MODULES: tuple[str, ...] = (
     # reservoirs
     "esn",
     "deep_esn",
+    # hierarchical: levels on slower clocks
+    "clockwork",
+    "hierarchical",
+    "history_compressor",
 )
 
 

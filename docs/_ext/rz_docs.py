@@ -42,7 +42,15 @@ logger = logging.getLogger(__name__)
 
 #: top-level modules of the package that are tooling, not architectures
 TOOLING = {"catalogue", "cli", "compare", "testing", "__main__", "__init__"}
-FAMILY_ORDER = ["classic", "gated", "wrapper", "associative", "reservoir", "continuous"]
+FAMILY_ORDER = [
+    "classic",
+    "gated",
+    "wrapper",
+    "associative",
+    "reservoir",
+    "continuous",
+    "hierarchical",
+]
 FAMILY_TITLES = {
     "classic": "Classic recurrent nets",
     "gated": "Gated recurrent nets",
@@ -50,6 +58,7 @@ FAMILY_TITLES = {
     "associative": "Associative memories",
     "reservoir": "Reservoir computing",
     "continuous": "Continuous time",
+    "hierarchical": "Hierarchies of time scales",
 }
 
 

@@ -27,6 +27,7 @@ from .base import SequenceDataset
 from .copy_memory import copy_task
 from .dyck import dyck, dyck_accepts
 from .frequency import frequency_classification
+from .hierarchy import long_lag_symbols, nested_periodic, sum_of_sines
 from .parity import parity
 from .patterns import pair_recall, pattern_recall
 from .reservoir import (
@@ -66,6 +67,7 @@ __all__ = [
     "frequency_classification",
     "get_task",
     "log_mel_spectrogram",
+    "long_lag_symbols",
     "lorenz",
     "lorenz_series",
     "mackey_glass",
@@ -75,6 +77,7 @@ __all__ = [
     "mfcc",
     "narma10",
     "narma10_series",
+    "nested_periodic",
     "nmse",
     "nrmse",
     "pair_recall",
@@ -82,6 +85,7 @@ __all__ = [
     "pattern_recall",
     "spoken_digits",
     "spoken_digits_info",
+    "sum_of_sines",
     "temporal_xor",
     "tomita_accepts",
     "tomita_dataset",
@@ -109,6 +113,9 @@ TASKS: dict[str, Callable[..., Any]] = {
     "narma10": narma10,
     "lorenz": lorenz,
     "memory_capacity": memory_capacity_task,
+    "sum_of_sines": sum_of_sines,
+    "long_lag_symbols": long_lag_symbols,
+    "nested_periodic": nested_periodic,
     "spoken_digits": spoken_digits,
     "trajectories": trajectory_classification,
 }

@@ -1,0 +1,409 @@
+r"""Differentiable external memory: addressing, reading and writing, each a forward/backward pair.
+
+The mechanisms of the neural Turing machine (Graves, Wayne & Danihelka 2014, section 3), one
+small function per mechanism, like DeepMind's ``dnc`` ``addressing.py``: each forward returns
+its output and a cache, each backward takes that cache and the gradient of the loss with respect
+to the output and returns the gradients with respect to the inputs. All of them work on a batch
+and on several heads at once. Shapes, with ``B`` the batch, ``H`` the heads, ``N`` the memory
+slots and ``W`` the word size:
+
+=================  ===============  ==========================================================
+argument           shape            meaning
+=================  ===============  ==========================================================
+``memory``         ``(B, N, W)``    :math:`M_{t-1}`, one word per row
+``keys``           ``(B, H, W)``    :math:`k_t`, what content addressing looks for
+``strengths``      ``(B, H)``       :math:`\beta_t \ge 0`, the key strength
+``gates``          ``(B, H)``       :math:`g_t \in [0, 1]`, the interpolation gate
+``shifts``         ``(B, H, S)``    :math:`s_t`, a distribution over shifts
+                                    ``-(S // 2) .. S // 2``
+``sharpening``     ``(B, H)``       :math:`\gamma_t \ge 1`
+``weights``        ``(B, H, N)``    :math:`w_t`, a distribution over the slots
+``erase``, ``add`` ``(B, H, W)``    :math:`e_t \in [0, 1]^W`, :math:`a_t`
+=================  ===============  ==========================================================
+
+The addressing pipeline (figure 2 of the paper) is
+
+.. math::
+
+    K(u, v) &= \frac{u \cdot v}{(\lVert u \rVert + \epsilon)(\lVert v \rVert + \epsilon)}
+        && \text{(6, cosine similarity)} \\
+    w^c_t(i) &= \frac{\exp(\beta_t K(k_t, M_t(i)))}{\sum_j \exp(\beta_t K(k_t, M_t(j)))}
+        && \text{(5, content)} \\
+    w^g_t &= g_t w^c_t + (1 - g_t) w_{t-1} && \text{(7, interpolation)} \\
+    \tilde w_t(i) &= \sum_{j=0}^{N-1} w^g_t(j)\, s_t(i - j) && \text{(8, circular shift)} \\
+    w_t(i) &= \frac{(\tilde w_t(i) + \epsilon)^{\gamma_t}}
+        {\sum_j (\tilde w_t(j) + \epsilon)^{\gamma_t}} && \text{(9, sharpening)}
+
+and memory is read and written with the resulting weightings:
+
+.. math::
+
+    r_t &= \sum_i w_t(i) M_t(i) && \text{(2, read)} \\
+    M_t(i) &= M_{t-1}(i) \odot \prod_h \big(1 - w^h_t(i)\, e^h_t\big)
+        + \sum_h w^h_t(i)\, a^h_t && \text{(3-4, erase then add)}
+
+Every softmax subtracts its maximum (the sharpening is a softmax of
+:math:`\gamma \log(\tilde w + \epsilon)`), and every normalisation holds an
+:math:`\epsilon`, so that a memory whose rows are all equal -- or all zero -- gives a uniform
+weighting rather than NaN, and no weighting underflows to a 0/0. The DNC (Graves et al. 2016)
+reuses :func:`content_weighting`, :func:`read` and :func:`write`.
+
+Reference
+---------
+A. Graves, G. Wayne and I. Danihelka, "Neural Turing machines", arXiv:1410.5401, 2014.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .ops import cosine_similarity, cosine_similarity_backward, softmax_backward
+from .validation import NDArray
+
+__all__ = [
+    "COSINE_EPS",
+    "SHARPEN_EPS",
+    "content_weighting",
+    "content_weighting_backward",
+    "interpolate",
+    "interpolate_backward",
+    "shift",
+    "shift_backward",
+    "sharpen",
+    "sharpen_backward",
+    "address",
+    "address_backward",
+    "read",
+    "read_backward",
+    "write",
+    "write_backward",
+]
+
+#: the epsilon added to each norm in the cosine similarity (eq. 6)
+COSINE_EPS = 1e-8
+#: the epsilon added to each weight before sharpening (eq. 9), so that log(0) never occurs
+SHARPEN_EPS = 1e-12
+
+
+# ----------------------------------------------------------------------------- content (5, 6)
+def content_weighting(
+    keys: NDArray, strengths: NDArray, memory: NDArray, eps: float = COSINE_EPS
+) -> tuple[NDArray, tuple[Any, ...]]:
+    r"""Focus by content (eqs. 5-6): a softmax over slots of :math:`\beta_t K(k_t, M_t(i))`.
+
+    Parameters
+    ----------
+    keys : ndarray, shape (B, H, W)
+    strengths : ndarray, shape (B, H), non-negative
+    memory : ndarray, shape (B, N, W)
+    eps : float
+        Added to each norm of the cosine similarity.
+
+    Returns
+    -------
+    weights : ndarray, shape (B, H, N)
+    cache : tuple, for :func:`content_weighting_backward`
+
+    Examples
+    --------
+    >>> M = np.array([[[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]])     # (B=1, N=3, W=2)
+    >>> w, _ = content_weighting(np.array([[[0.0, 2.0]]]), np.array([[50.0]]), M)
+    >>> np.round(w, 3)                                            # the two matching rows
+    array([[[0. , 0.5, 0.5]]])
+    >>> content_weighting(np.ones((1, 1, 2)), np.ones((1, 1)), np.zeros((1, 3, 2)))[0]
+    array([[[0.33333333, 0.33333333, 0.33333333]]])
+    """
+    similarity, cos_cache = cosine_similarity(keys, memory, eps)  # (B, H, N)
+    z = strengths[..., None] * similarity
+    z -= z.max(-1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(-1, keepdims=True)
+    return z, (similarity, cos_cache, strengths, z, eps)
+
+
+def content_weighting_backward(
+    dweights: NDArray, cache: tuple[Any, ...]
+) -> tuple[NDArray, NDArray, NDArray]:
+    """Gradients of :func:`content_weighting` with respect to keys, strengths and memory."""
+    similarity, cos_cache, strengths, weights, eps = cache
+    dz = softmax_backward(weights, dweights)  # (B, H, N)
+    dstrengths = np.einsum("...n,...n->...", dz, similarity)
+    dz *= strengths[..., None]
+    dkeys, dmemory = cosine_similarity_backward(dz, cos_cache, eps)
+    return dkeys, dstrengths, dmemory
+
+
+# ----------------------------------------------------------------------------- interpolation (7)
+def interpolate(w_content: NDArray, w_prev: NDArray, gates: NDArray) -> NDArray:
+    r"""The interpolation gate (eq. 7): :math:`w^g_t = g_t w^c_t + (1 - g_t) w_{t-1}`.
+
+    Examples
+    --------
+    >>> interpolate(np.array([[[1.0, 0.0]]]), np.array([[[0.0, 1.0]]]), np.array([[0.25]]))
+    array([[[0.25, 0.75]]])
+    """
+    g = gates[..., None]
+    return g * w_content + (1.0 - g) * w_prev
+
+
+def interpolate_backward(
+    dout: NDArray, w_content: NDArray, w_prev: NDArray, gates: NDArray
+) -> tuple[NDArray, NDArray, NDArray]:
+    """Gradients of :func:`interpolate` with respect to ``w_content``, ``w_prev``, ``gates``."""
+    g = gates[..., None]
+    dgates = np.einsum("...n,...n->...", dout, w_content - w_prev)
+    return g * dout, (1.0 - g) * dout, dgates
+
+
+# ----------------------------------------------------------------------------- shift (8)
+def shift(weights: NDArray, shifts: NDArray) -> NDArray:
+    r"""Rotate weightings by a distribution over shifts (eq. 8), a circular convolution.
+
+    :math:`\tilde w(i) = \sum_j w(j)\, s(i - j)`: shift ``k - S // 2`` (``s[..., k]``) moves
+    weight from slot ``i`` to slot ``i + k - S // 2`` (mod ``N``), so ``s = (0, 0, 1)`` moves
+    every weight one slot forward.
+
+    Parameters
+    ----------
+    weights : ndarray, shape (B, H, N)
+    shifts : ndarray, shape (B, H, S), ``S`` odd and at most ``N``
+
+    Examples
+    --------
+    >>> shift(np.array([[[0.0, 1.0, 0.0, 0.0]]]), np.array([[[0.0, 0.0, 1.0]]]))
+    array([[[0., 0., 1., 0.]]])
+    """
+    N, S = weights.shape[-1], shifts.shape[-1]
+    half = S // 2
+    padded = _pad_circular(weights, half)  # (B, H, N + 2 half)
+    out = np.zeros_like(weights)
+    for k in range(S):  # S is small (3 in the paper): a multiply-add per shift on views
+        start = 2 * half - k
+        out += shifts[..., k : k + 1] * padded[..., start : start + N]
+    return out
+
+
+def shift_backward(dout: NDArray, weights: NDArray, shifts: NDArray) -> tuple[NDArray, NDArray]:
+    """Gradients of :func:`shift` with respect to ``weights`` and ``shifts``."""
+    N, S = weights.shape[-1], shifts.shape[-1]
+    half = S // 2
+    padded = _pad_circular(weights, half)
+    dpadded = _pad_circular(dout, half)
+    dweights = np.zeros_like(weights)
+    dshifts = np.empty_like(shifts)
+    for k in range(S):
+        start = 2 * half - k
+        # out[i] gets s_k w[i - (k - half)]: w[j] sends s_k to out[j + k - half]
+        back = k
+        dweights += shifts[..., k : k + 1] * dpadded[..., back : back + N]
+        dshifts[..., k] = np.einsum("...n,...n->...", dout, padded[..., start : start + N])
+    return dweights, dshifts
+
+
+def _pad_circular(a: NDArray, half: int) -> NDArray:
+    """``a`` with its last ``half`` slots before it and its first ``half`` after (wrap-around)."""
+    if half == 0:
+        return a
+    return np.concatenate([a[..., -half:], a, a[..., :half]], axis=-1)
+
+
+# ----------------------------------------------------------------------------- sharpening (9)
+def sharpen(
+    weights: NDArray, sharpening: NDArray, eps: float = SHARPEN_EPS
+) -> tuple[NDArray, tuple[Any, ...]]:
+    r"""Sharpen weightings (eq. 9): :math:`(\tilde w_i + \epsilon)^\gamma / \sum_j (\cdot)^\gamma`.
+
+    Computed as a softmax of :math:`\gamma \log(\tilde w + \epsilon)` with its maximum
+    subtracted, so that a large :math:`\gamma` never underflows every term to zero.
+
+    Parameters
+    ----------
+    weights : ndarray, shape (B, H, N), non-negative
+    sharpening : ndarray, shape (B, H), ``>= 1``
+
+    Examples
+    --------
+    >>> np.round(sharpen(np.array([[[0.5, 0.25, 0.25]]]), np.array([[2.0]]))[0], 4)
+    array([[[0.6667, 0.1667, 0.1667]]])
+    >>> sharpen(np.array([[[0.5, 0.25, 0.25]]]), np.array([[1e6]]))[0]     # no 0 / 0
+    array([[[1., 0., 0.]]])
+    """
+    shifted = weights + eps
+    logw = np.log(shifted)
+    z = sharpening[..., None] * logw
+    z -= z.max(-1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(-1, keepdims=True)
+    return z, (shifted, logw, z, sharpening)
+
+
+def sharpen_backward(dout: NDArray, cache: tuple[Any, ...]) -> tuple[NDArray, NDArray]:
+    """Gradients of :func:`sharpen` with respect to ``weights`` and ``sharpening``."""
+    shifted, logw, out, sharpening = cache
+    dz = softmax_backward(out, dout)
+    dsharpening = np.einsum("...n,...n->...", dz, logw)
+    dz *= sharpening[..., None]
+    dz /= shifted
+    return dz, dsharpening
+
+
+# ----------------------------------------------------------------------------- the pipeline
+def address(
+    keys: NDArray,
+    strengths: NDArray,
+    gates: NDArray,
+    shifts: NDArray,
+    sharpening: NDArray,
+    w_prev: NDArray,
+    memory: NDArray,
+) -> tuple[NDArray, tuple[Any, ...]]:
+    r"""The NTM's addressing (figure 2): content, interpolation, shift, sharpening (eqs. 5-9).
+
+    Parameters
+    ----------
+    keys : ndarray, shape (B, H, W)
+    strengths : ndarray, shape (B, H)
+    gates : ndarray, shape (B, H)
+    shifts : ndarray, shape (B, H, S)
+    sharpening : ndarray, shape (B, H)
+    w_prev : ndarray, shape (B, H, N)
+        The heads' previous weightings :math:`w_{t-1}`.
+    memory : ndarray, shape (B, N, W)
+
+    Returns
+    -------
+    weights : ndarray, shape (B, H, N)
+    cache : tuple, for :func:`address_backward`
+
+    Examples
+    --------
+    >>> M = np.eye(4)[None]                                  # (B=1, N=4, W=4)
+    >>> w_prev = np.array([[[0.0, 1.0, 0.0, 0.0]]])
+    >>> w, _ = address(np.ones((1, 1, 4)), np.ones((1, 1)), np.zeros((1, 1)),
+    ...                np.array([[[0.0, 0.0, 1.0]]]), np.ones((1, 1)), w_prev, M)
+    >>> np.round(w, 6)                       # gate 0: previous weighting, one slot forward
+    array([[[0., 0., 1., 0.]]])
+    """
+    w_content, content_cache = content_weighting(keys, strengths, memory)
+    w_gated = interpolate(w_content, w_prev, gates)
+    w_shifted = shift(w_gated, shifts)
+    w, sharpen_cache = sharpen(w_shifted, sharpening)
+    return w, (content_cache, w_content, w_prev, gates, w_gated, shifts, sharpen_cache)
+
+
+def address_backward(dweights: NDArray, cache: tuple[Any, ...]) -> tuple[NDArray, ...]:
+    """Gradients of :func:`address`.
+
+    Returns
+    -------
+    dkeys, dstrengths, dgates, dshifts, dsharpening, dw_prev, dmemory
+    """
+    content_cache, w_content, w_prev, gates, w_gated, shifts, sharpen_cache = cache
+    dw_shifted, dsharpening = sharpen_backward(dweights, sharpen_cache)
+    dw_gated, dshifts = shift_backward(dw_shifted, w_gated, shifts)
+    dw_content, dw_prev, dgates = interpolate_backward(dw_gated, w_content, w_prev, gates)
+    dkeys, dstrengths, dmemory = content_weighting_backward(dw_content, content_cache)
+    return dkeys, dstrengths, dgates, dshifts, dsharpening, dw_prev, dmemory
+
+
+# ----------------------------------------------------------------------------- read (2)
+def read(memory: NDArray, weights: NDArray) -> NDArray:
+    r"""Read (eq. 2): :math:`r_t = \sum_i w_t(i) M_t(i)`, one vector per head.
+
+    Parameters
+    ----------
+    memory : ndarray, shape (B, N, W)
+    weights : ndarray, shape (B, H, N)
+
+    Returns
+    -------
+    ndarray, shape (B, H, W)
+
+    Examples
+    --------
+    >>> read(np.array([[[1.0, 2.0], [3.0, 4.0]]]), np.array([[[0.5, 0.5]]]))
+    array([[[2., 3.]]])
+    """
+    return weights @ memory
+
+
+def read_backward(
+    dreads: NDArray, memory: NDArray, weights: NDArray
+) -> tuple[NDArray, NDArray]:
+    """Gradients of :func:`read` with respect to ``memory`` and ``weights``."""
+    return weights.transpose(0, 2, 1) @ dreads, dreads @ memory.transpose(0, 2, 1)
+
+
+# ----------------------------------------------------------------------------- write (3, 4)
+def write(
+    memory: NDArray, weights: NDArray, erase: NDArray, add: NDArray
+) -> tuple[NDArray, tuple[Any, ...]]:
+    r"""Write by erase then add (eqs. 3-4), for several heads applied together.
+
+    .. math:: M_t = M_{t-1} \odot \prod_h (1 - w^h_t e^{h\top}_t) + \sum_h w^h_t a^{h\top}_t
+
+    The erasures commute, so the heads' order does not matter (section 3.2).
+
+    Parameters
+    ----------
+    memory : ndarray, shape (B, N, W)
+    weights : ndarray, shape (B, H, N)
+    erase : ndarray, shape (B, H, W), values in [0, 1]
+    add : ndarray, shape (B, H, W)
+
+    Returns
+    -------
+    new_memory : ndarray, shape (B, N, W)
+    cache : tuple, for :func:`write_backward`
+
+    Examples
+    --------
+    >>> M = np.ones((1, 2, 2)); w = np.array([[[1.0, 0.0]]])
+    >>> write(M, w, np.array([[[1.0, 0.0]]]), np.array([[[5.0, 5.0]]]))[0]
+    array([[[5., 6.],
+            [1., 1.]]])
+    """
+    wT = weights.transpose(0, 2, 1)  # (B, N, H)
+    if weights.shape[1] == 1:
+        keep = wT @ erase  # (B, N, W): the outer product w e^T
+        np.subtract(1.0, keep, out=keep)
+        keeps = None
+    else:
+        keeps = 1.0 - weights[:, :, :, None] * erase[:, :, None, :]  # (B, H, N, W)
+        keep = keeps.prod(axis=1)
+    new = memory * keep
+    new += wT @ add
+    return new, (memory, weights, erase, add, keep, keeps)
+
+
+def write_backward(dnew: NDArray, cache: tuple[Any, ...]) -> tuple[NDArray, ...]:
+    """Gradients of :func:`write`.
+
+    Returns
+    -------
+    dmemory, dweights, derase, dadd
+    """
+    memory, weights, erase, add, keep, keeps = cache
+    dmemory = dnew * keep
+    dkeep = dnew * memory  # gradient reaching the product of the keeps
+    # the add: d(w^T a)
+    dweights = add @ dnew.transpose(0, 2, 1)  # (B, H, W) @ (B, W, N) -> (B, H, N)
+    dadd = weights @ dnew  # (B, H, N) @ (B, N, W) -> (B, H, W)
+    if keeps is None:
+        dweights -= erase @ dkeep.transpose(0, 2, 1)
+        derase = -(weights @ dkeep)
+        return dmemory, dweights, derase, dadd
+    H = weights.shape[1]
+    # the product of the other heads' keeps, from prefix and suffix products (no division:
+    # a keep can be 0)
+    before = np.ones_like(keeps)
+    after = np.ones_like(keeps)
+    for h in range(1, H):
+        before[:, h] = before[:, h - 1] * keeps[:, h - 1]
+        after[:, H - 1 - h] = after[:, H - h] * keeps[:, H - h]
+    dkeeps = dkeep[:, None] * before * after  # (B, H, N, W)
+    dweights -= np.einsum("bhnw,bhw->bhn", dkeeps, erase)
+    derase = -np.einsum("bhnw,bhn->bhw", dkeeps, weights)
+    return dmemory, dweights, derase, dadd

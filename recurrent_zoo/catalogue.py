@@ -71,6 +71,8 @@ MODULES: tuple[str, ...] = (
     "mtrnn",
     # reservoirs
     "esn",
+    # memory-augmented
+    "ntm",
 )
 
 
@@ -88,7 +90,7 @@ class Entry:
         The architecture's class.
     family : str
         ``"classic"``, ``"gated"``, ``"wrapper"``, ``"associative"``, ``"continuous"``,
-        ``"reservoir"``, ...
+        ``"reservoir"``, ``"memory-augmented"``, ...
     year : int
     task : str
         The canonical task ``recurrent-zoo compare`` runs it on.

@@ -1,5 +1,8 @@
 """Float64 finite-difference checks of every mechanism in _core.memory (the NTM's addressing,
-read and write), and their behaviour at the edges: equal or zero memory, huge sharpening."""
+read and write), their agreement with the row-major ops in _core.ops and with the equations
+written out, and their behaviour at the edges: equal or zero memory, huge sharpening.
+
+Memory is slot-minor in _core.memory, (B, W, N); _core.ops takes the paper's (B, N, W)."""
 
 import numpy as np
 import pytest
@@ -23,14 +26,19 @@ def _distribution(rng, shape):
     return ops.softmax(rng.normal(size=shape))
 
 
+def _slots(memory):
+    """(B, W, N) slot-minor memory as the paper's (B, N, W)."""
+    return memory.transpose(0, 2, 1)
+
+
 def test_content_weighting_gradients():
     rng = np.random.default_rng(0)
-    keys, memory = rng.normal(size=(B, H, W)), rng.normal(size=(B, N, W))
+    keys, memory = rng.normal(size=(B, H, W)), rng.normal(size=(B, W, N))
     strengths = rng.uniform(0.5, 5.0, size=(B, H))
     R = rng.normal(size=(B, H, N))
     w, cache = mem.content_weighting(keys, strengths, memory)
     np.testing.assert_allclose(w.sum(-1), 1.0)
-    cos = ops.cosine_similarity(keys, memory)[0]
+    cos = ops.cosine_similarity(keys, _slots(memory))[0]
     np.testing.assert_allclose(w, ops.softmax(strengths[..., None] * cos))
     grads = mem.content_weighting_backward(R, cache)
     _check(
@@ -95,7 +103,7 @@ def test_sharpen_gradients():
     gamma = 1.0 + rng.uniform(0.0, 3.0, size=(B, H))
     R = rng.normal(size=(B, H, N))
     out, cache = mem.sharpen(w, gamma)
-    expected = w**gamma[..., None] / (w**gamma[..., None]).sum(-1, keepdims=True)
+    expected = w ** gamma[..., None] / (w ** gamma[..., None]).sum(-1, keepdims=True)
     np.testing.assert_allclose(out, expected, rtol=1e-9)
     _check(
         lambda: float((mem.sharpen(w, gamma)[0] * R).sum()),
@@ -125,7 +133,7 @@ def test_sharpen_never_divides_zero_by_zero():
 
 def test_address_gradients():
     rng = np.random.default_rng(4)
-    keys, memory = rng.normal(size=(B, H, W)), rng.normal(size=(B, N, W))
+    keys, memory = rng.normal(size=(B, H, W)), rng.normal(size=(B, W, N))
     strengths = rng.uniform(0.5, 5.0, size=(B, H))
     gates = rng.uniform(size=(B, H))
     shifts = _distribution(rng, (B, H, S))
@@ -150,9 +158,10 @@ def test_address_gradients():
 
 def test_read_gradients():
     rng = np.random.default_rng(5)
-    memory, w = rng.normal(size=(B, N, W)), _distribution(rng, (B, H, N))
+    memory, w = rng.normal(size=(B, W, N)), _distribution(rng, (B, H, N))
     R = rng.normal(size=(B, H, W))
-    np.testing.assert_allclose(mem.read(memory, w), np.einsum("bhn,bnw->bhw", w, memory))
+    # eq. 2: r = sum_i w(i) M(i)
+    np.testing.assert_allclose(mem.read(memory, w), np.einsum("bhn,bwn->bhw", w, memory))
     _check(
         lambda: float((mem.read(memory, w) * R).sum()),
         mem.read_backward(R, memory, w),
@@ -164,13 +173,21 @@ def test_read_gradients():
 @pytest.mark.parametrize("heads", [1, 2, 3])
 def test_write_gradients(heads):
     rng = np.random.default_rng(6 + heads)
-    memory = rng.normal(size=(B, N, W))
+    memory = rng.normal(size=(B, W, N))
     w = _distribution(rng, (B, heads, N))
     erase = rng.uniform(size=(B, heads, W))
     add = rng.normal(size=(B, heads, W))
-    R = rng.normal(size=(B, N, W))
+    R = rng.normal(size=(B, W, N))
     new, cache = mem.write(memory, w, erase, add)
-    np.testing.assert_allclose(new, ops.erase_add_write(memory, w, erase, add), rtol=1e-12)
+    expected = ops.erase_add_write(_slots(memory), w, erase, add)
+    np.testing.assert_allclose(_slots(new), expected, rtol=1e-12)
+    # eqs. 3-4 written out, heads one by one: all erasures, then all additions
+    slow = _slots(memory).copy()
+    for h in range(heads):
+        slow = slow * (1.0 - w[:, h, :, None] * erase[:, h, None, :])
+    for h in range(heads):
+        slow = slow + w[:, h, :, None] * add[:, h, None, :]
+    np.testing.assert_allclose(_slots(new), slow, rtol=1e-12)
     _check(
         lambda: float((mem.write(memory, w, erase, add)[0] * R).sum()),
         mem.write_backward(R, cache),
@@ -181,14 +198,14 @@ def test_write_gradients(heads):
 
 def test_write_erases_then_adds():
     # eq. 3 then eq. 4: a full erase at a one-hot location replaces the row by the add vector
-    memory = np.arange(6.0).reshape(1, 3, 2)
+    memory = np.arange(6.0).reshape(1, 3, 2).transpose(0, 2, 1)  # slots (0, 1), (2, 3), (4, 5)
     w = np.array([[[0.0, 1.0, 0.0]]])
     new, _ = mem.write(memory, w, np.ones((1, 1, 2)), np.array([[[7.0, -7.0]]]))
-    np.testing.assert_array_equal(new[0], [[0.0, 1.0], [7.0, -7.0], [4.0, 5.0]])
+    np.testing.assert_array_equal(_slots(new)[0], [[0.0, 1.0], [7.0, -7.0], [4.0, 5.0]])
     # two heads erasing half each keep a quarter, in either order
     w2 = np.array([[[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]]])
-    new, _ = mem.write(np.ones((1, 3, 2)), w2, np.full((1, 2, 2), 0.5), np.zeros((1, 2, 2)))
-    np.testing.assert_array_equal(new[0, 0], [0.25, 0.25])
+    new, _ = mem.write(np.ones((1, 2, 3)), w2, np.full((1, 2, 2), 0.5), np.zeros((1, 2, 2)))
+    np.testing.assert_array_equal(new[0, :, 0], [0.25, 0.25])
 
 
 @pytest.mark.parametrize("value", [0.0, 1e-6, 3.0])
@@ -196,7 +213,7 @@ def test_equal_memory_gives_uniform_weights_and_finite_gradients(value):
     # every row equal (Collier & Beel's constant initialisation, or all zeros): content
     # addressing cannot prefer a row, and nothing may turn into NaN, forward or backward
     rng = np.random.default_rng(7)
-    memory = np.full((B, N, W), value)
+    memory = np.full((B, W, N), value)
     keys = rng.normal(size=(B, H, W))
     strengths = rng.uniform(0.5, 5.0, size=(B, H))
     w, cache = mem.content_weighting(keys, strengths, memory)

@@ -10,7 +10,9 @@ slots and ``W`` the word size:
 =================  ===============  ==========================================================
 argument           shape            meaning
 =================  ===============  ==========================================================
-``memory``         ``(B, N, W)``    :math:`M_{t-1}`, one word per row
+``memory``         ``(B, W, N)``    :math:`M_{t-1}`, *slot-minor*: column ``i`` of
+                                    ``memory[b]`` is slot ``i``'s word (the transpose of the
+                                    paper's ``N x W`` matrix)
 ``keys``           ``(B, H, W)``    :math:`k_t`, what content addressing looks for
 ``strengths``      ``(B, H)``       :math:`\beta_t \ge 0`, the key strength
 ``gates``          ``(B, H)``       :math:`g_t \in [0, 1]`, the interpolation gate
@@ -42,6 +44,13 @@ and memory is read and written with the resulting weightings:
     M_t(i) &= M_{t-1}(i) \odot \prod_h \big(1 - w^h_t(i)\, e^h_t\big)
         + \sum_h w^h_t(i)\, a^h_t && \text{(3-4, erase then add)}
 
+Why slot-minor: the per-slot work of a step -- the outer products :math:`w e^\top` and
+:math:`w a^\top` of a write, the norms of the cosine similarity, the rescaling of each slot in
+its backward pass -- broadcasts a length-``W`` vector against a length-``N`` one. With the slots
+along the last, contiguous axis numpy's inner loops run over ``N`` (128 to thousands) instead of
+``W`` (20), which measured 1.5 to 2 times faster per operation; the matrix products take either
+layout at the same speed.
+
 Every softmax subtracts its maximum (the sharpening is a softmax of
 :math:`\gamma \log(\tilde w + \epsilon)`), and every normalisation holds an
 :math:`\epsilon`, so that a memory whose rows are all equal -- or all zero -- gives a uniform
@@ -59,7 +68,7 @@ from typing import Any
 
 import numpy as np
 
-from .ops import cosine_similarity, cosine_similarity_backward, softmax_backward
+from .ops import softmax_backward
 from .validation import NDArray
 
 __all__ = [
@@ -93,11 +102,14 @@ def content_weighting(
 ) -> tuple[NDArray, tuple[Any, ...]]:
     r"""Focus by content (eqs. 5-6): a softmax over slots of :math:`\beta_t K(k_t, M_t(i))`.
 
+    :math:`K` is the cosine similarity with :math:`\epsilon` added to each norm (as
+    :func:`recurrent_zoo._core.ops.cosine_similarity`, on the slot-minor layout).
+
     Parameters
     ----------
     keys : ndarray, shape (B, H, W)
     strengths : ndarray, shape (B, H), non-negative
-    memory : ndarray, shape (B, N, W)
+    memory : ndarray, shape (B, W, N)
     eps : float
         Added to each norm of the cosine similarity.
 
@@ -108,30 +120,45 @@ def content_weighting(
 
     Examples
     --------
-    >>> M = np.array([[[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]])     # (B=1, N=3, W=2)
+    >>> M = np.array([[[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]]])      # (B=1, W=2, N=3)
     >>> w, _ = content_weighting(np.array([[[0.0, 2.0]]]), np.array([[50.0]]), M)
-    >>> np.round(w, 3)                                            # the two matching rows
-    array([[[0. , 0.5, 0.5]]])
-    >>> content_weighting(np.ones((1, 1, 2)), np.ones((1, 1)), np.zeros((1, 3, 2)))[0]
+    >>> np.round(w, 3).tolist()                                   # the two matching slots
+    [[[0.0, 0.5, 0.5]]]
+    >>> content_weighting(np.ones((1, 1, 2)), np.ones((1, 1)), np.zeros((1, 2, 3)))[0]
     array([[[0.33333333, 0.33333333, 0.33333333]]])
     """
-    similarity, cos_cache = cosine_similarity(keys, memory, eps)  # (B, H, N)
+    k_raw = np.sqrt(np.einsum("bhw,bhw->bh", keys, keys))  # (B, H)
+    m_raw = np.sqrt(np.einsum("bwn,bwn->bn", memory, memory))  # (B, N)
+    kn, mn = k_raw + eps, m_raw + eps
+    similarity = keys @ memory  # (B, H, N): the dot products, then divided by the norms
+    similarity /= kn[:, :, None]
+    similarity /= mn[:, None, :]
     z = strengths[..., None] * similarity
     z -= z.max(-1, keepdims=True)
     np.exp(z, out=z)
     z /= z.sum(-1, keepdims=True)
-    return z, (similarity, cos_cache, strengths, z, eps)
+    return z, (keys, memory, strengths, similarity, k_raw, m_raw, kn, mn, z)
 
 
 def content_weighting_backward(
     dweights: NDArray, cache: tuple[Any, ...]
 ) -> tuple[NDArray, NDArray, NDArray]:
     """Gradients of :func:`content_weighting` with respect to keys, strengths and memory."""
-    similarity, cos_cache, strengths, weights, eps = cache
+    keys, memory, strengths, similarity, k_raw, m_raw, kn, mn, weights = cache
     dz = softmax_backward(weights, dweights)  # (B, H, N)
-    dstrengths = np.einsum("...n,...n->...", dz, similarity)
-    dz *= strengths[..., None]
-    dkeys, dmemory = cosine_similarity_backward(dz, cos_cache, eps)
+    dstrengths = np.einsum("bhn,bhn->bh", dz, similarity)
+    dz *= strengths[..., None]  # dL/dK
+    # K = dots / (kn mn): through the dot products, then through each norm
+    dKK = dz * similarity
+    dkn = -dKK.sum(-1) / kn  # (B, H)
+    dmn = -dKK.sum(1) / mn  # (B, N)
+    g = dz / kn[:, :, None]
+    g /= mn[:, None, :]  # dL/d dots
+    dkeys = g @ memory.transpose(0, 2, 1)  # (B, H, W)
+    dmemory = keys.transpose(0, 2, 1) @ g  # (B, W, N)
+    # d|v|/dv = v / |v|; a zero vector's norm has no gradient (its subgradient 0 is used)
+    dkeys += (dkn / np.where(k_raw > 0, k_raw, 1.0))[:, :, None] * keys
+    dmemory += (dmn / np.where(m_raw > 0, m_raw, 1.0))[:, None, :] * memory
     return dkeys, dstrengths, dmemory
 
 
@@ -172,8 +199,8 @@ def shift(weights: NDArray, shifts: NDArray) -> NDArray:
 
     Examples
     --------
-    >>> shift(np.array([[[0.0, 1.0, 0.0, 0.0]]]), np.array([[[0.0, 0.0, 1.0]]]))
-    array([[[0., 0., 1., 0.]]])
+    >>> shift(np.array([[[0.0, 1.0, 0.0, 0.0]]]), np.array([[[0.0, 0.0, 1.0]]])).tolist()
+    [[[0.0, 0.0, 1.0, 0.0]]]
     """
     N, S = weights.shape[-1], shifts.shape[-1]
     half = S // 2
@@ -227,8 +254,8 @@ def sharpen(
     --------
     >>> np.round(sharpen(np.array([[[0.5, 0.25, 0.25]]]), np.array([[2.0]]))[0], 4)
     array([[[0.6667, 0.1667, 0.1667]]])
-    >>> sharpen(np.array([[[0.5, 0.25, 0.25]]]), np.array([[1e6]]))[0]     # no 0 / 0
-    array([[[1., 0., 0.]]])
+    >>> sharpen(np.array([[[0.5, 0.25, 0.25]]]), np.array([[1e6]]))[0].tolist()   # no 0 / 0
+    [[[1.0, 0.0, 0.0]]]
     """
     shifted = weights + eps
     logw = np.log(shifted)
@@ -270,7 +297,7 @@ def address(
     sharpening : ndarray, shape (B, H)
     w_prev : ndarray, shape (B, H, N)
         The heads' previous weightings :math:`w_{t-1}`.
-    memory : ndarray, shape (B, N, W)
+    memory : ndarray, shape (B, W, N)
 
     Returns
     -------
@@ -279,12 +306,12 @@ def address(
 
     Examples
     --------
-    >>> M = np.eye(4)[None]                                  # (B=1, N=4, W=4)
+    >>> M = np.eye(4)[None]                                  # (B=1, W=4, N=4)
     >>> w_prev = np.array([[[0.0, 1.0, 0.0, 0.0]]])
     >>> w, _ = address(np.ones((1, 1, 4)), np.ones((1, 1)), np.zeros((1, 1)),
     ...                np.array([[[0.0, 0.0, 1.0]]]), np.ones((1, 1)), w_prev, M)
-    >>> np.round(w, 6)                       # gate 0: previous weighting, one slot forward
-    array([[[0., 0., 1., 0.]]])
+    >>> np.round(w, 6).tolist()              # gate 0: previous weighting, one slot forward
+    [[[0.0, 0.0, 1.0, 0.0]]]
     """
     w_content, content_cache = content_weighting(keys, strengths, memory)
     w_gated = interpolate(w_content, w_prev, gates)
@@ -314,7 +341,7 @@ def read(memory: NDArray, weights: NDArray) -> NDArray:
 
     Parameters
     ----------
-    memory : ndarray, shape (B, N, W)
+    memory : ndarray, shape (B, W, N)
     weights : ndarray, shape (B, H, N)
 
     Returns
@@ -323,17 +350,18 @@ def read(memory: NDArray, weights: NDArray) -> NDArray:
 
     Examples
     --------
-    >>> read(np.array([[[1.0, 2.0], [3.0, 4.0]]]), np.array([[[0.5, 0.5]]]))
-    array([[[2., 3.]]])
+    >>> M = np.array([[[1.0, 3.0], [2.0, 4.0]]])                  # slots (1, 2) and (3, 4)
+    >>> read(M, np.array([[[0.5, 0.5]]])).tolist()
+    [[[2.0, 3.0]]]
     """
-    return weights @ memory
+    return weights @ memory.transpose(0, 2, 1)
 
 
 def read_backward(
     dreads: NDArray, memory: NDArray, weights: NDArray
 ) -> tuple[NDArray, NDArray]:
     """Gradients of :func:`read` with respect to ``memory`` and ``weights``."""
-    return weights.transpose(0, 2, 1) @ dreads, dreads @ memory.transpose(0, 2, 1)
+    return dreads.transpose(0, 2, 1) @ weights, dreads @ memory
 
 
 # ----------------------------------------------------------------------------- write (3, 4)
@@ -348,33 +376,36 @@ def write(
 
     Parameters
     ----------
-    memory : ndarray, shape (B, N, W)
+    memory : ndarray, shape (B, W, N)
     weights : ndarray, shape (B, H, N)
     erase : ndarray, shape (B, H, W), values in [0, 1]
     add : ndarray, shape (B, H, W)
 
     Returns
     -------
-    new_memory : ndarray, shape (B, N, W)
+    new_memory : ndarray, shape (B, W, N)
     cache : tuple, for :func:`write_backward`
 
     Examples
     --------
-    >>> M = np.ones((1, 2, 2)); w = np.array([[[1.0, 0.0]]])
-    >>> write(M, w, np.array([[[1.0, 0.0]]]), np.array([[[5.0, 5.0]]]))[0]
-    array([[[5., 6.],
-            [1., 1.]]])
+    >>> M = np.ones((1, 2, 2)); w = np.array([[[1.0, 0.0]]])     # write slot 0
+    >>> new, _ = write(M, w, np.array([[[1.0, 0.0]]]), np.array([[[5.0, 5.0]]]))
+    >>> new[0].T.tolist()                                         # slots as rows
+    [[5.0, 6.0], [1.0, 1.0]]
     """
-    wT = weights.transpose(0, 2, 1)  # (B, N, H)
     if weights.shape[1] == 1:
-        keep = wT @ erase  # (B, N, W): the outer product w e^T
+        # one head: outer products by broadcasting, the inner loops along the slots
+        w = weights[:, 0, None, :]  # (B, 1, N)
+        keep = erase[:, 0, :, None] * w  # (B, W, N): w e^T
         np.subtract(1.0, keep, out=keep)
         keeps = None
+        new = memory * keep
+        new += add[:, 0, :, None] * w
     else:
-        keeps = 1.0 - weights[:, :, :, None] * erase[:, :, None, :]  # (B, H, N, W)
+        keeps = 1.0 - erase[:, :, :, None] * weights[:, :, None, :]  # (B, H, W, N)
         keep = keeps.prod(axis=1)
-    new = memory * keep
-    new += wT @ add
+        new = memory * keep
+        new += add.transpose(0, 2, 1) @ weights
     return new, (memory, weights, erase, add, keep, keeps)
 
 
@@ -388,12 +419,11 @@ def write_backward(dnew: NDArray, cache: tuple[Any, ...]) -> tuple[NDArray, ...]
     memory, weights, erase, add, keep, keeps = cache
     dmemory = dnew * keep
     dkeep = dnew * memory  # gradient reaching the product of the keeps
-    # the add: d(w^T a)
-    dweights = add @ dnew.transpose(0, 2, 1)  # (B, H, W) @ (B, W, N) -> (B, H, N)
-    dadd = weights @ dnew  # (B, H, N) @ (B, N, W) -> (B, H, W)
+    dweights = add @ dnew  # (B, H, W) @ (B, W, N): through the add
+    dadd = weights @ dnew.transpose(0, 2, 1)  # (B, H, N) @ (B, N, W)
     if keeps is None:
-        dweights -= erase @ dkeep.transpose(0, 2, 1)
-        derase = -(weights @ dkeep)
+        dweights -= erase @ dkeep
+        derase = -(weights @ dkeep.transpose(0, 2, 1))
         return dmemory, dweights, derase, dadd
     H = weights.shape[1]
     # the product of the other heads' keeps, from prefix and suffix products (no division:
@@ -403,7 +433,7 @@ def write_backward(dnew: NDArray, cache: tuple[Any, ...]) -> tuple[NDArray, ...]
     for h in range(1, H):
         before[:, h] = before[:, h - 1] * keeps[:, h - 1]
         after[:, H - 1 - h] = after[:, H - h] * keeps[:, H - h]
-    dkeeps = dkeep[:, None] * before * after  # (B, H, N, W)
-    dweights -= np.einsum("bhnw,bhw->bhn", dkeeps, erase)
-    derase = -np.einsum("bhnw,bhn->bhw", dkeeps, weights)
+    dkeeps = dkeep[:, None] * before * after  # (B, H, W, N)
+    dweights -= np.einsum("bhwn,bhw->bhn", dkeeps, erase)
+    derase = -np.einsum("bhwn,bhn->bhw", dkeeps, weights)
     return dmemory, dweights, derase, dadd

@@ -22,6 +22,14 @@ from collections.abc import Callable
 from typing import Any
 
 from .adding import adding_problem
+from .algorithmic import (
+    associative_recall,
+    binary_copy,
+    bit_errors,
+    priority_sort,
+    repeat_copy,
+    sequence_cost,
+)
 from .anbn import anbn
 from .base import SequenceDataset
 from .copy_memory import copy_task
@@ -47,6 +55,9 @@ __all__ = [
     "adding_problem",
     "all_strings",
     "anbn",
+    "associative_recall",
+    "binary_copy",
+    "bit_errors",
     "copy_task",
     "dyck",
     "dyck_accepts",
@@ -62,6 +73,9 @@ __all__ = [
     "pair_recall",
     "parity",
     "pattern_recall",
+    "priority_sort",
+    "repeat_copy",
+    "sequence_cost",
     "temporal_xor",
     "tomita_accepts",
     "tomita_dataset",
@@ -85,6 +99,10 @@ TASKS: dict[str, Callable[..., Any]] = {
     "narma10": narma10,
     "lorenz": lorenz,
     "memory_capacity": memory_capacity_task,
+    "binary_copy": binary_copy,
+    "repeat_copy": repeat_copy,
+    "associative_recall": associative_recall,
+    "priority_sort": priority_sort,
 }
 
 

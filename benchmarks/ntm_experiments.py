@@ -203,8 +203,8 @@ def train(args) -> dict:
                 optimizer=args.optimizer,
                 lr=args.lr,
                 optimizer_kwargs=optimizer_kwargs,
-                clip_value=args.clip_value,
-                clip_norm=args.clip_norm,
+                clip_value=args.clip_value or None,  # 0 turns clipping off
+                clip_norm=args.clip_norm or None,
                 seed=rng_seed,
                 callback=callback,
             )

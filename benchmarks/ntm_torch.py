@@ -87,7 +87,8 @@ class TorchNTM(torch.nn.Module):
             memory = torch.full((B, N, W), CONSTANT_MEMORY, dtype=dt)
         else:
             memory = self.memory_init.unsqueeze(0).expand(B, N, W)
-        sizes = [Hd * W, Hd, Hd, Hd * S, Hd, E * W, E * W]
+        # the head layer's output: keys, add, gates, erase, strengths, sharpening, shifts
+        sizes = [Hd * W, E * W, Hd, E * W, Hd, Hd, Hd * S]
         outputs = []
         for t in range(T):
             u = torch.cat([X[t], reads.reshape(B, R * W)], dim=1)
@@ -103,7 +104,7 @@ class TorchNTM(torch.nn.Module):
             else:
                 h = torch.tanh(u @ self.controller_weight.T + self.controller_bias)
             raw = h @ self.head_weight.T + self.head_bias
-            k, beta, gate, s, gamma, erase, add = torch.split(raw, sizes, dim=1)
+            k, add, gate, erase, beta, gamma, s = torch.split(raw, sizes, dim=1)
             k = torch.tanh(k).reshape(B, Hd, W)
             beta = F.softplus(beta)
             gate = torch.sigmoid(gate)

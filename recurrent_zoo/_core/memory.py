@@ -357,9 +357,7 @@ def read(memory: NDArray, weights: NDArray) -> NDArray:
     return weights @ memory.transpose(0, 2, 1)
 
 
-def read_backward(
-    dreads: NDArray, memory: NDArray, weights: NDArray
-) -> tuple[NDArray, NDArray]:
+def read_backward(dreads: NDArray, memory: NDArray, weights: NDArray) -> tuple[NDArray, NDArray]:
     """Gradients of :func:`read` with respect to ``memory`` and ``weights``."""
     return dreads.transpose(0, 2, 1) @ weights, dreads @ memory
 

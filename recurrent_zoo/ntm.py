@@ -79,15 +79,15 @@ M. Collier and J. Beel, "Implementing neural Turing machines", ICANN 2018, LNCS 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
 
 from ._core.base import SequenceModel, State
 from ._core.init import make_rng, normal, uniform
 from ._core.memory import address, address_backward, read, read_backward, write, write_backward
-from scipy.special import expit
-
 from ._core.ops import softmax
 from ._core.validation import NDArray, check_choice, check_positive_int
 from .catalogue import Entry

@@ -4,8 +4,8 @@ The configuration of the issue (and of Graves et al.'s copy experiments): an LST
 100 units, a 128 x 20 memory, one read and one write head, shifts -1..1, 9 inputs and 8 outputs,
 float32 on the CPU, a batch of 16 sequences of 42 steps (binary inputs, a fixed random output
 gradient). Both sides compute the same thing -- outputs, then the gradients of every parameter
-and of the input -- from the same weights: ``benchmarks/ntm_torch.py`` is our NTM equation for
-equation in torch, and ``tests/test_ntm.py`` checks that the two agree to rounding.
+and of the input -- from the same weights: ``benchmarks/peers/ntm_torch.py`` is our NTM
+equation for equation in torch, and ``tests/test_ntm.py`` checks that the two agree to rounding.
 
 Each side runs in its own process (numpy's and torch's thread pools never compete) with the same
 number of threads (``--threads``, default 1: OpenBLAS through ``OPENBLAS_NUM_THREADS``, torch
@@ -87,7 +87,7 @@ def worker_ours(slots_list: list[int], repeat: int) -> dict:
 def worker_torch(slots_list: list[int], repeat: int, threads: int) -> dict:
     import torch
 
-    sys.path.insert(0, HERE)
+    sys.path.insert(0, os.path.join(HERE, "peers"))
     from ntm_torch import TorchNTM
 
     torch.set_num_threads(threads)

@@ -5,7 +5,7 @@ Where the numbers come from: the addressing behaviours are section 3.3 of Graves
 Danihelka (2014) (a shift of +1 with the gate closed moves the focus one slot per step; a strong
 key focuses on the slot that holds it); the copy target -- under one wrong bit per sequence at
 the training lengths -- is the paper's near-zero copy cost (figure 3) in Collier & Beel's (2018)
-bit-error terms; the parity reference is ``benchmarks/ntm_torch.py``, the same equations
+bit-error terms; the parity reference is ``benchmarks/peers/ntm_torch.py``, the same equations
 differentiated by torch's autograd.
 """
 
@@ -27,7 +27,9 @@ SMALL = {"controller_size": 4, "memory_slots": 6, "word_size": 3}
 
 def _torch_twin():
     pytest.importorskip("torch")
-    spec = importlib.util.spec_from_file_location("ntm_torch", ROOT / "benchmarks" / "ntm_torch.py")
+    spec = importlib.util.spec_from_file_location(
+        "ntm_torch", ROOT / "benchmarks" / "peers" / "ntm_torch.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.TorchNTM
@@ -120,9 +122,16 @@ def test_initial_state_follows_memory_init():
 
 
 # ----------------------------------------------------------------------------- gradients
-@pytest.mark.parametrize("memory_init", ["constant", "learned", "random"])
-@pytest.mark.parametrize("controller", ["lstm", "feedforward"])
-def test_gradients_from_the_models_own_initial_state(controller, memory_init):
+@pytest.mark.parametrize(
+    "controller, memory_init, heads, lengths",
+    [
+        ("lstm", "constant", 1, None),
+        ("lstm", "learned", 2, [4, 2, 1]),
+        ("feedforward", "random", 1, [3, 4, 1]),
+    ],
+)
+def test_gradients_from_the_models_own_initial_state(controller, memory_init, heads, lengths):
+    """Both controllers, one and two heads of each kind, with and without lengths."""
     # the common checks start from a random state; this starts from the model's own, so that
     # read_init and memory_init get their gradients too (and the 1e-6 memory is exercised)
     model = NTM(
@@ -132,16 +141,16 @@ def test_gradients_from_the_models_own_initial_state(controller, memory_init):
         controller_size=3,
         memory_slots=5,
         word_size=2,
-        read_heads=2,
-        write_heads=2,
+        read_heads=heads,
+        write_heads=heads,
         memory_init=memory_init,
         seed=3,
     )
     X = np.random.default_rng(4).normal(size=(4, 3, 2))
-    for lengths in (None, np.array([4, 2, 1])):
-        errors = gradient_errors(model, X, None, lengths, seed=5)
+    for lens in (None, np.array(lengths)) if lengths else (None,):
+        errors = gradient_errors(model, X, None, lens, seed=5)
         bad = {k: v for k, v in errors.items() if not v <= 1e-6}
-        assert not bad, f"lengths={lengths}: relative errors above 1e-6: {bad}"
+        assert not bad, f"lengths={lens}: relative errors above 1e-6: {bad}"
     model.forward(X)
     model.backward(np.ones((4, 3, 2)))
     assert np.abs(model.grads["read_init"]).max() > 0
@@ -174,7 +183,7 @@ def test_a_given_state_gives_the_learned_start_no_gradient():
     ],
 )
 def test_matches_autograd(config):
-    # the same network in PyTorch (benchmarks/ntm_torch.py), on the same weights, float64
+    # the same network in PyTorch (benchmarks/peers/ntm_torch.py), same weights, float64
     import torch
 
     TorchNTM = _torch_twin()

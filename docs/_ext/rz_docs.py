@@ -41,7 +41,15 @@ logger = logging.getLogger(__name__)
 
 #: top-level modules of the package that are tooling, not architectures
 TOOLING = {"cli", "compare", "testing", "__main__", "__init__"}
-FAMILY_ORDER = ["classic", "gated", "wrapper", "associative", "reservoir", "continuous"]
+FAMILY_ORDER = [
+    "classic",
+    "gated",
+    "wrapper",
+    "associative",
+    "reservoir",
+    "continuous",
+    "memory-augmented",
+]
 FAMILY_TITLES = {
     "classic": "Classic recurrent nets",
     "gated": "Gated recurrent nets",
@@ -49,6 +57,7 @@ FAMILY_TITLES = {
     "associative": "Associative memories",
     "reservoir": "Reservoir computing",
     "continuous": "Continuous time",
+    "memory-augmented": "Memory-augmented nets",
 }
 
 

@@ -64,11 +64,11 @@ A. Graves, G. Wayne and I. Danihelka, "Neural Turing machines", arXiv:1410.5401,
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 
-from .ops import softmax_backward
 from .validation import NDArray
 
 __all__ = [
@@ -94,6 +94,32 @@ __all__ = [
 COSINE_EPS = 1e-8
 #: the epsilon added to each weight before sharpening (eq. 9), so that log(0) never occurs
 SHARPEN_EPS = 1e-12
+
+
+# ----------------------------------------------------------------------------- helpers
+# The weightings are small, (B, H, N): a step's cost there is the number of numpy calls, not
+# the arithmetic, so these do in one C-level call (a matrix product) what einsum or a
+# multiply-then-sum would do in two or three Python-level ones.
+def _rowdot(a: NDArray, b: NDArray) -> NDArray:
+    """``(a * b).sum(-1)`` for (..., n) arrays, as one batched matrix product."""
+    return (a[..., None, :] @ b[..., :, None])[..., 0, 0]
+
+
+def _softmax_backward(y: NDArray, dy: NDArray) -> NDArray:
+    """Through a softmax along the last axis, from its output: ``y (dy - <dy, y>)``."""
+    out = dy - _rowdot(dy, y)[..., None]
+    out *= y
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _shift_indices(N: int, S: int) -> tuple[NDArray, NDArray]:
+    """Gather indices of a circular shift: ``forward[k, i] = (i - k + S // 2) mod N`` (where
+    shift ``k`` takes slot ``i``'s weight from) and ``backward[k, j] = (j + k - S // 2) mod N``
+    (where it sends slot ``j``'s)."""
+    offsets = np.arange(S)[:, None] - S // 2
+    slots = np.arange(N)[None, :]
+    return (slots - offsets) % N, (slots + offsets) % N
 
 
 # ----------------------------------------------------------------------------- content (5, 6)
@@ -127,7 +153,7 @@ def content_weighting(
     >>> content_weighting(np.ones((1, 1, 2)), np.ones((1, 1)), np.zeros((1, 2, 3)))[0]
     array([[[0.33333333, 0.33333333, 0.33333333]]])
     """
-    k_raw = np.sqrt(np.einsum("bhw,bhw->bh", keys, keys))  # (B, H)
+    k_raw = np.sqrt(_rowdot(keys, keys))  # (B, H)
     m_raw = np.sqrt(np.einsum("bwn,bwn->bn", memory, memory))  # (B, N)
     kn, mn = k_raw + eps, m_raw + eps
     similarity = keys @ memory  # (B, H, N): the dot products, then divided by the norms
@@ -145,8 +171,8 @@ def content_weighting_backward(
 ) -> tuple[NDArray, NDArray, NDArray]:
     """Gradients of :func:`content_weighting` with respect to keys, strengths and memory."""
     keys, memory, strengths, similarity, k_raw, m_raw, kn, mn, weights = cache
-    dz = softmax_backward(weights, dweights)  # (B, H, N)
-    dstrengths = np.einsum("bhn,bhn->bh", dz, similarity)
+    dz = _softmax_backward(weights, dweights)  # (B, H, N)
+    dstrengths = _rowdot(dz, similarity)
     dz *= strengths[..., None]  # dL/dK
     # K = dots / (kn mn): through the dot products, then through each norm
     dKK = dz * similarity
@@ -180,7 +206,7 @@ def interpolate_backward(
 ) -> tuple[NDArray, NDArray, NDArray]:
     """Gradients of :func:`interpolate` with respect to ``w_content``, ``w_prev``, ``gates``."""
     g = gates[..., None]
-    dgates = np.einsum("...n,...n->...", dout, w_content - w_prev)
+    dgates = _rowdot(dout, w_content - w_prev)
     return g * dout, (1.0 - g) * dout, dgates
 
 
@@ -202,38 +228,17 @@ def shift(weights: NDArray, shifts: NDArray) -> NDArray:
     >>> shift(np.array([[[0.0, 1.0, 0.0, 0.0]]]), np.array([[[0.0, 0.0, 1.0]]])).tolist()
     [[[0.0, 0.0, 1.0, 0.0]]]
     """
-    N, S = weights.shape[-1], shifts.shape[-1]
-    half = S // 2
-    padded = _pad_circular(weights, half)  # (B, H, N + 2 half)
-    out = np.zeros_like(weights)
-    for k in range(S):  # S is small (3 in the paper): a multiply-add per shift on views
-        start = 2 * half - k
-        out += shifts[..., k : k + 1] * padded[..., start : start + N]
-    return out
+    forward, _ = _shift_indices(weights.shape[-1], shifts.shape[-1])
+    # (B, H, 1, S) @ (B, H, S, N): out[i] = sum_k s_k w[i - (k - S // 2)]
+    return (shifts[..., None, :] @ weights[..., forward])[..., 0, :]
 
 
 def shift_backward(dout: NDArray, weights: NDArray, shifts: NDArray) -> tuple[NDArray, NDArray]:
     """Gradients of :func:`shift` with respect to ``weights`` and ``shifts``."""
-    N, S = weights.shape[-1], shifts.shape[-1]
-    half = S // 2
-    padded = _pad_circular(weights, half)
-    dpadded = _pad_circular(dout, half)
-    dweights = np.zeros_like(weights)
-    dshifts = np.empty_like(shifts)
-    for k in range(S):
-        start = 2 * half - k
-        # out[i] gets s_k w[i - (k - half)]: w[j] sends s_k to out[j + k - half]
-        back = k
-        dweights += shifts[..., k : k + 1] * dpadded[..., back : back + N]
-        dshifts[..., k] = np.einsum("...n,...n->...", dout, padded[..., start : start + N])
+    forward, backward = _shift_indices(weights.shape[-1], shifts.shape[-1])
+    dweights = (shifts[..., None, :] @ dout[..., backward])[..., 0, :]
+    dshifts = (weights[..., forward] @ dout[..., :, None])[..., 0]
     return dweights, dshifts
-
-
-def _pad_circular(a: NDArray, half: int) -> NDArray:
-    """``a`` with its last ``half`` slots before it and its first ``half`` after (wrap-around)."""
-    if half == 0:
-        return a
-    return np.concatenate([a[..., -half:], a, a[..., :half]], axis=-1)
 
 
 # ----------------------------------------------------------------------------- sharpening (9)
@@ -269,8 +274,8 @@ def sharpen(
 def sharpen_backward(dout: NDArray, cache: tuple[Any, ...]) -> tuple[NDArray, NDArray]:
     """Gradients of :func:`sharpen` with respect to ``weights`` and ``sharpening``."""
     shifted, logw, out, sharpening = cache
-    dz = softmax_backward(out, dout)
-    dsharpening = np.einsum("...n,...n->...", dz, logw)
+    dz = _softmax_backward(out, dout)
+    dsharpening = _rowdot(dz, logw)
     dz *= sharpening[..., None]
     dz /= shifted
     return dz, dsharpening

@@ -1,10 +1,11 @@
 """The same neural Turing machine written in PyTorch, differentiated by autograd.
 
-Written for ``bench_ntm_vs_torch.py`` (the speed comparison) and ``tests/test_ntm.py`` (parity:
-the same outputs and gradients on the same weights). It mirrors :class:`recurrent_zoo.ntm.NTM`
-equation for equation, with the usual PyTorch idioms (``torch.roll`` for the shift, batched
-``matmul`` for content addressing, read and write), vectorised over the batch and the heads; its
-parameters are a ``state_dict`` with the same names and shapes as ``NTM.params``.
+Written for ``benchmarks/bench_ntm_vs_torch.py`` (the speed comparison) and
+``tests/test_ntm.py`` (parity: the same outputs and gradients on the same weights). It mirrors
+:class:`recurrent_zoo.ntm.NTM` equation for equation, with the usual PyTorch idioms
+(``torch.roll`` for the shift, batched ``matmul`` for content addressing, read and write),
+vectorised over the batch and the heads; its parameters are a ``state_dict`` with the same names
+and shapes as ``NTM.params``.
 """
 
 from __future__ import annotations

@@ -333,9 +333,9 @@ class NTM(SequenceModel):
         out[:, L["sharpening"]] += 1.0
         B, S = raw.shape[0], 2 * self.shift_range + 1
         s = raw[:, L["shifts"]].reshape(B, -1, S)
-        e = s - s.max(-1, keepdims=True)
+        e = s - np.maximum.reduce(s, -1, keepdims=True)
         np.exp(e, out=e)
-        np.divide(e, e.sum(-1, keepdims=True), out=out[:, L["shifts"]].reshape(B, -1, S))
+        np.divide(e, np.add.reduce(e, -1, keepdims=True), out=out[:, L["shifts"]].reshape(B, -1, S))
 
     def _heads_backward(self, d: NDArray, raw: NDArray, act: NDArray, out: NDArray) -> None:
         """Gradient ``out`` at the head layer's output ``raw`` from the gradient ``d`` at the
@@ -356,7 +356,7 @@ class NTM(SequenceModel):
         ds = d[:, L["shifts"]].reshape(B, -1, S)
         o = out[:, L["shifts"]].reshape(B, -1, S)
         np.multiply(ds, s, out=o)
-        np.subtract(ds, o.sum(-1, keepdims=True), out=o)
+        np.subtract(ds, np.add.reduce(o, -1, keepdims=True), out=o)
         o *= s
 
     def _forward(self, X: NDArray, state: State, lengths: NDArray | None) -> tuple[NDArray, State]:

@@ -100,6 +100,11 @@ SHARPEN_EPS = 1e-12
 # The weightings are small, (B, H, N): a step's cost there is the number of numpy calls, not
 # the arithmetic, so these do in one C-level call (a matrix product) what einsum or a
 # multiply-then-sum would do in two or three Python-level ones.
+# the reductions straight from the ufuncs (ndarray.sum and .max go through a Python wrapper)
+_add = np.add.reduce
+_max = np.maximum.reduce
+
+
 def _rowdot(a: NDArray, b: NDArray) -> NDArray:
     """``(a * b).sum(-1)`` for (..., n) arrays, as one batched matrix product."""
     return (a[..., None, :] @ b[..., :, None])[..., 0, 0]
@@ -154,15 +159,15 @@ def content_weighting(
     array([[[0.33333333, 0.33333333, 0.33333333]]])
     """
     k_raw = np.sqrt(_rowdot(keys, keys))  # (B, H)
-    m_raw = np.sqrt(np.einsum("bwn,bwn->bn", memory, memory))  # (B, N)
+    m_raw = np.sqrt(_add(memory * memory, 1))  # (B, N)
     kn, mn = k_raw + eps, m_raw + eps
     similarity = keys @ memory  # (B, H, N): the dot products, then divided by the norms
     similarity /= kn[:, :, None]
     similarity /= mn[:, None, :]
     z = strengths[..., None] * similarity
-    z -= z.max(-1, keepdims=True)
+    z -= _max(z, -1, keepdims=True)
     np.exp(z, out=z)
-    z /= z.sum(-1, keepdims=True)
+    z /= _add(z, -1, keepdims=True)
     return z, (keys, memory, strengths, similarity, k_raw, m_raw, kn, mn, z)
 
 
@@ -176,8 +181,8 @@ def content_weighting_backward(
     dz *= strengths[..., None]  # dL/dK
     # K = dots / (kn mn): through the dot products, then through each norm
     dKK = dz * similarity
-    dkn = -dKK.sum(-1) / kn  # (B, H)
-    dmn = -dKK.sum(1) / mn  # (B, N)
+    dkn = -_add(dKK, -1) / kn  # (B, H)
+    dmn = -_add(dKK, 1) / mn  # (B, N)
     g = dz / kn[:, :, None]
     g /= mn[:, None, :]  # dL/d dots
     dkeys = g @ memory.transpose(0, 2, 1)  # (B, H, W)
@@ -265,9 +270,9 @@ def sharpen(
     shifted = weights + eps
     logw = np.log(shifted)
     z = sharpening[..., None] * logw
-    z -= z.max(-1, keepdims=True)
+    z -= _max(z, -1, keepdims=True)
     np.exp(z, out=z)
-    z /= z.sum(-1, keepdims=True)
+    z /= _add(z, -1, keepdims=True)
     return z, (shifted, logw, z, sharpening)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recurrent_zoo.ntm import NTM, compare_run, train_copy
+from recurrent_zoo.ntm import COMPARE_SETTINGS, NTM, compare_run, copy_experiment
 from recurrent_zoo.tasks import binary_copy, bit_errors
 from recurrent_zoo.testing import gradient_errors
 
@@ -253,24 +253,26 @@ def test_bad_arguments_name_themselves(kwargs, match):
 # ----------------------------------------------------------------------------- learning
 @pytest.fixture(scope="module")
 def copier():
-    """The quick setting of compare_run: a small NTM trained on copy lengths 1 to 5."""
-    model = NTM(9, 8, controller_size=32, memory_slots=16, word_size=8, seed=0)
-    train_copy(model, lengths=(1, 5), batches=400, seed=0)
-    return model
+    """compare_run's quick experiment: a small NTM trained on copy lengths 1 to 5."""
+    return copy_experiment(COMPARE_SETTINGS["quick"], seed=0)
 
 
 def test_learns_to_copy(copier):
-    test = binary_copy(200, 5, seed=1005)
-    Y, _ = copier.forward(test.inputs)
-    assert bit_errors(Y, test).mean() <= 1.0  # of 40 bits per sequence
+    model, result = copier
+    assert result["passed"] and result["value"] <= 1.0  # wrong bits of 40, at length 5
+    assert result["details"]["training_sequences"] == 600 * 16
+    test = binary_copy(200, 4, seed=1004)  # another length, other sequences
+    Y, _ = model.forward(test.inputs)
+    assert bit_errors(Y, test).mean() <= 1.0
 
 
 def test_learned_copy_writes_one_slot_per_step(copier):
     # the paper's figure 6: while the input arrives, the write head focuses on one slot and
     # moves on by one slot per step; then the read head visits the written slots in order
+    model, _ = copier
     test = binary_copy(1, 5, seed=7)
-    copier.forward(test.inputs)
-    Ws = copier._cache[10][1:, 0]  # (T, heads, N) after each step
+    model.forward(test.inputs)
+    Ws = model._cache[10][1:, 0]  # (T, heads, N) after each step
     write = Ws[:5, 1]  # the write head during the 5 input steps
     assert (write.max(-1) > 0.5).all(), write.max(-1)
     slots = write.argmax(-1)
@@ -280,7 +282,16 @@ def test_learned_copy_writes_one_slot_per_step(copier):
     np.testing.assert_array_equal(read, slots)
 
 
-def test_compare_run_quick_passes():
-    r = compare_run(quick=True, seed=0)
-    assert r["passed"] and r["value"] <= 1.0
-    assert r["details"]["training_sequences"] == 400 * 16
+def test_compare_run_is_the_experiments_result(monkeypatch):
+    import recurrent_zoo.ntm as ntm
+
+    calls = []
+    monkeypatch.setattr(
+        ntm,
+        "copy_experiment",
+        lambda mode, seed: calls.append((mode, seed)) or (None, {"value": 0.5}),
+    )
+    assert compare_run(quick=True, seed=3) == {"value": 0.5}
+    assert calls == [(COMPARE_SETTINGS["quick"], 3)]
+    compare_run(quick=False, seed=0)
+    assert calls[-1] == (COMPARE_SETTINGS["full"], 0)

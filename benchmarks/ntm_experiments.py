@@ -168,7 +168,10 @@ def train(args) -> dict:
         key = "items" if task == "associative_recall" else "length"
         train_cfg[key] = (train_cfg[key][0], args.max_length)
     sets = test_sets(task)
-    monitor = {monitor_key(task): sets[monitor_key(task)]}
+    # monitored on a validation set of the test sets' kind, drawn from other seeds
+    monitor = {monitor_key(task): test_sets(task, seed=777, n=100)[monitor_key(task)]}
+    best = {"bit_errors": np.inf, "sequences": 0, "params": None}
+    dropped = [False]
     n_batches = math.ceil(args.sequences / args.batch_size)
     every = max(1, args.eval_every // args.batch_size)
     curve = []
@@ -187,22 +190,37 @@ def train(args) -> dict:
             }
             curve.append(point)
             print(json.dumps({"run": args.tag, **point}), file=log, flush=True)
+            if scores["bit_errors_mean"] <= best["bit_errors"]:
+                best.update(
+                    bit_errors=scores["bit_errors_mean"],
+                    sequences=point["sequences"],
+                    params={k: v.copy() for k, v in model.params.items()},
+                )
+            if (
+                args.lr_drop_at is not None
+                and not dropped[0]
+                and scores["bit_errors_mean"] <= args.lr_drop_at
+            ):
+                dropped[0] = True
+                optimizer.lr /= 10
+                curve[-1]["lr_dropped"] = True
             if args.stop_at is not None and scores["bit_errors_mean"] <= args.stop_at:
                 return True
         return False
 
-    optimizer_kwargs = {}
+    from recurrent_zoo.training import get_optimizer
+
+    optimizer_kwargs = {"lr": args.lr}
     if args.optimizer == "rmsprop":
-        optimizer_kwargs = {"momentum": args.momentum, "alpha": args.alpha}
+        optimizer_kwargs.update(momentum=args.momentum, alpha=args.alpha)
+    optimizer = get_optimizer(args.optimizer, model.params, **optimizer_kwargs)
     with threadpool_limits(limits=1, user_api="blas"):
         try:
             fit_generated(
                 model,
                 lambda rng: task_batch(task, args.batch_size, train_cfg, rng),
                 n_batches,
-                optimizer=args.optimizer,
-                lr=args.lr,
-                optimizer_kwargs=optimizer_kwargs,
+                optimizer=optimizer,
                 clip_value=args.clip_value or None,  # 0 turns clipping off
                 clip_norm=args.clip_norm or None,
                 seed=rng_seed,
@@ -211,9 +229,17 @@ def train(args) -> dict:
         except FloatingPointError as exc:
             status = f"diverged: {exc}"
         final = evaluate_sets(model, sets)
-    finite_params = all(np.isfinite(p).all() for p in model.params.values())
-    if args.save:
-        model.save(args.save)
+        finite_params = all(np.isfinite(p).all() for p in model.params.values())
+        if args.save:
+            model.save(args.save)
+        # the checkpoint with the fewest validation bit errors (the last one on a tie)
+        best_final = None
+        if best["params"] is not None:
+            for k, v in best["params"].items():
+                model.params[k][...] = v
+            best_final = evaluate_sets(model, sets)
+            if args.save:
+                model.save(args.save.replace(".safetensors", "-best.safetensors"))
     return {
         "run": args.tag,
         "task": task,
@@ -227,6 +253,11 @@ def train(args) -> dict:
         "settings": {k: v for k, v in vars(args).items() if k not in ("func", "out", "log")},
         "curve": curve,
         "final": final,
+        "best": {
+            "sequences": best["sequences"],
+            "validation_bit_errors": float(best["bit_errors"]),
+            "final": best_final,
+        },
         "commit": _git_commit(),
         "machine": platform.processor() or platform.machine(),
         "load_average_end": os.getloadavg(),
@@ -269,6 +300,12 @@ def main() -> None:
     t.add_argument("--batch-size", type=int, default=1)
     t.add_argument("--eval-every", type=int, default=1000, help="sequences between evaluations")
     t.add_argument("--stop-at", type=float, default=None, help="stop at this many bit errors")
+    t.add_argument(
+        "--lr-drop-at",
+        type=float,
+        default=None,
+        help="divide the learning rate by 10 once the validation bit errors reach this",
+    )
     t.add_argument("--max-length", type=int, default=None)
     t.add_argument("--optimizer", default="rmsprop")
     t.add_argument("--lr", type=float, default=1e-4)

@@ -13,11 +13,15 @@ Usage (each run in its own process; run several at once with ``nice`` on a share
     python benchmarks/ntm_experiments.py train --task copy --model lstm --seed 0 ...
     python benchmarks/ntm_experiments.py report benchmarks/results/ntm_runs.jsonl
 
-Settings (the defaults) follow the implementations that train reliably: the paper's network
-(LSTM controller of 100 units, 128 x 20 memory, one read and one write head, shifts -1..1),
-Collier & Beel's (2018) constant 1e-6 memory initialisation, and pytorch-ntm's optimiser for the
-copy task (Graves et al.'s RMSprop with momentum 0.9, learning rate 1e-4, smoothing 0.95,
-gradients clipped to [-10, 10], one sequence per update).
+Settings (the defaults): the paper's network (LSTM controller of 100 units, 128 x 20 memory,
+one read and one write head, shifts -1..1), Collier & Beel's (2018) constant 1e-6 memory
+initialisation, one sequence per update as in Graves et al. and pytorch-ntm, and their RMSprop
+(momentum 0.9, learning rate 1e-4, every gradient entry clipped to [-10, 10]) with two changes
+the pilot runs recorded in ``benchmarks/results/ntm_experiments_pilots.txt`` called for: the
+squared-gradient average kept over ~100 updates (``alpha`` 0.99, PyTorch's default, instead of
+Graves' 0.95) and the gradients' global norm clipped to 1 (Collier & Beel clip it too). With
+Graves' 0.95 a run that had learned to copy (0 wrong bits at length 20 after 5000 sequences)
+collapsed to 56 wrong bits 1000 sequences later; with 0.99 it stayed at 0.
 """
 
 from __future__ import annotations
@@ -296,9 +300,9 @@ def main() -> None:
     t.add_argument("--model", choices=("ntm", "lstm"), default="ntm")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--tag", default=None)
-    t.add_argument("--sequences", type=int, default=50000)
+    t.add_argument("--sequences", type=int, default=10000)
     t.add_argument("--batch-size", type=int, default=1)
-    t.add_argument("--eval-every", type=int, default=1000, help="sequences between evaluations")
+    t.add_argument("--eval-every", type=int, default=500, help="sequences between evaluations")
     t.add_argument("--stop-at", type=float, default=None, help="stop at this many bit errors")
     t.add_argument(
         "--lr-drop-at",
@@ -310,9 +314,9 @@ def main() -> None:
     t.add_argument("--optimizer", default="rmsprop")
     t.add_argument("--lr", type=float, default=1e-4)
     t.add_argument("--momentum", type=float, default=0.9)
-    t.add_argument("--alpha", type=float, default=0.95)
+    t.add_argument("--alpha", type=float, default=0.99)
     t.add_argument("--clip-value", type=float, default=10.0)
-    t.add_argument("--clip-norm", type=float, default=None)
+    t.add_argument("--clip-norm", type=float, default=1.0)
     t.add_argument("--controller", default="lstm")
     t.add_argument("--controller-size", type=int, default=100)
     t.add_argument("--memory-slots", type=int, default=128)
@@ -320,7 +324,7 @@ def main() -> None:
     t.add_argument("--read-heads", type=int, default=1)
     t.add_argument("--write-heads", type=int, default=1)
     t.add_argument("--memory-init", default="constant")
-    t.add_argument("--lstm-size", type=int, default=256)
+    t.add_argument("--lstm-size", type=int, default=119, help="119: the NTM's parameter count")
     t.add_argument("--lstm-layers", type=int, default=1)
     t.add_argument("--float32", action="store_true")
     t.add_argument("--out", default=None)

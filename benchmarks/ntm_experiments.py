@@ -268,28 +268,71 @@ def train(args) -> dict:
     }
 
 
+def _first_below(curve: list, threshold: float) -> str:
+    for point in curve:
+        if point["bit_errors"] <= threshold:
+            return str(point["sequences"])
+    return "never"
+
+
 def report(args) -> None:
+    """Tables of every group of runs (task, model) in the JSON-lines files ``args.files``."""
     rows = [json.loads(line) for path in args.files for line in open(path) if line.strip()]
     rows = [r for r in rows if "final" in r]
     groups: dict = {}
     for r in rows:
-        groups.setdefault((r["task"], r["model"], r["run"].rsplit("-s", 1)[0]), []).append(r)
-    for (task, model, tag), runs in sorted(groups.items()):
+        groups.setdefault((r["task"], r["model"]), []).append(r)
+    for (task, model), runs in sorted(groups.items()):
         runs.sort(key=lambda r: r["seed"])
-        print(f"\n## {task} / {model} ({tag}), {len(runs)} runs, {runs[0]['n_params']} params")
+        st = runs[0]["settings"]
+        print(
+            f"\n## {task}, {model}: {len(runs)} runs (seeds {[r['seed'] for r in runs]}), "
+            f"{runs[0]['n_params']} parameters"
+        )
+        print(
+            f"   {st['optimizer']} lr {st['lr']}"
+            + (
+                f" momentum {st['momentum']} alpha {st['alpha']}"
+                if st["optimizer"] == "rmsprop"
+                else ""
+            )
+            + f", {st['batch_size']} sequence(s) per update, clipped entries "
+            f"{st['clip_value']} and norm {st['clip_norm']}, "
+            f"{'float32' if st['float32'] else 'float64'}"
+        )
         names = list(runs[0]["final"])
-        print("seed  sequences  status  " + "  ".join(f"{n:>14s}" for n in names))
-        for r in runs:
-            cells = "  ".join(f"{r['final'][n]['bit_errors_mean']:14.3f}" for n in names)
-            print(f"{r['seed']:4d}  {r['sequences']:9d}  {r['status'][:6]:6s}  {cells}")
-        med = "  ".join(
-            f"{np.median([r['final'][n]['bit_errors_mean'] for r in runs]):14.3f}" for n in names
-        )
-        print(f"median bit errors per sequence      {med}")
-        frac = "  ".join(
-            f"{np.median([r['final'][n]['fraction_correct'] for r in runs]):14.4f}" for n in names
-        )
-        print(f"median fraction of bits correct     {frac}")
+        for which in ("final", "best"):
+            when = "at the end of training" if which == "final" else "best validation checkpoint"
+            print(f"\n   {when}: mean wrong bits per sequence on 100 test sequences")
+            head = "   seed  sequences  to <=1 err  status  finite  "
+            print(head + "  ".join(f"{n:>13s}" for n in names))
+            table = []
+            for r in runs:
+                res = r["final"] if which == "final" else r["best"]["final"]
+                seqs = r["sequences"] if which == "final" else r["best"]["sequences"]
+                table.append(res)
+                cells = "  ".join(f"{res[n]['bit_errors_mean']:13.2f}" for n in names)
+                finite = r["finite_params"] and all(res[n]["finite"] for n in names)
+                print(
+                    f"   {r['seed']:4d}  {seqs:9d}  {_first_below(r['curve'], 1.0):>10s}  "
+                    f"{r['status'][:6]:6s}  {str(finite):6s}  {cells}"
+                )
+            for label, sel in (
+                ("seeds 0-4", [t for t, r in zip(table, runs, strict=True) if r["seed"] < 5]),
+                ("all seeds", table),
+            ):
+                if not sel or (label == "all seeds" and len(sel) == len(table) and len(runs) <= 5):
+                    continue
+                med = "  ".join(
+                    f"{np.median([t[n]['bit_errors_mean'] for t in sel]):13.2f}" for n in names
+                )
+                frac = "  ".join(
+                    f"{np.median([t[n]['fraction_correct'] for t in sel]):13.4f}" for n in names
+                )
+                print(f"   median wrong bits, {label:9s}                    {med}")
+                print(f"   median fraction correct, {label:9s}              {frac}")
+        diverged = [r["seed"] for r in runs if r["status"] != "ok" or not r["finite_params"]]
+        print(f"\n   runs with NaN/inf or a diverged loss: {diverged or 'none'}")
 
 
 def main() -> None:

@@ -629,21 +629,32 @@ class NTM(SequenceModel):
 COMPARE_SETTINGS: dict[str, dict[str, Any]] = {
     "quick": {
         "model": {"controller_size": 32, "memory_slots": 16, "word_size": 8},
-        "train_lengths": (1, 5),
         "test_length": 5,
-        "batch_size": 16,
-        "batches": 600,
-        "lr": 1e-2,
-        "lr_drop": 450,
+        "training": {
+            "lengths": (1, 5),
+            "batch_size": 16,
+            "batches": 600,
+            "optimizer": "adam",
+            "lr": 1e-2,
+            "lr_drop": 450,
+            "clip_norm": 10.0,
+        },
     },
+    # the settings of benchmarks/ntm_experiments.py (see benchmarks/results/ntm_experiments_*)
     "full": {
         "model": {"controller_size": 100, "memory_slots": 128, "word_size": 20},
-        "train_lengths": (1, 20),
         "test_length": 20,
-        "batch_size": 16,
-        "batches": 10000,
-        "lr": 3e-3,
-        "lr_drop": None,
+        "training": {
+            "lengths": (1, 20),
+            "batch_size": 1,
+            "batches": 10000,
+            "optimizer": "rmsprop",
+            "lr": 1e-4,
+            "optimizer_kwargs": {"momentum": 0.9, "alpha": 0.99},
+            "lr_drop": None,
+            "clip_norm": 1.0,
+            "clip_value": 10.0,
+        },
     },
 }
 
@@ -654,12 +665,15 @@ def train_copy(
     lengths: tuple[int, int] = (1, 5),
     batch_size: int = 16,
     batches: int = 600,
+    optimizer: str = "adam",
     lr: float = 1e-2,
+    optimizer_kwargs: dict[str, Any] | None = None,
     lr_drop: int | None = 450,
-    clip_norm: float = 10.0,
+    clip_norm: float | None = 10.0,
+    clip_value: float | None = None,
     seed: Any = 0,
 ) -> Any:
-    """Train ``model`` on Graves et al.'s copy task: fresh batches, Adam, clipped gradients.
+    """Train ``model`` on Graves et al.'s copy task: fresh batches, clipped gradients.
 
     ``model`` is an NTM or any sequence model with ``n_bits + 1`` inputs and ``n_bits`` outputs
     (the gallery trains an LSTM baseline with it). A thin wrapper around
@@ -668,7 +682,8 @@ def train_copy(
     ``lengths``; the learning rate is divided by 10 after ``lr_drop`` batches (``None``: never).
     Returns the :class:`~recurrent_zoo.training.History`. The defaults are the quick setting of
     :func:`compare_run`: a small NTM learns lengths 1 to 5 in a few seconds (seeds 0-5 measured
-    0.05 to 0.3 wrong bits per sequence of length 5).
+    0.05 to 0.3 wrong bits per sequence of length 5); :data:`COMPARE_SETTINGS` ``["full"]``
+    holds the paper-sized setting.
 
     Examples
     --------
@@ -678,20 +693,21 @@ def train_copy(
     3
     """
     from .tasks import binary_copy
-    from .training import Adam, fit_generated
+    from .training import fit_generated, get_optimizer
 
-    optimizer = Adam(model.params, lr=lr)
+    opt = get_optimizer(optimizer, model.params, lr=lr, **(optimizer_kwargs or {}))
 
     def drop(i: int, logs: dict[str, float]) -> None:
         if lr_drop is not None and i + 1 == lr_drop:
-            optimizer.lr = lr / 10
+            opt.lr = lr / 10
 
     return fit_generated(
         model,
         lambda rng: binary_copy(batch_size, lengths, n_bits=model.output_size, seed=rng),
         batches,
-        optimizer=optimizer,
+        optimizer=opt,
         clip_norm=clip_norm,
+        clip_value=clip_value,
         seed=seed,
         callback=drop,
     )
@@ -707,14 +723,16 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
     length 5 holds 40 bits, of length 20, 160).
 
     ``quick``: a small NTM (32 controller units, 16 x 8 memory) on lengths 1 to 5, 600 batches
-    of 16 (a few seconds). Otherwise the paper's network (100 units, 128 x 20 memory) on
-    lengths 1 to 20 (see :data:`COMPARE_SETTINGS`; an hour or more on a CPU, and
-    ``benchmarks/results/ntm_copy.txt`` for the runs behind the settings).
+    of 16 with Adam (a few seconds). Otherwise the paper's network (100 units, 128 x 20 memory)
+    on lengths 1 to 20, 10 000 sequences one at a time with RMSprop (minutes on an idle CPU;
+    the settings of ``benchmarks/ntm_experiments.py``, whose recorded runs are in
+    ``benchmarks/results/ntm_experiments_copy.txt``). See :data:`COMPARE_SETTINGS`.
 
     Examples
     --------
-    >>> COMPARE_SETTINGS["quick"]["train_lengths"], COMPARE_SETTINGS["quick"]["batches"]
-    ((1, 5), 600)
+    >>> quick = COMPARE_SETTINGS["quick"]["training"]
+    >>> quick["lengths"], quick["batches"], quick["batch_size"]
+    ((1, 5), 600, 16)
     """
     return copy_experiment(COMPARE_SETTINGS["quick" if quick else "full"], seed)[1]
 
@@ -725,7 +743,8 @@ def copy_experiment(mode: dict[str, Any], seed: int = 0) -> tuple[NTM, dict[str,
 
     Examples
     --------
-    >>> tiny = {**COMPARE_SETTINGS["quick"], "batches": 2, "lr_drop": None}
+    >>> quick = COMPARE_SETTINGS["quick"]
+    >>> tiny = {**quick, "training": {**quick["training"], "batches": 2, "lr_drop": None}}
     >>> model, result = copy_experiment(tiny, seed=0)
     >>> result["details"]["training_sequences"], sorted(result["details"]["bit_errors_by_length"])
     (32, [5, 10])
@@ -734,15 +753,7 @@ def copy_experiment(mode: dict[str, Any], seed: int = 0) -> tuple[NTM, dict[str,
 
     model = NTM(9, 8, **mode["model"], seed=seed)
     start = time.perf_counter()
-    history = train_copy(
-        model,
-        lengths=mode["train_lengths"],
-        batch_size=mode["batch_size"],
-        batches=mode["batches"],
-        lr=mode["lr"],
-        lr_drop=mode["lr_drop"],
-        seed=seed,
-    )
+    history = train_copy(model, **mode["training"], seed=seed)
     errors = {}
     for L in (mode["test_length"], 2 * mode["test_length"]):
         test = binary_copy(200, L, seed=seed + 1000 + L)
@@ -766,8 +777,8 @@ def copy_experiment(mode: dict[str, Any], seed: int = 0) -> tuple[NTM, dict[str,
         "curve": [float(np.mean(curve[i : i + 10])) for i in range(0, len(curve), 10)],
         "details": {
             "bit_errors_by_length": errors,
-            "training_sequences": mode["batch_size"] * len(curve),
-            **{k: v for k, v in mode.items() if k != "model"},
+            "training_sequences": mode["training"]["batch_size"] * len(curve),
+            "training": dict(mode["training"]),
             "model": dict(mode["model"]),
         },
     }

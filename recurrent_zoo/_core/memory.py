@@ -99,8 +99,8 @@ SHARPEN_EPS = 1e-12
 # ----------------------------------------------------------------------------- helpers
 # The weightings are small, (B, H, N): a step's cost there is the number of numpy calls, not
 # the arithmetic, so these do in one C-level call (a matrix product) what einsum or a
-# multiply-then-sum would do in two or three Python-level ones.
-# the reductions straight from the ufuncs (ndarray.sum and .max go through a Python wrapper)
+# multiply-then-sum would do in two or three Python-level ones, and the reductions come straight
+# from the ufuncs (ndarray.sum and .max go through a Python wrapper).
 _add = np.add.reduce
 _max = np.maximum.reduce
 

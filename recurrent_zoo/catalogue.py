@@ -76,6 +76,8 @@ MODULES: tuple[str, ...] = (
     "clockwork",
     "hierarchical",
     "history_compressor",
+    # memory-augmented
+    "ntm",
 )
 
 
@@ -93,7 +95,7 @@ class Entry:
         The architecture's class.
     family : str
         ``"classic"``, ``"gated"``, ``"wrapper"``, ``"associative"``, ``"continuous"``,
-        ``"reservoir"``, ...
+        ``"reservoir"``, ``"memory-augmented"``, ...
     year : int
     task : str
         The canonical task ``recurrent-zoo compare`` runs it on.

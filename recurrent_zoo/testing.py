@@ -205,6 +205,10 @@ def _take_batch(state: Any, axes: Any, b: int) -> Any:
 def _random_state(
     model: SequenceModel, B: int, rng: np.random.Generator, scale: float = 0.5
 ) -> Any:
+    # a model whose state is constrained (an NTM's weightings are distributions) draws its own
+    sample = getattr(model, "random_state", None)
+    if callable(sample):
+        return sample(B, rng)
     return _map_state(
         lambda z: (scale * rng.standard_normal(z.shape)).astype(z.dtype), model.initial_state(B)
     )

@@ -293,9 +293,11 @@ def sharpen(w: NDArray, gamma: NDArray, eps: float = 1e-12) -> tuple[NDArray, tu
     array([0.6667, 0.1667, 0.1667])
     """
     logw = np.log(w + eps)
-    p = np.exp(gamma[..., None] * logw)
-    total = p.sum(-1, keepdims=True)
-    out = p / total
+    # a softmax of gamma log w: subtracting the maximum keeps a large gamma from underflowing
+    # every term to 0 (and the quotient to 0 / 0)
+    z = gamma[..., None] * logw
+    p = np.exp(z - z.max(-1, keepdims=True))
+    out = p / p.sum(-1, keepdims=True)
     return out, (logw, out)
 
 

@@ -22,6 +22,14 @@ from collections.abc import Callable
 from typing import Any
 
 from .adding import adding_problem
+from .algorithmic import (
+    associative_recall,
+    binary_copy,
+    bit_errors,
+    priority_sort,
+    repeat_copy,
+    sequence_cost,
+)
 from .anbn import anbn
 from .base import SequenceDataset
 from .copy_memory import copy_task
@@ -60,6 +68,9 @@ __all__ = [
     "adding_problem",
     "all_strings",
     "anbn",
+    "associative_recall",
+    "binary_copy",
+    "bit_errors",
     "character_error_rate",
     "copy_task",
     "dyck",
@@ -83,6 +94,9 @@ __all__ = [
     "pair_recall",
     "parity",
     "pattern_recall",
+    "priority_sort",
+    "repeat_copy",
+    "sequence_cost",
     "spoken_digits",
     "spoken_digits_info",
     "sum_of_sines",
@@ -116,6 +130,10 @@ TASKS: dict[str, Callable[..., Any]] = {
     "sum_of_sines": sum_of_sines,
     "long_lag_symbols": long_lag_symbols,
     "nested_periodic": nested_periodic,
+    "binary_copy": binary_copy,
+    "repeat_copy": repeat_copy,
+    "associative_recall": associative_recall,
+    "priority_sort": priority_sort,
     "spoken_digits": spoken_digits,
     "trajectories": trajectory_classification,
 }

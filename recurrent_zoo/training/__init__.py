@@ -30,9 +30,11 @@ from .metrics import (
     get_metric,
 )
 from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, get_optimizer
+from .stream import fit_generated
 
 __all__ = [
     "fit",
+    "fit_generated",
     "evaluate",
     "predict",
     "History",

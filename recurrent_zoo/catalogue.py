@@ -73,6 +73,7 @@ MODULES: tuple[str, ...] = (
     "esn",
     # memory-augmented
     "ntm",
+    "dnc",
 )
 
 

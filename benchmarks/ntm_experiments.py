@@ -176,6 +176,7 @@ def train(args) -> dict:
     monitor = {monitor_key(task): test_sets(task, seed=777, n=100)[monitor_key(task)]}
     best = {"bit_errors": np.inf, "sequences": 0, "params": None}
     dropped = [False]
+    timed_out = [False]
     n_batches = math.ceil(args.sequences / args.batch_size)
     every = max(1, args.eval_every // args.batch_size)
     curve = []
@@ -184,7 +185,8 @@ def train(args) -> dict:
     log = open(args.log, "a") if args.log else sys.stdout
 
     def callback(i: int, logs: dict) -> bool:
-        if (i + 1) % every == 0 or i + 1 == n_batches:
+        over_time = args.max_seconds is not None and time.perf_counter() - start > args.max_seconds
+        if over_time or (i + 1) % every == 0 or i + 1 == n_batches:
             scores = evaluate_sets(model, monitor)[monitor_key(task)]
             point = {
                 "sequences": (i + 1) * args.batch_size,
@@ -210,6 +212,9 @@ def train(args) -> dict:
                 curve[-1]["lr_dropped"] = True
             if args.stop_at is not None and scores["bit_errors_mean"] <= args.stop_at:
                 return True
+        if over_time:
+            timed_out[0] = True
+            return True
         return False
 
     from recurrent_zoo.training import get_optimizer
@@ -253,6 +258,7 @@ def train(args) -> dict:
         "status": status,
         "finite_params": bool(finite_params),
         "sequences": curve[-1]["sequences"] if curve else 0,
+        "stopped_at_time_limit": timed_out[0],
         "seconds": time.perf_counter() - start,
         "settings": {k: v for k, v in vars(args).items() if k not in ("func", "out", "log")},
         "curve": curve,
@@ -273,6 +279,13 @@ def _first_below(curve: list, threshold: float) -> str:
         if point["bit_errors"] <= threshold:
             return str(point["sequences"])
     return "never"
+
+
+def _status(run: dict) -> str:
+    """``ok``, ``diverg`` (a diverged loss) or ``time`` (stopped at ``--max-seconds``)."""
+    if run["status"] != "ok":
+        return run["status"][:6]
+    return "time" if run.get("stopped_at_time_limit") else "ok"
 
 
 def report(args) -> None:
@@ -315,7 +328,7 @@ def report(args) -> None:
                 finite = r["finite_params"] and all(res[n]["finite"] for n in names)
                 print(
                     f"   {r['seed']:4d}  {seqs:9d}  {_first_below(r['curve'], 1.0):>10s}  "
-                    f"{r['status'][:6]:6s}  {str(finite):6s}  {cells}"
+                    f"{_status(r):6s}  {str(finite):6s}  {cells}"
                 )
             for label, sel in (
                 ("seeds 0-4", [t for t, r in zip(table, runs, strict=True) if r["seed"] < 5]),
@@ -347,6 +360,12 @@ def main() -> None:
     t.add_argument("--batch-size", type=int, default=1)
     t.add_argument("--eval-every", type=int, default=500, help="sequences between evaluations")
     t.add_argument("--stop-at", type=float, default=None, help="stop at this many bit errors")
+    t.add_argument(
+        "--max-seconds",
+        type=float,
+        default=None,
+        help="stop training after this many seconds (then evaluate as usual)",
+    )
     t.add_argument(
         "--lr-drop-at",
         type=float,

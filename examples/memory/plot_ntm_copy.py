@@ -99,4 +99,4 @@ plt.show()
 # %%
 # The paper's network -- an LSTM controller of 100 units and 128 slots of 20 numbers, trained
 # on lengths 1 to 20 -- takes minutes to hours on a CPU: ``benchmarks/ntm_experiments.py`` runs
-# it, and ``benchmarks/results/ntm_copy.txt`` records how it copies sequences of 20 to 120.
+# it, and ``benchmarks/results/ntm_experiments_copy.txt`` records how it copies sequences of 20 to 120.

@@ -39,15 +39,27 @@ from .parity import parity
 from .patterns import pair_recall, pattern_recall
 from .reservoir import (
     lorenz,
+    lorenz_series,
     mackey_glass,
+    mackey_glass_series,
     memory_capacity,
     memory_capacity_task,
     narma10,
+    narma10_series,
     nmse,
     nrmse,
 )
+from .speech import (
+    character_error_rate,
+    log_mel_spectrogram,
+    mfcc,
+    spoken_digits,
+    spoken_digits_info,
+)
 from .temporal_xor import temporal_xor
 from .tomita import all_strings, tomita_accepts, tomita_dataset, tomita_dfa, tomita_labels
+from .trajectories import trajectory_classification, trajectory_prototypes
+from .two_sided import two_sided_sum
 
 __all__ = [
     "TASKS",
@@ -58,16 +70,22 @@ __all__ = [
     "associative_recall",
     "binary_copy",
     "bit_errors",
+    "character_error_rate",
     "copy_task",
     "dyck",
     "dyck_accepts",
     "frequency_classification",
     "get_task",
+    "log_mel_spectrogram",
     "lorenz",
+    "lorenz_series",
     "mackey_glass",
+    "mackey_glass_series",
     "memory_capacity",
     "memory_capacity_task",
+    "mfcc",
     "narma10",
+    "narma10_series",
     "nmse",
     "nrmse",
     "pair_recall",
@@ -76,11 +94,16 @@ __all__ = [
     "priority_sort",
     "repeat_copy",
     "sequence_cost",
+    "spoken_digits",
+    "spoken_digits_info",
     "temporal_xor",
     "tomita_accepts",
     "tomita_dataset",
     "tomita_dfa",
     "tomita_labels",
+    "two_sided_sum",
+    "trajectory_classification",
+    "trajectory_prototypes",
 ]
 
 #: Short name -> generator. One entry per task.
@@ -93,6 +116,7 @@ TASKS: dict[str, Callable[..., Any]] = {
     "tomita": tomita_dataset,
     "anbn": anbn,
     "dyck": dyck,
+    "two_sided_sum": two_sided_sum,
     "pattern_recall": pattern_recall,
     "pair_recall": pair_recall,
     "mackey_glass": mackey_glass,
@@ -103,6 +127,8 @@ TASKS: dict[str, Callable[..., Any]] = {
     "repeat_copy": repeat_copy,
     "associative_recall": associative_recall,
     "priority_sort": priority_sort,
+    "spoken_digits": spoken_digits,
+    "trajectories": trajectory_classification,
 }
 
 

@@ -57,6 +57,7 @@ A. Graves, G. Wayne, M. Reynolds, T. Harley, I. Danihelka, A. Grabska-Barwinska 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -77,7 +78,7 @@ from ._core.ops import softmax
 from ._core.validation import NDArray, check_choice, check_positive_int
 from .catalogue import Entry
 
-__all__ = ["DNC"]
+__all__ = ["DNC", "COMPARE_SETTINGS", "compare_run", "copy_experiment"]
 
 #: the names of the state's arrays after the controller's (h, c)
 MEMORY_STATE = (
@@ -213,9 +214,7 @@ class DNC(SequenceModel):
             sp.Eq(u, (up + wwp - up * wwp) * psi, evaluate=False),
             sp.Eq(ww, gw * (ga * a + (1 - ga) * cw), evaluate=False),
             sp.Eq(p, (1 - sp.Sum(wwi(i), (i, 1, N))) * pp + ww, evaluate=False),
-            sp.Eq(
-                L[i, j], (1 - wwi(i) - wwi(j)) * Lp[i, j] + wwi(i) * ppj(j), evaluate=False
-            ),
+            sp.Eq(L[i, j], (1 - wwi(i) - wwi(j)) * Lp[i, j] + wwi(i) * ppj(j), evaluate=False),
             sp.Eq(sp.Symbol("w^r_t"), pi1 * b + pi2 * c + pi3 * fw, evaluate=False),
         ]
 
@@ -531,6 +530,105 @@ class DNC(SequenceModel):
         return dX.reshape(T, B, I), dstate0
 
 
+# ----------------------------------------------------------------------------- comparison
+#: ``compare_run``'s quick mode: the network, the training lengths and the budget
+COMPARE_SETTINGS: dict[str, dict[str, Any]] = {
+    "quick": {
+        "model": {"controller_size": 32, "memory_slots": 16, "word_size": 8, "read_heads": 1},
+        "test_length": 5,
+        "training": {
+            "lengths": (1, 5),
+            "batch_size": 16,
+            "batches": 600,
+            "optimizer": "adam",
+            "lr": 1e-2,
+            "lr_drop": 450,
+            "clip_norm": 10.0,
+        },
+    },
+    # the paper's controller and DeepMind's default memory (LSTM 64, 16 x 16, 4 read heads)
+    "full": {
+        "model": {"controller_size": 64, "memory_slots": 16, "word_size": 16, "read_heads": 4},
+        "test_length": 10,
+        "training": {
+            "lengths": (1, 10),
+            "batch_size": 16,
+            "batches": 2000,
+            "optimizer": "adam",
+            "lr": 3e-3,
+            "lr_drop": 1500,
+            "clip_norm": 10.0,
+        },
+    },
+}
+
+
+def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
+    """The catalogue's comparison run: Graves et al.'s copy task, scored in bit errors.
+
+    The same experiment as the NTM's (:func:`recurrent_zoo.ntm.compare_run`), so that the two
+    sit side by side: fresh batches of :func:`~recurrent_zoo.tasks.binary_copy` sequences
+    (trained by :func:`recurrent_zoo.ntm.train_copy`), scored on 200 held-out sequences of the
+    longest training length (and of twice that, in ``details``) as the mean number of wrong
+    bits per sequence. ``quick``: a small DNC (32 controller units, 16 x 8 memory, one read
+    head) on lengths 1 to 5; otherwise the paper's controller with DeepMind's default memory
+    on lengths 1 to 10. See :data:`COMPARE_SETTINGS`.
+
+    Examples
+    --------
+    >>> COMPARE_SETTINGS["quick"]["training"]["lengths"]
+    (1, 5)
+    """
+    return copy_experiment(COMPARE_SETTINGS["quick" if quick else "full"], seed)[1]
+
+
+def copy_experiment(mode: dict[str, Any], seed: int = 0) -> tuple[DNC, dict[str, Any]]:
+    """:func:`compare_run`'s experiment with the settings ``mode``: the trained model and the
+    result row.
+
+    Examples
+    --------
+    >>> quick = COMPARE_SETTINGS["quick"]
+    >>> tiny = {**quick, "training": {**quick["training"], "batches": 2, "lr_drop": None}}
+    >>> model, result = copy_experiment(tiny, seed=0)
+    >>> result["details"]["training_sequences"], sorted(result["details"]["bit_errors_by_length"])
+    (32, [5, 10])
+    """
+    from .ntm import train_copy
+    from .tasks import binary_copy, bit_errors
+
+    model = DNC(9, 8, **mode["model"], seed=seed)
+    start = time.perf_counter()
+    history = train_copy(model, **mode["training"], seed=seed)
+    errors = {}
+    for L in (mode["test_length"], 2 * mode["test_length"]):
+        test = binary_copy(200, L, seed=seed + 1000 + L)
+        Y, _ = model.forward(test.inputs)
+        errors[L] = float(bit_errors(Y, test).mean())
+    value = errors[mode["test_length"]]
+    curve = history["loss"]
+    return model, {
+        "task": "binary_copy",
+        "metric": f"bit errors per sequence, copy of length {mode['test_length']}",
+        "value": value,
+        "target": 1.0,
+        "higher_is_better": False,
+        "target_source": (
+            "the NTM's copy target in this library (Graves et al. 2014, figure 3: near-perfect "
+            "copies at the training lengths); the DNC paper reports no copy numbers"
+        ),
+        "passed": bool(value <= 1.0),
+        "seconds": time.perf_counter() - start,
+        "curve": [float(np.mean(curve[i : i + 10])) for i in range(0, len(curve), 10)],
+        "details": {
+            "bit_errors_by_length": errors,
+            "training_sequences": mode["training"]["batch_size"] * len(curve),
+            "training": dict(mode["training"]),
+            "model": dict(mode["model"]),
+        },
+    }
+
+
 # ----------------------------------------------------------------------------- catalogue entry
 ENTRY = Entry(
     name="dnc",
@@ -545,12 +643,19 @@ ENTRY = Entry(
     ),
     task="binary_copy",
     trainable=True,
+    recipe={"run": compare_run},
     summary=(
         "The NTM's successor: writes go to free slots (usage, free gates, allocation by sorted "
         "usage) and a temporal link matrix lets read heads replay writes in order."
     ),
     examples=(
-        {"output_size": 2, "controller_size": 3, "memory_slots": 4, "word_size": 3, "read_heads": 1},
+        {
+            "output_size": 2,
+            "controller_size": 3,
+            "memory_slots": 4,
+            "word_size": 3,
+            "read_heads": 1,
+        },
         {
             "output_size": 3,
             "controller": "feedforward",

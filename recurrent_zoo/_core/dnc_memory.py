@@ -519,9 +519,7 @@ def read_weighting(
     >>> read_weighting(0 * one, one, 2 * one, np.array([[[0.2, 0.5, 0.3]]])).tolist()
     [[[1.1, 1.1]]]
     """
-    return (
-        modes[..., 0:1] * backward + modes[..., 1:2] * content + modes[..., 2:3] * forward
-    )
+    return modes[..., 0:1] * backward + modes[..., 1:2] * content + modes[..., 2:3] * forward
 
 
 def read_weighting_backward(

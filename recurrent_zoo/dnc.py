@@ -397,7 +397,7 @@ class DNC(SequenceModel):
         X, lengths, A, Z, Hs, Cs, TC, Rs, WR, WW, U, Pr, Ls, Ms, F, caches, rows = self._cache
         T, B, I = X.shape
         p, dt = self.params, self.dtype
-        H, N, W, R = self.controller_size, self.memory_slots, self.word_size, self.read_heads
+        H, W, R = self.controller_size, self.word_size, self.read_heads
         lstm = self.controller == "lstm"
         if lengths is not None:
             dY = dY * (np.arange(T)[:, None] < lengths[None, :])[:, :, None]
@@ -438,9 +438,8 @@ class DNC(SequenceModel):
             dh, dc, dr, dwr, dww, du, dp, dL, dM = carry
             dh = dh + dF[t, :, :H]
             dr = dr + dF[t, :, H:].reshape(B, R, W)
-            xi, xi_cache, psi, alloc, alloc_cache, cw, cw_cache, write_cache, fw, bw, cr, cr_cache = (
-                caches[t]
-            )  # fmt: skip
+            xi, xi_cache, psi, alloc, alloc_cache, cw, cw_cache, write_cache = caches[t][:8]
+            fw, bw, cr, cr_cache = caches[t][8:]
             M_new = Ms[t + 1]
             dxi: dict[str, NDArray] = {}
             # read

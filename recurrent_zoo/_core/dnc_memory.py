@@ -70,6 +70,8 @@ D. Hassabis, "Hybrid computing using a neural network with dynamic external memo
 
 from __future__ import annotations
 
+import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -121,12 +123,14 @@ _PARTS = (
 
 
 # ----------------------------------------------------------------------------- interface
+@functools.lru_cache(maxsize=64)
 def interface_layout(read_heads: int, word_size: int) -> dict[str, Any]:
     r"""Where each part of the interface vector sits, and its shape per batch row.
 
     The paper's order: :math:`\xi_t = [k^{r,1..R}; \hat\beta^{r,1..R}; k^w; \hat\beta^w;
     \hat e; v; \hat f^{1..R}; \hat g^a; \hat g^w; \hat\pi^{1..R}]`, ``R W + 3 W + 5 R + 3``
-    numbers in all (entry ``"size"``).
+    numbers in all (entry ``"size"``). Cached: the same dict for the same sizes (do not edit
+    it).
 
     Examples
     --------
@@ -150,7 +154,7 @@ def interface_layout(read_heads: int, word_size: int) -> dict[str, Any]:
     layout: dict[str, Any] = {}
     start = 0
     for name, _ in _PARTS:
-        size = int(np.prod(shapes[name], dtype=int))
+        size = math.prod(shapes[name])
         layout[name] = (slice(start, start + size), shapes[name])
         start += size
     layout["size"] = start

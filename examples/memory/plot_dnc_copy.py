@@ -42,10 +42,11 @@ print(f"wrong bits per sequence of length {LENGTHS[1]}: {bit_errors(Y, test).mea
 # One sequence of 4 vectors through the trained DNC. The model keeps its last forward pass for
 # backpropagation; the write weighting, the usage, the read weighting and the read modes of
 # every step are in it. While the vectors come in, each goes to a slot of its own -- the
-# allocation weighting picks the least used slot, and the usage (which counts the previous
-# step's write) fills up one slot per step. After the delimiter the read head follows the
-# temporal links: its read mode moves to *forward*, and it visits the slots in the order they
-# were written.
+# allocation weighting picks the least used slot (not the next one along: the order of the
+# slots means nothing to a DNC), and the usage (which counts the previous step's write) fills
+# up one slot per step. After the delimiter the read head switches to *content* mode for a
+# step or two to find the first vector, then to *forward* mode: it follows the temporal links
+# and visits the slots in the order they were written.
 one = binary_copy(1, 4, n_bits=BITS, seed=3)
 Y1, _ = dnc.forward(one.inputs)
 cache = dnc._cache
@@ -59,7 +60,7 @@ axes[0, 0].imshow(one.inputs[:, 0].T, cmap="gray_r", aspect="auto")
 axes[0, 0].set_title("input (8 bits + delimiter)")
 probs = 1 / (1 + np.exp(-Y1[:, 0]))
 axes[0, 1].imshow(probs.T * one.mask[:, 0], cmap="gray_r", aspect="auto", vmin=0, vmax=1)
-axes[0, 1].set_title(f"output ({bit_errors(Y1, one)[0]:.0f} wrong bits of 32)")
+axes[0, 1].set_title(f"output ({bit_errors(Y1, one)[0]:.0f} wrong bit(s) of 32)")
 for name, k in (("backward", 0), ("content", 1), ("forward", 2)):
     axes[0, 2].plot(modes[:, k], label=name)
 axes[0, 2].set_title("read modes")
@@ -85,6 +86,7 @@ plt.show()
 # it against the arrows the backward one.
 order = write_w[:4].argmax(-1)
 print("slots written, in order:", order.tolist())
+print("slots read while answering:", read_w[5:].argmax(-1).tolist())
 fig, ax = plt.subplots(figsize=(4, 3.6))
 im = ax.imshow(link, cmap="magma", vmin=0, vmax=1)
 ax.set_xlabel("slot j (written first)")

@@ -48,6 +48,10 @@ layer are one matrix product over all steps, the weight gradients too, the memor
 slot-minor ``(B, W, N)`` inside the loop, and a padded batch reads each final state at the
 sequence's own length.
 
+The link matrix is dense: a step costs :math:`O(N^2)` time and memory, which is fine for the
+tens to hundreds of slots of the paper's tasks; the paper's sparse link approximation (top-K
+write weights and precedence, for memories of thousands of slots) is not implemented yet.
+
 Reference
 ---------
 A. Graves, G. Wayne, M. Reynolds, T. Harley, I. Danihelka, A. Grabska-Barwinska et al.,

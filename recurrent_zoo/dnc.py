@@ -574,8 +574,9 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
     (trained by :func:`recurrent_zoo.ntm.train_copy`), scored on 200 held-out sequences of the
     longest training length (and of twice that, in ``details``) as the mean number of wrong
     bits per sequence. ``quick``: a small DNC (32 controller units, 16 x 8 memory, one read
-    head) on lengths 1 to 5, the NTM's quick budget (seeds 0, 1, 2 measured 0.04, 0.14 and
-    see ``benchmarks/results/dnc_copy_pilots.txt`` for the smaller budgets); otherwise the
+    head) on lengths 1 to 5, the NTM's quick budget of 600 batches of 16 (seeds 0, 1, 2
+    measured 0.04, 0.14 and 0.14 wrong bits per sequence of length 5; smaller budgets in
+    ``benchmarks/results/dnc_copy_pilots.txt``); otherwise the
     paper's controller with DeepMind's default memory on lengths 1 to 10 (a setting not yet
     measured: it may need a larger budget). See :data:`COMPARE_SETTINGS`.
 

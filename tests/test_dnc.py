@@ -114,7 +114,7 @@ def test_initial_state_is_zero_and_link_diagonal_stays_zero():
 # ----------------------------------------------------------------------------- gradients
 @pytest.mark.parametrize(
     "controller, heads, lengths",
-    [("lstm", 1, None), ("lstm", 3, [4, 2, 1]), ("feedforward", 2, [3, 4, 2])],
+    [("lstm", 1, None), ("lstm", 2, [4, 2, 1]), ("feedforward", 3, [3, 4, 2])],
 )
 def test_gradients_from_the_initial_and_a_random_state(controller, heads, lengths):
     """Both controllers, one to three read heads, with and without lengths; from the model's

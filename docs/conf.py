@@ -80,6 +80,7 @@ _FAMILY_TOPICS = [
     "reservoir",
     "continuous",
     "memory",
+    "hierarchical",
 ]
 _LAST_TOPICS = ["applications", "comparison"]
 _RUN_GALLERY = os.environ.get("RZ_DOCS_NO_GALLERY", "") not in ("1", "true", "yes")

@@ -75,6 +75,10 @@ MODULES: tuple[str, ...] = (
     # memory-augmented
     "ntm",
     "dnc",
+    # hierarchical: levels on slower clocks
+    "clockwork",
+    "hierarchical",
+    "history_compressor",
 )
 
 

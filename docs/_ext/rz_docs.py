@@ -50,6 +50,7 @@ FAMILY_ORDER = [
     "reservoir",
     "continuous",
     "memory-augmented",
+    "hierarchical",
 ]
 FAMILY_TITLES = {
     "classic": "Classic recurrent nets",
@@ -59,6 +60,7 @@ FAMILY_TITLES = {
     "reservoir": "Reservoir computing",
     "continuous": "Continuous time",
     "memory-augmented": "Memory-augmented nets",
+    "hierarchical": "Hierarchies of time scales",
 }
 
 

@@ -35,6 +35,7 @@ from .base import SequenceDataset
 from .copy_memory import copy_task
 from .dyck import dyck, dyck_accepts
 from .frequency import frequency_classification
+from .hierarchy import long_lag_symbols, nested_periodic, sum_of_sines
 from .parity import parity
 from .patterns import pair_recall, pattern_recall
 from .reservoir import (
@@ -77,6 +78,7 @@ __all__ = [
     "frequency_classification",
     "get_task",
     "log_mel_spectrogram",
+    "long_lag_symbols",
     "lorenz",
     "lorenz_series",
     "mackey_glass",
@@ -86,6 +88,7 @@ __all__ = [
     "mfcc",
     "narma10",
     "narma10_series",
+    "nested_periodic",
     "nmse",
     "nrmse",
     "pair_recall",
@@ -96,6 +99,7 @@ __all__ = [
     "sequence_cost",
     "spoken_digits",
     "spoken_digits_info",
+    "sum_of_sines",
     "temporal_xor",
     "tomita_accepts",
     "tomita_dataset",
@@ -127,6 +131,9 @@ TASKS: dict[str, Callable[..., Any]] = {
     "repeat_copy": repeat_copy,
     "associative_recall": associative_recall,
     "priority_sort": priority_sort,
+    "sum_of_sines": sum_of_sines,
+    "long_lag_symbols": long_lag_symbols,
+    "nested_periodic": nested_periodic,
     "spoken_digits": spoken_digits,
     "trajectories": trajectory_classification,
 }

@@ -79,8 +79,8 @@ _FAMILY_TOPICS = [
     "associative",
     "reservoir",
     "continuous",
-    "hierarchical",
     "memory",
+    "hierarchical",
 ]
 _LAST_TOPICS = ["applications", "comparison"]
 _RUN_GALLERY = os.environ.get("RZ_DOCS_NO_GALLERY", "") not in ("1", "true", "yes")

@@ -72,12 +72,13 @@ MODULES: tuple[str, ...] = (
     # reservoirs
     "esn",
     "deep_esn",
+    # memory-augmented
+    "ntm",
+    "dnc",
     # hierarchical: levels on slower clocks
     "clockwork",
     "hierarchical",
     "history_compressor",
-    # memory-augmented
-    "ntm",
 )
 
 

@@ -49,8 +49,8 @@ FAMILY_ORDER = [
     "associative",
     "reservoir",
     "continuous",
-    "hierarchical",
     "memory-augmented",
+    "hierarchical",
 ]
 FAMILY_TITLES = {
     "classic": "Classic recurrent nets",
@@ -59,8 +59,8 @@ FAMILY_TITLES = {
     "associative": "Associative memories",
     "reservoir": "Reservoir computing",
     "continuous": "Continuous time",
-    "hierarchical": "Hierarchies of time scales",
     "memory-augmented": "Memory-augmented nets",
+    "hierarchical": "Hierarchies of time scales",
 }
 
 

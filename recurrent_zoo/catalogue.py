@@ -71,6 +71,8 @@ MODULES: tuple[str, ...] = (
     "mtrnn",
     # reservoirs
     "esn",
+    # memory-augmented
+    "nnpda",
 )
 
 

@@ -348,6 +348,10 @@ class StrengthMemory:
         lo, hi = self.window(t)
         return self.U[:, lo:hi]
 
+    def total(self, t: int) -> NDArray:
+        """The total strength (Sun et al.'s stack length) after ``t`` steps, shape (B,)."""
+        return self.strengths(t).sum(axis=1)
+
     # -------------------------------------------------------------------- forward
     def _read(self, t: int) -> dict[str, NDArray]:
         s, V = self.strengths(t), self.values(t)
@@ -407,6 +411,12 @@ class StrengthMemory:
         rows = np.arange(self.B)[:, None]
         np.add.at(self._dH, (rows, pos), np.where(valid, ds_final, 0.0))
         np.add.at(self._dU, (rows, pos), np.where(valid[:, :, None], dV_final, 0.0))
+
+    def total_backward(self, t: int, dtotal: NDArray) -> None:
+        """Backward through :meth:`total` ``t`` (before :meth:`step_backward` ``t - 1``)."""
+        assert self._dH is not None
+        lo, hi = self.window(t)
+        self._dH[:, lo:hi] += dtotal[:, None]
 
     def _read_backward(self, t: int, dreads: Mapping[str, NDArray]) -> None:
         assert self._dH is not None and self._dU is not None

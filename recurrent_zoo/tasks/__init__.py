@@ -22,13 +22,21 @@ from collections.abc import Callable
 from typing import Any
 
 from .adding import adding_problem
-from .anbn import anbn
+from .anbn import (
+    anbmcnm,
+    anbn,
+    anbn_accepts,
+    deterministic_accuracy,
+    deterministic_correct,
+    next_symbol_distributions,
+)
 from .base import SequenceDataset
 from .copy_memory import copy_task
 from .dyck import dyck, dyck_accepts
 from .frequency import frequency_classification
 from .parity import parity
 from .patterns import pair_recall, pattern_recall
+from .pushdown import CFL_LANGUAGES, cfl_dataset, cfl_strings, wcwr_accepts
 from .reservoir import (
     lorenz,
     mackey_glass,
@@ -40,6 +48,7 @@ from .reservoir import (
 )
 from .temporal_xor import temporal_xor
 from .tomita import all_strings, tomita_accepts, tomita_dataset, tomita_dfa, tomita_labels
+from .transduction import TRANSDUCTIONS, transduction, transduction_accuracy
 
 __all__ = [
     "TASKS",
@@ -67,6 +76,19 @@ __all__ = [
     "tomita_dataset",
     "tomita_dfa",
     "tomita_labels",
+    # pushdown memories: counting languages, context-free acceptors, transduction
+    "CFL_LANGUAGES",
+    "TRANSDUCTIONS",
+    "anbmcnm",
+    "anbn_accepts",
+    "cfl_dataset",
+    "cfl_strings",
+    "deterministic_accuracy",
+    "deterministic_correct",
+    "next_symbol_distributions",
+    "transduction",
+    "transduction_accuracy",
+    "wcwr_accepts",
 ]
 
 #: Short name -> generator. One entry per task.
@@ -85,6 +107,9 @@ TASKS: dict[str, Callable[..., Any]] = {
     "narma10": narma10,
     "lorenz": lorenz,
     "memory_capacity": memory_capacity_task,
+    "anbmcnm": anbmcnm,
+    "cfl": cfl_dataset,
+    "transduction": transduction,
 }
 
 

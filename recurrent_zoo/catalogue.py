@@ -73,6 +73,8 @@ MODULES: tuple[str, ...] = (
     "esn",
     # memory-augmented
     "nnpda",
+    "stack_rnn",
+    "neural_stack",
 )
 
 

@@ -408,9 +408,10 @@ class StrengthMemory:
         self._dH = np.zeros(self.H.shape[1:], dtype=self.dtype)  # gradient of H[t], (B, P)
         self._dU = np.zeros_like(self.U)
         pos, valid = self._final
-        rows = np.arange(self.B)[:, None]
-        np.add.at(self._dH, (rows, pos), np.where(valid, ds_final, 0.0))
-        np.add.at(self._dU, (rows, pos), np.where(valid[:, :, None], dV_final, 0.0))
+        rows = np.broadcast_to(np.arange(self.B)[:, None], pos.shape)[valid]
+        cols = pos[valid]  # distinct in each row: a plain scatter
+        self._dH[rows, cols] += ds_final[valid]
+        self._dU[rows, cols] += dV_final[valid]
 
     def total_backward(self, t: int, dtotal: NDArray) -> None:
         """Backward through :meth:`total` ``t`` (before :meth:`step_backward` ``t - 1``)."""
@@ -474,11 +475,11 @@ class StrengthMemory:
         dV0 = np.zeros((B, C, m), dtype=self.dtype)
         ds0 = np.zeros((B, C), dtype=self.dtype)
         if self.k:
-            rows = np.arange(B)[:, None]
-            ds_c = np.where(self.valid0, self._dH[:, lo : lo + self.k], 0.0)
-            dV_c = np.where(self.valid0[:, :, None], self._dU[:, lo : lo + self.k], 0.0)
-            np.add.at(ds0, (rows, self.index0), ds_c)
-            np.add.at(dV0, (rows, self.index0), dV_c)
+            valid = self.valid0
+            rows = np.broadcast_to(np.arange(B)[:, None], valid.shape)[valid]
+            cols = self.index0[valid]  # distinct in each row
+            ds0[rows, cols] = self._dH[:, lo : lo + self.k][valid]
+            dV0[rows, cols] = self._dU[:, lo : lo + self.k][valid]
         return dV0, ds0
 
 

@@ -297,8 +297,10 @@ def deterministic_correct(outputs: Any, data: SequenceDataset) -> NDArray:
     """Whether each string's deterministic part is predicted right, ``(N,)`` bool.
 
     ``outputs`` ``(T, N, n_outputs)`` are the model's scores for the next symbol (logits or
-    probabilities); a step is deterministic when its target set holds one symbol, and it is
-    right when that symbol has the highest score.
+    probabilities). The deterministic part of a string is its longest run of final steps whose
+    target sets hold a single symbol (after the first ``b`` of :math:`a^n b^n`, the first
+    ``c`` of :math:`a^n b^m c^{n+m}`, Joulin & Mikolov's deterministic part); it is right when
+    that symbol has the highest score at each of these steps.
 
     Examples
     --------
@@ -307,9 +309,14 @@ def deterministic_correct(outputs: Any, data: SequenceDataset) -> NDArray:
     array([ True,  True])
     """
     Y = check_array(outputs, "outputs", shape=data.targets.shape, shape_doc="like data.targets")
-    single = (data.targets.sum(axis=2) == 1) & (data.mask > 0)  # (T, N)
+    T = data.targets.shape[0]
+    live = data.mask > 0  # (T, N)
+    uncertain = (data.targets.sum(axis=2) != 1) & live
+    # the deterministic part starts after the last uncertain step
+    last = np.where(uncertain.any(axis=0), T - 1 - np.argmax(uncertain[::-1], axis=0), -1)
+    scored = (np.arange(T)[:, None] > last[None, :]) & live
     right = Y.argmax(axis=2) == data.targets.argmax(axis=2)
-    return np.all(right | ~single, axis=0)
+    return np.all(right | ~scored, axis=0)
 
 
 def deterministic_accuracy(outputs: Any, data: SequenceDataset) -> float:

@@ -4,9 +4,10 @@ For every grid point ``(memory, T, B, I, H, m)`` both sides run a forward pass o
 controlling Grefenstette et al.'s memory over a ``(T, B, I)`` float32 batch, from an empty
 memory, and backpropagate a gradient of ones on the outputs (input gradient included): ours is
 :class:`recurrent_zoo.neural_stack.NeuralStack` with its explicit backward pass, the peer
-``benchmarks/torch_neural_stack.py`` (the same equations written with torch tensors, the memory
-grown by concatenation, ``torch.nn.LSTMCell``, autograd). Both hold the same weights. Each side
-runs in its own process with one thread (``OPENBLAS_NUM_THREADS=1``, ``torch.set_num_threads(1)``);
+``benchmarks/peers/torch_neural_stack.py`` (the same equations written with torch tensors, the
+memory grown by concatenation, ``torch.nn.LSTMCell``, autograd). Both hold the same weights.
+Each side runs in its own process with one thread (``OPENBLAS_NUM_THREADS=1``,
+``torch.set_num_threads(1)``);
 after two warm-up runs each point is timed ``--repeat`` times and the minimum kept; with
 ``--rounds N`` the two processes alternate N times and the minimum over the rounds is kept.
 The table gives milliseconds per sequence (the batch's time divided by ``B``) and
@@ -63,7 +64,9 @@ def _measure(side: str, point: list, repeat: int) -> float:
         import torch
 
         torch.set_num_threads(1)
-        spec = importlib.util.spec_from_file_location("tns", HERE / "torch_neural_stack.py")
+        spec = importlib.util.spec_from_file_location(
+            "tns", HERE / "peers" / "torch_neural_stack.py"
+        )
         tns = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(tns)
         model = tns.TorchNeuralStack(I, H, memory, m)

@@ -12,6 +12,9 @@ the lines into the tables of ``benchmarks/results/pushdown_reference.txt``.
     :func:`recurrent_zoo.stack_rnn.counting_run`: trained with n < 20, tested on n = 2..60.
     Targets: Joulin & Mikolov 2015, Table 1 (with rounding 100% on all five tasks; without,
     100 / 100 / 100 / 100 / 43.3).
+``seeds``
+    The quick configurations of the three models (those of ``recurrent-zoo compare --quick``)
+    for seeds 0-9: every loss finite (no NaN), and how each seed scores.
 ``neural_stack TASK --memory stack|queue|deque|lstm``
     :func:`recurrent_zoo.neural_stack.transduction_run`: trained on source lengths 8-64,
     tested on 65-128 (Grefenstette et al. 2015). Targets: coarse accuracy 1.00 for the stack on
@@ -59,6 +62,7 @@ def run_nnpda(args: argparse.Namespace) -> None:
     for seed in args.seeds:
         r = language_run(args.name, seed, **settings)
         r.pop("pda")
+        r.pop("model")
         r.pop("curve")
         _append({"experiment": "nnpda", "settings": settings, **r})
 
@@ -81,6 +85,53 @@ def run_neural_stack(args: argparse.Namespace) -> None:
         r = transduction_run(args.name, args.memory, seed=seed, **settings)
         r.pop("curve")
         _append({"experiment": "neural_stack", "settings": settings, **r})
+
+
+def run_seeds(args: argparse.Namespace) -> None:
+    """The quick configurations of the three models for seeds 0..9: no NaN anywhere."""
+    import numpy as np
+
+    from recurrent_zoo.neural_stack import QUICK_REVERSAL, transduction_run
+    from recurrent_zoo.nnpda import QUICK_DYCK1, language_run
+    from recurrent_zoo.stack_rnn import QUICK_ANBN, counting_run
+
+    for seed in args.seeds:
+        r = language_run("dyck1", seed, **QUICK_DYCK1)
+        _append(
+            {
+                "experiment": "seeds",
+                "model": "nnpda",
+                "seed": seed,
+                "finite": r["finite"] and bool(np.isfinite(r["curve"]).all()),
+                "score": r["accuracy"],
+                "pda_score": r["pda_accuracy"],
+                "seconds": r["seconds"],
+            }
+        )
+        r = counting_run("anbn", seed=seed, **QUICK_ANBN)
+        _append(
+            {
+                "experiment": "seeds",
+                "model": "stack_rnn",
+                "seed": seed,
+                "finite": r["finite"],
+                "score": r["accuracy"],
+                "score_rounding": r["accuracy_rounding"],
+                "seconds": r["seconds"],
+            }
+        )
+        r = transduction_run(**QUICK_REVERSAL, seed=seed)
+        _append(
+            {
+                "experiment": "seeds",
+                "model": "neural_stack",
+                "seed": seed,
+                "finite": r["finite"],
+                "score": r["coarse"],
+                "fine": r["fine"],
+                "seconds": r["seconds"],
+            }
+        )
 
 
 def summary(args: argparse.Namespace) -> None:
@@ -132,6 +183,23 @@ def summary(args: argparse.Namespace) -> None:
                 f"{r['fine']:6.3f} {r['val_coarse']:5.3f}/{r['val_fine']:5.3f} "
                 f"{str(r['finite']):>6} {r['seconds'] / 60:6.1f}  {r['load']}"
             )
+    sd = [r for r in records if r["experiment"] == "seeds"]
+    if sd:
+        out += [
+            "",
+            "Seeds 0-9 of the quick configurations (nnpda: Dyck-1 <= 8 -> 9-30, accuracy of the "
+            "network / PDA; stack_rnn: a^n b^n n <= 8 -> n <= 30, % of n right / rounded; "
+            "neural_stack: reversal 2-6 -> 7-20, coarse / fine)",
+            f"{'model':12} {'seed':>4} {'finite':>6} {'score':>8} {'second':>8}",
+        ]
+        for r in sd:
+            second = r.get("pda_score", r.get("score_rounding", r.get("fine")))
+            out.append(
+                f"{r['model']:12} {r['seed']:>4} {str(r['finite']):>6} {r['score']:8.3f} "
+                f"{second:8.3f}"
+            )
+        finite = all(r["finite"] for r in sd)
+        out.append(f"no NaN in any run: {finite} ({len(sd)} runs)")
     text = "\n".join(out) + "\n"
     (RESULTS / "pushdown_reference.txt").write_text(text)
     print(text)
@@ -154,6 +222,9 @@ def main(argv: list[str] | None = None) -> None:
         if name == "neural_stack":
             p.add_argument("--memory", default="stack", choices=("stack", "queue", "deque", "lstm"))
         p.set_defaults(fn=fn)
+    p = sub.add_parser("seeds")
+    p.add_argument("--seeds", type=int, nargs="+", default=list(range(10)))
+    p.set_defaults(fn=run_seeds)
     p = sub.add_parser("summary")
     p.set_defaults(fn=summary)
     args = parser.parse_args(argv)

@@ -496,6 +496,7 @@ def fit_nnpda(
     seed: Any = None,
     progress: bool = False,
     callback: Any = None,
+    keep_best: bool = True,
 ) -> History:
     """Train an NNPDA on labelled strings with :class:`AcceptanceLoss` (Adam, BPTT).
 
@@ -504,14 +505,18 @@ def fit_nnpda(
     model : NNPDA
     X, Y, mask, lengths
         As :func:`recurrent_zoo.tasks.cfl_dataset` gives them (``data.inputs``,
-        ``data.targets``, ``data.mask``, ``data.lengths``).
+        ``data.targets``, ``data.mask``, ``data.lengths``): one label per string at its last
+        step, or (``prefixes=True``) one per step, each prefix's.
     epochs, lr, batch_size, clip_norm, seed, progress
         As for :func:`~recurrent_zoo.training.fit`.
     tolerance : float or None, default 0.2
-        Stop after the first epoch at whose end every string's acceptance is within
+        Stop after the first epoch at whose end every labelled acceptance is within
         ``tolerance`` of its label (None: train every epoch).
     callback : callable, optional
         Called as ``callback(epoch, logs)`` after each epoch; returning True stops.
+    keep_best : bool, default True
+        End with the parameters of the epoch whose end had the lowest loss on the training
+        strings (training by Adam is not monotonic).
 
     Returns
     -------
@@ -535,23 +540,26 @@ def fit_nnpda(
     targets, weights = criterion.expand(
         (T, B, model.output_size), Y, mask, lengths, target_name="Y"
     )
-    selected = weights > 0
-    lens = check_lengths(lengths, T, B)
-    last = np.full(B, T - 1) if lens is None else lens - 1
-    labels = targets[last, np.arange(B), 0]
+    selected = weights > 0  # (T, B)
+    labels = targets[:, :, 0][selected]
+
+    best: list[Any] = []  # [(loss, params)] of the best epoch so far
 
     def check(epoch: int, logs: dict[str, float]) -> bool:
+        out, _ = model.forward(X, None, lengths)
+        loss = criterion.weighted_sum(out, targets, weights)
+        value = loss[0] / loss[2]
+        if not best or value < best[0][0]:
+            best[:] = [(value, {k: v.copy() for k, v in model.params.items()})]
         stop = False
         if tolerance is not None:
-            p = model.acceptance(X, lengths)
-            stop = bool(np.abs(p - labels).max() < tolerance)
+            p = out[:, :, 0] * np.maximum(1.0 - out[:, :, -1], 0.0)
+            stop = bool(np.abs(p[selected] - labels).max() < tolerance)
         if callback is not None and callback(epoch, logs) is True:
             stop = True
         return stop
 
-    if not np.array_equal(selected.sum(axis=0), np.ones(B)):
-        raise ValueError("Y must hold one label per string (at its last step)")
-    return fit(
+    history = fit(
         model,
         X,
         targets,
@@ -566,6 +574,10 @@ def fit_nnpda(
         progress=progress,
         callback=check,
     )
+    if keep_best and best:
+        for k, v in best[0][1].items():
+            model.params[k][...] = v
+    return history
 
 
 # ----------------------------------------------------------------------------- extraction
@@ -780,13 +792,16 @@ def language_run(
 
     Trains on every string of up to ``exhaustive`` symbols plus ``n_train`` strings drawn by
     :func:`~recurrent_zoo.tasks.cfl_strings` up to ``train_max`` symbols (half of them in the
-    language), then scores the network and the PDA extracted from it (consistent with the
+    language), each labelled at every step (the prefix read so far is a string of the
+    language or not), keeping the epoch with the lowest training loss; then it scores the
+    network and the PDA extracted from it (consistent with the
     training strings) on ``n_test`` strings of length ``test_min`` to ``test_max`` (drawn
     the same way), and the PDA on every string of up to ``exhaustive_check`` symbols.
 
     Returns a dict: ``"accuracy"`` (the network), ``"pda_accuracy"``, ``"pda_exhaustive"``
     (fraction right up to ``exhaustive_check``, None if not checked), ``"pda_states"``,
-    ``"train_accuracy"``, ``"epochs"``, ``"finite"``, ``"seconds"``, ``"curve"``.
+    ``"train_accuracy"``, ``"epochs"``, ``"finite"``, ``"seconds"``, ``"curve"``, the
+    extracted ``"pda"`` (a networkx graph) and the trained ``"model"``.
     """
     import itertools
 
@@ -804,15 +819,17 @@ def language_run(
     ]
     sampled, _ = cfl_strings(language, options["n_train"], train_max, seed=seed)
     train = cfl_dataset(language, None, train_max, strings=strings + sampled)
+    # every prefix of a training string is a training string: labels at every step
+    prefixed = cfl_dataset(language, None, train_max, strings=strings + sampled, prefixes=True)
     net = NNPDA(len(alphabet), options["n_states"], seed=seed)
     finite = True
     try:
         history = fit_nnpda(
             net,
-            train.inputs,
-            train.targets,
-            mask=train.mask,
-            lengths=train.lengths,
+            prefixed.inputs,
+            prefixed.targets,
+            mask=prefixed.mask,
+            lengths=prefixed.lengths,
             epochs=options["epochs"],
             lr=options["lr"],
             batch_size=options.get("batch_size", 32),
@@ -852,7 +869,22 @@ def language_run(
         "seconds": time.perf_counter() - start,
         "curve": [float(v) for v in curve],
         "pda": pda,
+        "model": net,
     }
+
+
+#: A small Dyck-1 run (the quick comparison and the gallery): strings of up to 8 symbols.
+QUICK_DYCK1: dict[str, Any] = {
+    "train_max": 8,
+    "test_min": 9,
+    "test_max": 30,
+    "n_test": 200,
+    "exhaustive_check": None,
+    "n_train": 200,
+    "exhaustive": 8,
+    "epochs": 20,
+    "lr": 0.05,
+}
 
 
 def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
@@ -884,6 +916,7 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
         runs = [language_run(lang, seed) for lang in ("dyck1", "anbn", "wcwr")]
     for r in runs:
         r.pop("pda")
+        r.pop("model")
     value = min(r["accuracy"] for r in runs)
     return {
         "task": "dyck1" if quick else "cfl",

@@ -394,6 +394,7 @@ def counting_run(
     extra_stages: int = 10,
     batch_size: int = 5,
     lr: float | None = None,
+    keep_model: bool = False,
 ) -> dict[str, Any]:
     """Joulin & Mikolov's protocol on one task: train with n <= ``train_max``, test up to 60.
 
@@ -412,8 +413,8 @@ def counting_run(
 
     Returns a dict with ``"accuracy"`` (percent of ``n`` right), ``"accuracy_rounding"``
     (stack only), ``"validation"``, ``"validation_rounding"``, ``"validation_loss"``,
-    ``"updates"``, ``"seconds"``, ``"finite"`` (no NaN in any loss) and ``"curve"`` (loss per
-    stage).
+    ``"updates"``, ``"seconds"``, ``"finite"`` (no NaN in any loss), ``"curve"`` (loss per
+    stage) and, with ``keep_model``, the trained ``"model"`` (the net and its readout).
     """
     from .tasks import deterministic_accuracy, next_symbol_distributions
     from .training import fit
@@ -505,7 +506,22 @@ def counting_run(
         core.rounding = False
         out["accuracy_rounding"] = 100.0 * deterministic_accuracy(Y, test)
     out["seconds"] = time.perf_counter() - start
+    if keep_model:
+        out["model"] = model
     return out
+
+
+#: A small a^n b^n run (the quick comparison and the gallery): 10 units, one stack.
+QUICK_ANBN: dict[str, Any] = {
+    "hidden_size": 10,
+    "n_stacks": 1,
+    "stack_size": 64,
+    "train_max": 8,
+    "test_max": 30,
+    "stage_sequences": 200,
+    "extra_stages": 4,
+    "lr": 0.05,
+}
 
 
 def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:

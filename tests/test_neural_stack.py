@@ -1,9 +1,9 @@
 """NeuralStack: against a PyTorch autograd implementation, the LSTM controller, the memories.
 
 Reference: the equations of Grefenstette et al. (2015, NIPS), written independently with torch
-tensors and differentiated by autograd (benchmarks/torch_neural_stack.py), on the same weights:
-outputs and every gradient agree to 1e-10 for the stack, the queue and the deque. The memory
-blocks themselves are checked against the paper's equations in tests/test_stacks.py; the
+tensors and differentiated by autograd (benchmarks/peers/torch_neural_stack.py), on the same
+weights: outputs and every gradient agree to 1e-10 for the stack, the queue and the deque. The
+memory blocks themselves are checked against the paper's equations in tests/test_stacks.py; the
 trained behaviour (train on 8-64, test on 65-128) is in
 benchmarks/results/pushdown_reference.txt.
 """
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _torch_peer():
     torch = pytest.importorskip("torch")
     spec = importlib.util.spec_from_file_location(
-        "torch_neural_stack", ROOT / "benchmarks" / "torch_neural_stack.py"
+        "torch_neural_stack", ROOT / "benchmarks" / "peers" / "torch_neural_stack.py"
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -220,6 +220,7 @@ def cfl_dataset(
     positive_fraction: float = 0.5,
     strings: list[str] | None = None,
     loss: str = "bce",
+    prefixes: bool = False,
 ) -> SequenceDataset:
     """Labelled strings of a context-free language, one-hot, label at the last step.
 
@@ -234,6 +235,10 @@ def cfl_dataset(
         Encode these strings instead of drawing (e.g. every string up to a length).
     loss : {"bce", "cross_entropy"}, default "bce"
         As for :func:`~recurrent_zoo.tasks.tomita_dataset`.
+    prefixes : bool, default False
+        Label every step: the target at step ``t`` says whether the prefix of ``t + 1``
+        symbols is in the language (each prefix is a string of the language's alphabet no
+        longer than the string), the mask is 1 on every step of each string.
 
     Returns
     -------
@@ -273,7 +278,15 @@ def cfl_dataset(
     codes = np.full((T, N), -1, dtype=np.int64)
     for j, s in enumerate(strings):
         codes[: len(s), j] = [alphabet.index(c) for c in s]
-    targets, mask, output_size = last_step_labels(labels, lengths, T, loss)
+    if prefixes:
+        mask = (np.arange(T)[:, None] < lengths[None, :]).astype(np.float64)
+        member = np.zeros((T, N), dtype=np.int64)
+        for j, s in enumerate(strings):
+            member[: len(s), j] = [lang.accepts(s[: i + 1]) for i in range(len(s))]
+        output_size = 1 if loss == "bce" else 2
+        targets = member[:, :, None].astype(np.float64) if loss == "bce" else member
+    else:
+        targets, mask, output_size = last_step_labels(labels, lengths, T, loss)
     return SequenceDataset(
         inputs=one_hot(codes, len(alphabet)),
         targets=targets,

@@ -39,16 +39,28 @@ from .patterns import pair_recall, pattern_recall
 from .pushdown import CFL_LANGUAGES, cfl_dataset, cfl_strings, wcwr_accepts
 from .reservoir import (
     lorenz,
+    lorenz_series,
     mackey_glass,
+    mackey_glass_series,
     memory_capacity,
     memory_capacity_task,
     narma10,
+    narma10_series,
     nmse,
     nrmse,
 )
+from .speech import (
+    character_error_rate,
+    log_mel_spectrogram,
+    mfcc,
+    spoken_digits,
+    spoken_digits_info,
+)
 from .temporal_xor import temporal_xor
 from .tomita import all_strings, tomita_accepts, tomita_dataset, tomita_dfa, tomita_labels
+from .trajectories import trajectory_classification, trajectory_prototypes
 from .transduction import TRANSDUCTIONS, transduction, transduction_accuracy
+from .two_sided import two_sided_sum
 
 __all__ = [
     "TASKS",
@@ -56,21 +68,29 @@ __all__ = [
     "adding_problem",
     "all_strings",
     "anbn",
+    "character_error_rate",
     "copy_task",
     "dyck",
     "dyck_accepts",
     "frequency_classification",
     "get_task",
+    "log_mel_spectrogram",
     "lorenz",
+    "lorenz_series",
     "mackey_glass",
+    "mackey_glass_series",
     "memory_capacity",
     "memory_capacity_task",
+    "mfcc",
     "narma10",
+    "narma10_series",
     "nmse",
     "nrmse",
     "pair_recall",
     "parity",
     "pattern_recall",
+    "spoken_digits",
+    "spoken_digits_info",
     "temporal_xor",
     "tomita_accepts",
     "tomita_dataset",
@@ -89,6 +109,9 @@ __all__ = [
     "transduction",
     "transduction_accuracy",
     "wcwr_accepts",
+    "two_sided_sum",
+    "trajectory_classification",
+    "trajectory_prototypes",
 ]
 
 #: Short name -> generator. One entry per task.
@@ -101,6 +124,7 @@ TASKS: dict[str, Callable[..., Any]] = {
     "tomita": tomita_dataset,
     "anbn": anbn,
     "dyck": dyck,
+    "two_sided_sum": two_sided_sum,
     "pattern_recall": pattern_recall,
     "pair_recall": pair_recall,
     "mackey_glass": mackey_glass,
@@ -110,6 +134,8 @@ TASKS: dict[str, Callable[..., Any]] = {
     "anbmcnm": anbmcnm,
     "cfl": cfl_dataset,
     "transduction": transduction,
+    "spoken_digits": spoken_digits,
+    "trajectories": trajectory_classification,
 }
 
 

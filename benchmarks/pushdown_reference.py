@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -46,9 +47,31 @@ RESULTS = Path(__file__).resolve().parent / "results"
 LOG = RESULTS / "pushdown_reference.jsonl"
 
 
+def _commit() -> str:
+    """The checked-out commit (with '+' when the work tree differs), to tell code versions apart."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return head + ("+" if dirty else "") if head else "unknown"
+
+
+COMMIT = _commit()
+
+
 def _append(record: dict) -> None:
     record["load"] = [round(x, 2) for x in os.getloadavg()]
     record["date"] = time.strftime("%Y-%m-%d %H:%M")
+    record["commit"] = COMMIT
     RESULTS.mkdir(exist_ok=True)
     with open(LOG, "a") as fh:
         fh.write(json.dumps(record) + "\n")

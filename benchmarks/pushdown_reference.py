@@ -165,23 +165,40 @@ def run_seeds(args: argparse.Namespace) -> None:
         )
 
 
+def _tail(r: dict) -> str:
+    """The code version, the load and any non-default settings of a record."""
+    code = r.get("commit", "wip")
+    settings = json.dumps(r["settings"]) if r.get("settings") else ""
+    return f"{code:8} {r['load']} {settings}".rstrip()
+
+
 def summary(args: argparse.Namespace) -> None:
     records = [json.loads(line) for line in open(LOG)] if LOG.exists() else []
-    out = ["Pushdown memories: reference experiments (benchmarks/pushdown_reference.py)", ""]
+    out = [
+        "Pushdown memories: reference experiments (benchmarks/pushdown_reference.py)",
+        "",
+        "The 'code' column is the commit a run used; 'wip' marks records made before the",
+        "commit was recorded: the NNPDA ones by code no longer current (one label per string;",
+        "now every prefix is labelled and the best epoch kept); the Stack RNN ones with a",
+        "validation loss by code whose training is the current one, those without by an",
+        "earlier checkpoint selection (validation accuracy alone).",
+        "Non-default settings follow the load.",
+        "",
+    ]
     nn = [r for r in records if r["experiment"] == "nnpda"]
     if nn:
         out += [
             "NNPDA (Sun et al. 1993): trained on length <= 20, tested on 1000 strings of "
             "length 21-100; PDA extracted and run on every string up to length 16",
             f"{'language':9} {'seed':>4} {'net acc':>8} {'PDA acc':>8} {'PDA <=16':>9} "
-            f"{'states':>6} {'epochs':>6} {'finite':>6} {'min':>6}  load",
+            f"{'states':>6} {'epochs':>6} {'finite':>6} {'min':>6}  code     load",
         ]
         for r in nn:
             ex = "-" if r["pda_exhaustive"] is None else f"{r['pda_exhaustive']:.4f}"
             out.append(
                 f"{r['language']:9} {r['seed']:>4} {r['accuracy']:8.3f} {r['pda_accuracy']:8.3f} "
                 f"{ex:>9} {r['pda_states']:>6} {r['epochs']:>6} {str(r['finite']):>6} "
-                f"{r['seconds'] / 60:6.1f}  {r['load']}"
+                f"{r['seconds'] / 60:6.1f}  {_tail(r)}"
             )
         out.append("")
     sr = [r for r in records if r["experiment"] == "stack_rnn"]
@@ -190,14 +207,14 @@ def summary(args: argparse.Namespace) -> None:
             "Stack RNN (Joulin & Mikolov 2015): % of n = 2..60 whose deterministic part is "
             "right; trained with n < 20 (curriculum), best validation checkpoint",
             f"{'task':9} {'arch':5} {'seed':>4} {'acc':>6} {'round':>6} {'val':>6} "
-            f"{'finite':>6} {'min':>6}  load",
+            f"{'finite':>6} {'min':>6}  code     load",
         ]
         for r in sr:
             rd = f"{r['accuracy_rounding']:6.1f}" if "accuracy_rounding" in r else "     -"
             out.append(
                 f"{r['task']:9} {r['arch']:5} {r['seed']:>4} {r['accuracy']:6.1f} {rd} "
                 f"{r['validation']:6.1f} {str(r['finite']):>6} {r['seconds'] / 60:6.1f}  "
-                f"{r['load']}"
+                f"{_tail(r)}"
             )
         out.append("")
     ns = [r for r in records if r["experiment"] == "neural_stack"]
@@ -206,13 +223,13 @@ def summary(args: argparse.Namespace) -> None:
             "Neural stack / queue / deque and LSTM (Grefenstette et al. 2015): trained on "
             "lengths 8-64, tested on 65-128; coarse / fine accuracy",
             f"{'task':12} {'memory':6} {'seed':>4} {'coarse':>7} {'fine':>6} {'val c/f':>11} "
-            f"{'finite':>6} {'min':>6}  load",
+            f"{'finite':>6} {'min':>6}  code     load",
         ]
         for r in ns:
             out.append(
                 f"{r['task']:12} {r['memory']:6} {r['seed']:>4} {r['coarse']:7.3f} "
                 f"{r['fine']:6.3f} {r['val_coarse']:5.3f}/{r['val_fine']:5.3f} "
-                f"{str(r['finite']):>6} {r['seconds'] / 60:6.1f}  {r['load']}"
+                f"{str(r['finite']):>6} {r['seconds'] / 60:6.1f}  {_tail(r)}"
             )
     sd = [r for r in records if r["experiment"] == "seeds"]
     if sd:

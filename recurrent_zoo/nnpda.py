@@ -890,28 +890,14 @@ QUICK_DYCK1: dict[str, Any] = {
 def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
     """The catalogue's comparison run: balanced parentheses (and, in full, a^n b^n, w c w^R).
 
-    ``quick``: Dyck-1, trained on strings of up to 8 symbols (every one of them and 200
-    drawn), tested on 200 strings of 9 to 30 symbols (seconds). Otherwise the three languages
-    with :func:`language_run`'s protocol -- trained on length <= 20, tested on 1000 strings of
-    length 21-100 each; the value is the lowest accuracy.
+    ``quick``: :data:`QUICK_DYCK1`, Dyck-1 trained on strings of up to 8 symbols (every one of
+    them and 200 drawn), tested on 200 strings of 9 to 30 symbols (seconds). Otherwise the three
+    languages with :func:`language_run`'s protocol -- trained on length <= 20, tested on 1000
+    strings of length 21-100 each; the value is the lowest accuracy.
     """
     start = time.perf_counter()
     if quick:
-        runs = [
-            language_run(
-                "dyck1",
-                seed,
-                train_max=8,
-                test_min=9,
-                test_max=30,
-                n_test=200,
-                exhaustive_check=None,
-                n_train=200,
-                exhaustive=8,
-                epochs=20,
-                lr=0.05,
-            )
-        ]
+        runs = [language_run("dyck1", seed, **QUICK_DYCK1)]
     else:
         runs = [language_run(lang, seed) for lang in ("dyck1", "anbn", "wcwr")]
     for r in runs:

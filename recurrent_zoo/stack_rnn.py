@@ -527,27 +527,14 @@ QUICK_ANBN: dict[str, Any] = {
 def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
     """The catalogue's comparison run: Joulin & Mikolov's counting tasks.
 
-    ``quick``: :math:`a^n b^n` with a small net (10 units, one stack) and curriculum (trained
-    on n <= 8, tested on n = 2 .. 30). Otherwise the five tasks with the full protocol of
-    :func:`counting_run` (trained on n < 20, tested up to 60); the value is the lowest
-    accuracy with rounding, the target Joulin & Mikolov's 100%.
+    ``quick``: :data:`QUICK_ANBN`, :math:`a^n b^n` with a small net (10 units, one stack) and
+    curriculum (trained on n <= 8, tested on n = 2 .. 30). Otherwise the five tasks with the
+    full protocol of :func:`counting_run` (trained on n < 20, tested up to 60); the value is the
+    lowest accuracy with rounding, the target Joulin & Mikolov's 100%.
     """
     start = time.perf_counter()
     if quick:
-        runs = [
-            counting_run(
-                "anbn",
-                seed=seed,
-                hidden_size=10,
-                n_stacks=1,
-                stack_size=40,
-                train_max=8,
-                test_max=30,
-                stage_sequences=200,
-                extra_stages=4,
-                lr=0.05,
-            )
-        ]
+        runs = [counting_run("anbn", seed=seed, **QUICK_ANBN)]
     else:
         runs = [counting_run(task, seed=seed) for task in COUNTING_TASKS]
     value = min(r["accuracy_rounding"] for r in runs)

@@ -493,21 +493,7 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
     """
     start = time.perf_counter()
     if quick:
-        r = transduction_run(
-            "reversal",
-            "stack",
-            seed=seed,
-            hidden_size=16,
-            value_size=8,
-            vocab_size=8,
-            train_lengths=(4, 12),
-            test_lengths=(13, 24),
-            epochs=6,
-            sequences_per_epoch=200,
-            n_validation=100,
-            n_test=100,
-            lr=1e-2,
-        )
+        r = transduction_run(**QUICK_REVERSAL, seed=seed)
     else:
         r = transduction_run("reversal", "stack", seed=seed)
     return {

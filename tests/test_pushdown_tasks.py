@@ -119,8 +119,8 @@ def test_cfl_strings_are_labelled_by_the_language(language):
     assert labels.sum() == 200  # positive_fraction 0.5
     assert all(2 <= len(s) <= 14 for s in strings)
     # near misses: some negatives share their length with positives and have the same symbols
-    pos_lengths = {len(s) for s, y in zip(strings, labels) if y}
-    hard = [s for s, y in zip(strings, labels) if not y and len(s) in pos_lengths]
+    pos_lengths = {len(s) for s, y in zip(strings, labels, strict=True) if y}
+    hard = [s for s, y in zip(strings, labels, strict=True) if not y and len(s) in pos_lengths]
     assert len(hard) > 40
     again, _ = cfl_strings(language, 400, 14, seed=1, min_length=2)
     assert again == strings
@@ -148,7 +148,7 @@ def test_cfl_dataset_prefix_labels(language):
 
 def test_anbmcnm_and_its_deterministic_part():
     data = anbmcnm(4)
-    pairs = list(zip(data.info["n"].tolist(), data.info["m"].tolist()))
+    pairs = list(zip(data.info["n"].tolist(), data.info["m"].tolist(), strict=True))
     # every split (a, m) of every total 2..4, the total as "n"
     assert pairs == [(2, 1), (3, 1), (3, 2), (4, 1), (4, 2), (4, 3)]
     j = pairs.index((4, 2))  # S a a b b c c c c: a = 2, m = 2

@@ -75,6 +75,9 @@ MODULES: tuple[str, ...] = (
     # memory-augmented
     "ntm",
     "dnc",
+    "nnpda",
+    "stack_rnn",
+    "neural_stack",
     # hierarchical: levels on slower clocks
     "clockwork",
     "hierarchical",

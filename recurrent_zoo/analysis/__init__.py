@@ -1,5 +1,8 @@
 """Analysis of recurrent networks: equations, fixed points, Lyapunov exponents, automata.
 
+Finite automata (:mod:`~recurrent_zoo.analysis.automata`) and pushdown automata
+(:mod:`~recurrent_zoo.analysis.pushdown`, networkx graphs run by :func:`run_pda`).
+
 Each module covers one family of tools; this package only re-exports them.
 
 Examples
@@ -26,6 +29,7 @@ from .equations import (
     mtrnn_equations,
 )
 from .lyapunov import largest_lyapunov, lorenz
+from .pushdown import BOTTOM, minimize_pda, pda_from_table, pda_table, run_pda
 
 __all__ = [
     "Automaton",
@@ -46,4 +50,9 @@ __all__ = [
     "mtrnn_equations",
     "largest_lyapunov",
     "lorenz",
+    "BOTTOM",
+    "minimize_pda",
+    "pda_from_table",
+    "pda_table",
+    "run_pda",
 ]

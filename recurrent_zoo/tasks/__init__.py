@@ -30,7 +30,14 @@ from .algorithmic import (
     repeat_copy,
     sequence_cost,
 )
-from .anbn import anbn
+from .anbn import (
+    anbmcnm,
+    anbn,
+    anbn_accepts,
+    deterministic_accuracy,
+    deterministic_correct,
+    next_symbol_distributions,
+)
 from .base import SequenceDataset
 from .copy_memory import copy_task
 from .dyck import dyck, dyck_accepts
@@ -38,6 +45,7 @@ from .frequency import frequency_classification
 from .hierarchy import long_lag_symbols, nested_periodic, sum_of_sines
 from .parity import parity
 from .patterns import pair_recall, pattern_recall
+from .pushdown import CFL_LANGUAGES, cfl_dataset, cfl_strings, wcwr_accepts
 from .reservoir import (
     lorenz,
     lorenz_series,
@@ -60,6 +68,7 @@ from .speech import (
 from .temporal_xor import temporal_xor
 from .tomita import all_strings, tomita_accepts, tomita_dataset, tomita_dfa, tomita_labels
 from .trajectories import trajectory_classification, trajectory_prototypes
+from .transduction import TRANSDUCTIONS, transduction, transduction_accuracy
 from .two_sided import two_sided_sum
 
 __all__ = [
@@ -105,6 +114,19 @@ __all__ = [
     "tomita_dataset",
     "tomita_dfa",
     "tomita_labels",
+    # pushdown memories: counting languages, context-free acceptors, transduction
+    "CFL_LANGUAGES",
+    "TRANSDUCTIONS",
+    "anbmcnm",
+    "anbn_accepts",
+    "cfl_dataset",
+    "cfl_strings",
+    "deterministic_accuracy",
+    "deterministic_correct",
+    "next_symbol_distributions",
+    "transduction",
+    "transduction_accuracy",
+    "wcwr_accepts",
     "two_sided_sum",
     "trajectory_classification",
     "trajectory_prototypes",
@@ -134,6 +156,9 @@ TASKS: dict[str, Callable[..., Any]] = {
     "repeat_copy": repeat_copy,
     "associative_recall": associative_recall,
     "priority_sort": priority_sort,
+    "anbmcnm": anbmcnm,
+    "cfl": cfl_dataset,
+    "transduction": transduction,
     "spoken_digits": spoken_digits,
     "trajectories": trajectory_classification,
 }

@@ -1,0 +1,283 @@
+"""The pushdown memories' reference experiments: NNPDA, Stack RNN, neural stack/queue/deque.
+
+Each run trains one model on one task with one seed, with the protocol of its paper, and
+appends one JSON line to ``benchmarks/results/pushdown_reference.jsonl``; ``summary`` turns
+the lines into the tables of ``benchmarks/results/pushdown_reference.txt``.
+
+``nnpda LANGUAGE``
+    :func:`recurrent_zoo.nnpda.language_run`: trained on strings of length <= 20, tested on
+    1000 strings of length 21-100; the extracted PDA also on every string up to length 16.
+    Targets: >= 99% (Sun et al. 1993's claim, as the issue reads it), PDA exact.
+``stack_rnn TASK --arch stack|rnn|lstm``
+    :func:`recurrent_zoo.stack_rnn.counting_run`: trained with n < 20, tested on n = 2..60.
+    Targets: Joulin & Mikolov 2015, Table 1 (with rounding 100% on all five tasks; without,
+    100 / 100 / 100 / 100 / 43.3).
+``seeds``
+    The quick configurations of the three models (those of ``recurrent-zoo compare --quick``)
+    for seeds 0-9: every loss finite (no NaN), and how each seed scores.
+``neural_stack TASK --memory stack|queue|deque|lstm``
+    :func:`recurrent_zoo.neural_stack.transduction_run`: trained on source lengths 8-64,
+    tested on 65-128 (Grefenstette et al. 2015). Targets: coarse accuracy 1.00 for the stack on
+    reversal, the queue on copy, the deque on both; bigram flipping fine accuracy >= 0.95 for
+    the queue and the deque.
+
+Usage::
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/pushdown_reference.py nnpda dyck1 --seeds 0 1 2
+    OPENBLAS_NUM_THREADS=1 python benchmarks/pushdown_reference.py stack_rnn anbn --arch lstm
+    python benchmarks/pushdown_reference.py summary
+
+Runs are long (minutes to an hour each on one core); run them with ``nice`` in the
+background. Every line records the seed, the settings, the wall time and ``os.getloadavg()``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small per-step products: one thread
+
+RESULTS = Path(__file__).resolve().parent / "results"
+LOG = RESULTS / "pushdown_reference.jsonl"
+
+
+def _commit() -> str:
+    """The checked-out commit (with '+' when the work tree differs), to tell code versions apart."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":!benchmarks/results",
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return head + ("+" if dirty else "") if head else "unknown"
+
+
+COMMIT = _commit()
+
+
+def _append(record: dict) -> None:
+    record["load"] = [round(x, 2) for x in os.getloadavg()]
+    record["date"] = time.strftime("%Y-%m-%d %H:%M")
+    record["commit"] = COMMIT
+    RESULTS.mkdir(exist_ok=True)
+    with open(LOG, "a") as fh:
+        fh.write(json.dumps(record) + "\n")
+    print(json.dumps(record), flush=True)
+
+
+def run_nnpda(args: argparse.Namespace) -> None:
+    from recurrent_zoo.nnpda import language_run
+
+    settings = json.loads(args.settings) if args.settings else {}
+    for seed in args.seeds:
+        r = language_run(args.name, seed, **settings)
+        r.pop("pda")
+        r.pop("model")
+        r.pop("curve")
+        _append({"experiment": "nnpda", "settings": settings, **r})
+
+
+def run_stack_rnn(args: argparse.Namespace) -> None:
+    from recurrent_zoo.stack_rnn import counting_run
+
+    settings = json.loads(args.settings) if args.settings else {}
+    for seed in args.seeds:
+        r = counting_run(args.name, args.arch, seed=seed, **settings)
+        r.pop("curve")
+        _append({"experiment": "stack_rnn", "settings": settings, **r})
+
+
+def run_neural_stack(args: argparse.Namespace) -> None:
+    from recurrent_zoo.neural_stack import transduction_run
+
+    settings = json.loads(args.settings) if args.settings else {}
+    for seed in args.seeds:
+        r = transduction_run(args.name, args.memory, seed=seed, **settings)
+        r.pop("curve")
+        _append({"experiment": "neural_stack", "settings": settings, **r})
+
+
+def run_seeds(args: argparse.Namespace) -> None:
+    """The quick configurations of the three models for seeds 0..9: no NaN anywhere."""
+    import numpy as np
+
+    from recurrent_zoo.neural_stack import QUICK_REVERSAL, transduction_run
+    from recurrent_zoo.nnpda import QUICK_DYCK1, language_run
+    from recurrent_zoo.stack_rnn import QUICK_ANBN, counting_run
+
+    for seed in args.seeds:
+        r = language_run("dyck1", seed, **QUICK_DYCK1)
+        _append(
+            {
+                "experiment": "seeds",
+                "model": "nnpda",
+                "seed": seed,
+                "finite": r["finite"] and bool(np.isfinite(r["curve"]).all()),
+                "score": r["accuracy"],
+                "pda_score": r["pda_accuracy"],
+                "seconds": r["seconds"],
+            }
+        )
+        r = counting_run("anbn", seed=seed, **QUICK_ANBN)
+        _append(
+            {
+                "experiment": "seeds",
+                "model": "stack_rnn",
+                "seed": seed,
+                "finite": r["finite"],
+                "score": r["accuracy"],
+                "score_rounding": r["accuracy_rounding"],
+                "seconds": r["seconds"],
+            }
+        )
+        r = transduction_run(**QUICK_REVERSAL, seed=seed)
+        _append(
+            {
+                "experiment": "seeds",
+                "model": "neural_stack",
+                "seed": seed,
+                "finite": r["finite"],
+                "score": r["coarse"],
+                "fine": r["fine"],
+                "seconds": r["seconds"],
+            }
+        )
+
+
+def _tail(r: dict) -> str:
+    """The code version, the load and any non-default settings of a record."""
+    code = r.get("commit", "wip")
+    settings = json.dumps(r["settings"]) if r.get("settings") else ""
+    return f"{code:8} {r['load']} {settings}".rstrip()
+
+
+def summary(args: argparse.Namespace) -> None:
+    records = [json.loads(line) for line in open(LOG)] if LOG.exists() else []
+    out = [
+        "Pushdown memories: reference experiments (benchmarks/pushdown_reference.py)",
+        "",
+        "The 'code' column is the commit a run used; 'wip' marks records made before the",
+        "commit was recorded: the NNPDA ones by code no longer current (one label per string;",
+        "now every prefix is labelled and the best epoch kept); the Stack RNN ones with a",
+        "validation loss by code whose training is the current one, those without by an",
+        "earlier checkpoint selection (validation accuracy alone).",
+        "Non-default settings follow the load.",
+        "",
+    ]
+    nn = [r for r in records if r["experiment"] == "nnpda"]
+    if nn:
+        out += [
+            "NNPDA (Sun et al. 1993): trained on length <= 20, tested on 1000 strings of "
+            "length 21-100; PDA extracted and run on every string up to length 16",
+            f"{'language':9} {'seed':>4} {'net acc':>8} {'PDA acc':>8} {'PDA <=16':>9} "
+            f"{'states':>6} {'epochs':>6} {'finite':>6} {'min':>6}  code     load",
+        ]
+        for r in nn:
+            ex = "-" if r["pda_exhaustive"] is None else f"{r['pda_exhaustive']:.4f}"
+            out.append(
+                f"{r['language']:9} {r['seed']:>4} {r['accuracy']:8.3f} {r['pda_accuracy']:8.3f} "
+                f"{ex:>9} {r['pda_states']:>6} {r['epochs']:>6} {str(r['finite']):>6} "
+                f"{r['seconds'] / 60:6.1f}  {_tail(r)}"
+            )
+        out.append("")
+    sr = [r for r in records if r["experiment"] == "stack_rnn"]
+    if sr:
+        out += [
+            "Stack RNN (Joulin & Mikolov 2015): % of n = 2..60 whose deterministic part is "
+            "right; trained with n < 20 (curriculum), best validation checkpoint",
+            f"{'task':9} {'arch':5} {'seed':>4} {'acc':>6} {'round':>6} {'val':>6} "
+            f"{'finite':>6} {'min':>6}  code     load",
+        ]
+        for r in sr:
+            rd = f"{r['accuracy_rounding']:6.1f}" if "accuracy_rounding" in r else "     -"
+            out.append(
+                f"{r['task']:9} {r['arch']:5} {r['seed']:>4} {r['accuracy']:6.1f} {rd} "
+                f"{r['validation']:6.1f} {str(r['finite']):>6} {r['seconds'] / 60:6.1f}  "
+                f"{_tail(r)}"
+            )
+        out.append("")
+    ns = [r for r in records if r["experiment"] == "neural_stack"]
+    if ns:
+        out += [
+            "Neural stack / queue / deque and LSTM (Grefenstette et al. 2015): trained on "
+            "lengths 8-64, tested on 65-128; coarse / fine accuracy",
+            f"{'task':12} {'memory':6} {'seed':>4} {'coarse':>7} {'fine':>6} {'val c/f':>11} "
+            f"{'finite':>6} {'min':>6}  code     load",
+        ]
+        for r in ns:
+            out.append(
+                f"{r['task']:12} {r['memory']:6} {r['seed']:>4} {r['coarse']:7.3f} "
+                f"{r['fine']:6.3f} {r['val_coarse']:5.3f}/{r['val_fine']:5.3f} "
+                f"{str(r['finite']):>6} {r['seconds'] / 60:6.1f}  {_tail(r)}"
+            )
+    sd = [r for r in records if r["experiment"] == "seeds"]
+    if sd:
+        out += [
+            "",
+            "Seeds 0-9 of the quick configurations (nnpda: Dyck-1 <= 8 -> 9-30, accuracy of the "
+            "network / PDA; stack_rnn: a^n b^n n <= 8 -> n <= 30, % of n right / rounded; "
+            "neural_stack: reversal 2-6 -> 7-20, coarse / fine)",
+            f"{'model':12} {'seed':>4} {'finite':>6} {'score':>8} {'second':>8}",
+        ]
+        for r in sd:
+            second = r.get("pda_score", r.get("score_rounding", r.get("fine")))
+            out.append(
+                f"{r['model']:12} {r['seed']:>4} {str(r['finite']):>6} {r['score']:8.3f} "
+                f"{second:8.3f}"
+            )
+        finite = all(r["finite"] for r in sd)
+        out.append(f"no NaN in any run: {finite} ({len(sd)} runs)")
+    text = "\n".join(out) + "\n"
+    (RESULTS / "pushdown_reference.txt").write_text(text)
+    print(text)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, fn in (
+        ("nnpda", run_nnpda),
+        ("stack_rnn", run_stack_rnn),
+        ("neural_stack", run_neural_stack),
+    ):
+        p = sub.add_parser(name)
+        p.add_argument("name", help="language or task")
+        p.add_argument("--seeds", type=int, nargs="+", default=[0])
+        p.add_argument("--settings", default="", help="JSON of keyword arguments")
+        if name == "stack_rnn":
+            p.add_argument("--arch", default="stack", choices=("stack", "rnn", "lstm"))
+        if name == "neural_stack":
+            p.add_argument("--memory", default="stack", choices=("stack", "queue", "deque", "lstm"))
+        p.set_defaults(fn=fn)
+    p = sub.add_parser("seeds")
+    p.add_argument("--seeds", type=int, nargs="+", default=list(range(10)))
+    p.set_defaults(fn=run_seeds)
+    p = sub.add_parser("summary")
+    p.set_defaults(fn=summary)
+    args = parser.parse_args(argv)
+    args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""NeuralStack: against a PyTorch autograd implementation, the LSTM controller, the memories.
+
+Reference: the equations of Grefenstette et al. (2015, NIPS), written independently with torch
+tensors and differentiated by autograd (benchmarks/peers/torch_neural_stack.py), on the same
+weights: outputs and every gradient agree to 1e-10 for the stack, the queue and the deque. The
+memory blocks themselves are checked against the paper's equations in tests/test_stacks.py; the
+trained behaviour (train on 8-64, test on 65-128) is in
+benchmarks/results/pushdown_reference.txt.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recurrent_zoo import get_entry
+from recurrent_zoo.lstm import LSTM
+from recurrent_zoo.neural_stack import MEMORIES, NeuralStack
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _torch_peer():
+    torch = pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location(
+        "torch_neural_stack", ROOT / "benchmarks" / "peers" / "torch_neural_stack.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return torch, module
+
+
+@pytest.mark.parametrize("memory", sorted(MEMORIES))
+def test_matches_torch_autograd(memory):
+    torch, peer = _torch_peer()
+    net = NeuralStack(3, 5, memory=memory, value_size=4, output_size=6, seed=1)
+    other = peer.TorchNeuralStack(3, 5, memory, 4, 6).double()
+    other.load_numpy_params(net.params)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(9, 4, 3))
+    R = rng.normal(size=(9, 4, 6))
+    Y, _ = net.forward(X)
+    dX = net.backward(R)
+    Xt = torch.tensor(X, requires_grad=True)
+    Yt = other(Xt)
+    (Yt * torch.tensor(R)).sum().backward()
+    np.testing.assert_allclose(Y, Yt.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dX, Xt.grad.numpy(), rtol=1e-9, atol=1e-12)
+    theirs = {
+        "weight_ih": other.cell.weight_ih,
+        "weight_hh": other.cell.weight_hh,
+        "bias_ih": other.cell.bias_ih,
+        "bias_hh": other.cell.bias_hh,
+    }
+    for head in ("push", "pop", "value", "out"):
+        layer = getattr(other, head)
+        theirs[f"weight_{head}"], theirs[f"bias_{head}"] = layer.weight, layer.bias
+    assert set(theirs) == set(net.grads)
+    for name, param in theirs.items():
+        np.testing.assert_allclose(
+            net.grads[name], param.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name
+        )
+
+
+def test_controller_is_the_library_lstm():
+    """With the read's weights at zero the controller is recurrent_zoo.lstm.LSTM."""
+    I, H = 3, 4
+    net = NeuralStack(I, H, value_size=2, output_size=H, seed=0)
+    lstm = LSTM(I, H, seed=0)
+    for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        lstm.params[f"{name}_l0"][...] = (
+            net.params[name][:, :I] if name == "weight_ih" else (net.params[name])
+        )
+    net.params["weight_ih"][:, I:] = 0.0  # the read does not reach the controller
+    net.params["weight_out"][...] = np.eye(H)
+    net.params["bias_out"][...] = 0.0
+    X = np.random.default_rng(2).normal(size=(6, 2, I))
+    Y, _ = net.forward(X)
+    H_lstm, _ = lstm.forward(X)
+    np.testing.assert_allclose(Y, np.tanh(H_lstm), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("memory", sorted(MEMORIES))
+def test_trace_shows_one_slot_per_push(memory):
+    net = NeuralStack(2, 3, memory=memory, value_size=2, seed=0)
+    tr = net.trace(np.ones((4, 1, 2)))
+    per_step = 2 if memory == "deque" else 1
+    assert [s.shape[1] for s in tr["strengths"]] == [per_step * t for t in range(5)]
+    assert tr["push"].shape == tr["pop"].shape == (4, 1, per_step)
+    assert np.all((tr["strengths"][-1] >= 0) & (tr["strengths"][-1] <= 1))
+
+
+def test_state_keeps_the_memory_between_calls():
+    net = NeuralStack(2, 3, memory="queue", value_size=2, capacity=8, seed=3)
+    X = np.random.default_rng(0).normal(size=(7, 2, 2))
+    Y, _ = net.forward(X)
+    Y1, state = net.forward(X[:4])
+    Y2, _ = net.forward(X[4:], state)
+    np.testing.assert_allclose(np.concatenate([Y1, Y2]), Y, rtol=1e-12, atol=1e-14)
+    assert state[3].shape == (2, 8) and np.count_nonzero(state[3]) > 0
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="memory"):
+        NeuralStack(2, 3, memory="heap")
+    with pytest.raises(ValueError, match="value_size"):
+        NeuralStack(2, 3, value_size=0)
+    with pytest.raises(ValueError, match="capacity"):
+        NeuralStack(2, 3, capacity=0)
+
+
+def test_catalogue_entry():
+    entry = get_entry("neural_stack")
+    assert entry.cls is NeuralStack and entry.family == "memory-augmented"
+    assert {ex.get("memory", "stack") for ex in entry.examples} == set(MEMORIES)

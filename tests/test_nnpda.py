@@ -1,0 +1,194 @@
+"""NNPDA: the equations by hand, a programmed pushdown automaton, extraction, the loss.
+
+Reference behaviour (Sun et al. 1993, UMIACS-TR-93-77; Das, Giles & Sun 1992): an NNPDA can
+hold a pushdown automaton for balanced parentheses -- programmed here with weights +-H, as
+Omlin & Giles program automata into second-order nets -- and a discrete PDA read off it by
+quantisation recognises the language exactly. The learned behaviour (trained on length <= 20,
+tested on 21-100) is measured by benchmarks/pushdown_reference.py (results in
+benchmarks/results/pushdown_reference.txt) and by the slow test at the end.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from recurrent_zoo import get_entry, load
+from recurrent_zoo.analysis.automata import encode_strings
+from recurrent_zoo.analysis.pushdown import BOTTOM, run_pda
+from recurrent_zoo.nnpda import NNPDA, AcceptanceLoss, dyck1_nnpda, extract_pda, fit_nnpda
+from recurrent_zoo.tasks import cfl_dataset, dyck_accepts
+from recurrent_zoo.testing import gradient_errors, numerical_gradient, relative_error
+
+
+def naive_forward(net: NNPDA, X: np.ndarray):
+    """Sun et al.'s equations one string at a time, the stack a Python list of [symbol, length]."""
+    p = net.params
+    N, L, G = net.n_states, net.n_symbols, net.n_stack
+    T, B, _ = X.shape
+    Y = np.zeros((T, B, N + 1))
+    for b in range(B):
+        S = np.zeros(N)
+        S[0] = 1.0
+        stack = []  # [value (G,), length], top last
+        for t in range(T):
+            total = sum(x[1] for x in stack)
+            r = np.zeros(G + 1)
+            depth = 0.0
+            for value, length in reversed(stack):  # from the top down, one unit deep
+                take = min(length, max(0.0, 1.0 - depth))
+                r[:G] += take * value
+                depth += length
+            r[G] = max(0.0, 1.0 - total)
+            new = np.zeros(N)
+            for i in range(N):
+                a = p["bias"][i] if net.bias else 0.0
+                for j, k, l in itertools.product(range(N), range(L), range(G + 1)):
+                    a += p["weight"][i, j, k, l] * S[j] * X[t, b, k] * r[l]
+                new[i] = 1.0 / (1.0 + np.exp(-a))
+            act = p["action_bias"][0] + sum(
+                p["action_weight"][j, k, l] * S[j] * X[t, b, k] * r[l]
+                for j, k, l in itertools.product(range(N), range(L), range(G + 1))
+            )
+            A = np.tanh(act)
+            if net.stack_symbols is None:
+                value = X[t, b].copy()
+            else:
+                z = p["push_bias"] + np.einsum("gjkl,j,k,l->g", p["push_weight"], S, X[t, b], r)
+                value = 1.0 / (1.0 + np.exp(-z))
+            amount = max(0.0, -A)  # pop from the top down
+            for item in reversed(stack):
+                take = min(item[1], amount)
+                item[1] -= take
+                amount -= take
+            stack.append([value, max(0.0, A)])
+            S = new
+            Y[t, b, :N] = S
+            Y[t, b, N] = sum(x[1] for x in stack)
+    return Y
+
+
+@pytest.mark.parametrize("stack_symbols", [None, 3])
+def test_forward_is_the_papers_equations(stack_symbols):
+    net = NNPDA(2, 3, stack_symbols=stack_symbols, seed=4, init_scale=2.0)
+    X = np.eye(2)[np.random.default_rng(0).integers(0, 2, size=(7, 3))]
+    Y, _ = net.forward(X)
+    np.testing.assert_allclose(Y, naive_forward(net, X), rtol=1e-10, atol=1e-12)
+
+
+def test_programmed_dyck1_recognises_the_language():
+    net = dyck1_nnpda()
+    strings = ["".join(s) for n in range(1, 13) for s in itertools.product("()", repeat=n)]
+    X, lengths = encode_strings(strings, "()")
+    accepted = net.accepts(X, lengths)
+    expected = np.array([dyck_accepts(s) for s in strings])
+    np.testing.assert_array_equal(accepted, expected)
+    # and far longer strings: nesting 40 deep, and one extra ")" at the end
+    deep = "(" * 40 + ")" * 40
+    X, lengths = encode_strings([deep, deep + ")", deep + "()" * 10], "()")
+    np.testing.assert_array_equal(net.accepts(X, lengths), [True, False, True])
+
+
+def test_programmed_dyck1_trace_is_a_stack():
+    net = dyck1_nnpda()
+    X, _ = encode_strings(["(()"], "()")
+    tr = net.trace(X)
+    np.testing.assert_allclose(tr["actions"][:, 0], [1.0, 1.0, -1.0], atol=1e-4)  # push push pop
+    np.testing.assert_allclose(tr["length"][:, 0], [0.0, 1.0, 2.0, 1.0], atol=1e-4)
+    V, s = tr["stack"][2]  # after "((": two "(" of length 1
+    np.testing.assert_allclose(s[0], [1.0, 1.0], atol=1e-4)
+    np.testing.assert_allclose(V[0, :, 0], [1.0, 1.0])
+
+
+def test_extracted_pda_from_the_programmed_net():
+    G = extract_pda(dyck1_nnpda(), alphabet="()")
+    assert G.number_of_nodes() == 2 and G.graph["consistent"]
+    start = G.graph["start"]
+    transitions = {
+        (d["input"], d["top"]): (q, d["action"]) for p, q, d in G.edges(data=True) if p == start
+    }
+    assert transitions[("(", BOTTOM)][1] == "push" and transitions[("(", "(")][1] == "push"
+    assert transitions[(")", "(")] == (start, "pop")
+    assert transitions[(")", BOTTOM)][0] != start  # dead
+    strings = ["".join(s) for n in range(0, 15) for s in itertools.product("()", repeat=n)]
+    np.testing.assert_array_equal(run_pda(G, strings), [dyck_accepts(s) for s in strings])
+
+
+def test_acceptance_loss_gradient_and_values():
+    rng = np.random.default_rng(0)
+    Y = rng.uniform(0.05, 0.95, size=(3, 4, 3))
+    Y[..., -1] = rng.uniform(0.0, 1.6, size=(3, 4))
+    target = np.array([[1.0], [0.0], [1.0], [0.0]])
+    loss = AcceptanceLoss()
+    value, dY = loss(Y, target)
+    assert relative_error(dY, numerical_gradient(lambda: loss(Y, target)[0], Y)) < 1e-7
+    s, length = Y[-1, :, 0], Y[-1, :, -1]
+    expected = np.mean(
+        [
+            -np.log(s[0]) + length[0],
+            -np.log(1 - s[1] * max(0.0, 1 - length[1])),
+            -np.log(s[2]) + length[2],
+            -np.log(1 - s[3] * max(0.0, 1 - length[3])),
+        ]
+    )
+    assert value == pytest.approx(expected, rel=1e-12)
+
+
+def test_gradients_through_a_long_stack():
+    # longer than the common checks: many pushes and pops through the analog stack
+    net = NNPDA(2, 2, stack_symbols=2, seed=5, init_scale=2.0, capacity=6)
+    rng = np.random.default_rng(1)
+    X = np.eye(2)[rng.integers(0, 2, size=(8, 2))]
+    errors = gradient_errors(net, X, lengths=np.array([8, 5]))
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_fit_learns_short_dyck1():
+    """A few seconds of training separate balanced from unbalanced short strings."""
+    strings = ["".join(s) for n in range(1, 7) for s in itertools.product("()", repeat=n)]
+    data = cfl_dataset("dyck1", None, 6, strings=strings)
+    net = NNPDA(2, 3, seed=0)
+    fit_nnpda(
+        net,
+        data.inputs,
+        data.targets,
+        mask=data.mask,
+        lengths=data.lengths,
+        epochs=60,
+        lr=0.1,
+        tolerance=0.3,
+        seed=0,
+    )
+    accepted = net.accepts(data.inputs, data.lengths)
+    assert np.mean(accepted == data.info["labels"].astype(bool)) >= 0.95
+
+
+def test_save_load_keeps_the_automaton(tmp_path):
+    net = dyck1_nnpda()
+    path = tmp_path / "dyck.safetensors"
+    net.save(path)
+    X, lengths = encode_strings(["(())", "(()", ")("], "()")
+    np.testing.assert_array_equal(load(path).accepts(X, lengths), [True, False, False])
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="n_symbols"):
+        NNPDA(0, 2)
+    with pytest.raises(ValueError, match="n_states"):
+        NNPDA(2, 0)
+    with pytest.raises(ValueError, match="stack_symbols"):
+        NNPDA(2, 2, stack_symbols=0)
+    with pytest.raises(ValueError, match="alphabet"):
+        extract_pda(dyck1_nnpda(), alphabet="(")
+    with pytest.raises(ValueError, match="labels"):
+        extract_pda(dyck1_nnpda(), labels=[True])
+
+
+def test_catalogue_entry():
+    entry = get_entry("nnpda")
+    assert entry.cls is NNPDA and entry.family == "memory-augmented"
+    assert [e.name for e in __import__("recurrent_zoo").catalogue("memory-augmented")][:1] == [
+        "nnpda"
+    ]

@@ -23,12 +23,15 @@ from .metrics import (
     METRICS,
     Accuracy,
     BinaryAccuracy,
+    BitsPerCharacter,
     MeanAbsoluteError,
     MeanSquaredError,
     Metric,
+    Perplexity,
     get_metric,
 )
 from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, get_optimizer
+from .schedules import StepDecay
 
 __all__ = [
     "fit",
@@ -56,6 +59,9 @@ __all__ = [
     "MeanAbsoluteError",
     "Accuracy",
     "BinaryAccuracy",
+    "Perplexity",
+    "BitsPerCharacter",
     "METRICS",
     "get_metric",
+    "StepDecay",
 ]

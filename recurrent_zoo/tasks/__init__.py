@@ -29,6 +29,7 @@ from .dyck import dyck, dyck_accepts
 from .frequency import frequency_classification
 from .parity import parity
 from .patterns import pair_recall, pattern_recall
+from .penn_treebank import Corpus, penn_treebank, token_streams
 from .reservoir import (
     lorenz,
     mackey_glass,
@@ -43,6 +44,7 @@ from .tomita import all_strings, tomita_accepts, tomita_dataset, tomita_dfa, tom
 
 __all__ = [
     "TASKS",
+    "Corpus",
     "SequenceDataset",
     "adding_problem",
     "all_strings",
@@ -62,7 +64,9 @@ __all__ = [
     "pair_recall",
     "parity",
     "pattern_recall",
+    "penn_treebank",
     "temporal_xor",
+    "token_streams",
     "tomita_accepts",
     "tomita_dataset",
     "tomita_dfa",

@@ -241,8 +241,8 @@ class LanguageModel(SequenceModel):
         grads = {"embedding.weight": self.embedding.grads["weight"]}
         for k, m in enumerate(self.layers):
             grads.update({f"rnn.{k}.{name}": g for name, g in m.grads.items()})
-        if self.tie_weights:
-            grads["embedding.weight"] += dW
+        if self.tie_weights:  # one table, both uses: the sum (a new array, not the embedding's)
+            grads["embedding.weight"] = grads["embedding.weight"] + dW
         else:
             grads["decoder.weight"] = dW
         grads["decoder.bias"] = db

@@ -182,7 +182,14 @@ class Corpus:
         tokens = [self.vocab[int(i)] for i in arr]
         if self.level == "char":
             return "".join(tokens)
-        return " ".join(tokens).replace(f" {EOS} ", "\n").replace(EOS, "\n")
+        lines, words = [], []
+        for t in tokens:
+            if t == EOS:
+                lines.append(" ".join(words))
+                words = []
+            else:
+                words.append(t)
+        return "\n".join(lines + [" ".join(words)])
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{k}={len(getattr(self, k))}" for k in SPLITS)

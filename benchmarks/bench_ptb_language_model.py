@@ -134,7 +134,7 @@ def _git_commit() -> str:
         )
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        return os.environ.get("RZ_COMMIT", "unknown")  # a snapshot made with git archive
 
 
 # ----------------------------------------------------------------------------- training
@@ -143,7 +143,13 @@ def train(args: argparse.Namespace) -> None:
 
     from recurrent_zoo.language_model import LanguageModel, sample
     from recurrent_zoo.tasks import penn_treebank, token_streams
-    from recurrent_zoo.training import SoftmaxCrossEntropy, StepDecay, evaluate, fit
+    from recurrent_zoo.training import (
+        SoftmaxCrossEntropy,
+        StepDecay,
+        evaluate,
+        fit,
+        get_optimizer,
+    )
 
     cfg = dict(CONFIGS[args.config])
     if args.epochs is not None:
@@ -203,49 +209,63 @@ def train(args: argparse.Namespace) -> None:
         ce = evaluate(model, data.inputs, data.targets, loss=loss, chunk_size=k)["loss"]
         return math.exp(ce) if metric == "perplexity" else ce / math.log(2)
 
-    clock = {"last": time.perf_counter()}
+    clock = {"last": time.perf_counter(), "cpu": time.process_time()}
 
-    def callback(epoch: int, logs: dict[str, float]) -> None:
+    def callback(epoch: float, logs: dict[str, float], with_test: bool = True) -> None:
         train_seconds = time.perf_counter() - clock["last"]
-        t0 = time.perf_counter()
-        valid, test = score(valid_data), score(test_data)
-        eval_seconds = time.perf_counter() - t0
+        train_cpu = time.process_time() - clock["cpu"]
+        t0, c0 = time.perf_counter(), time.process_time()
+        valid = score(valid_data)
+        test = score(test_data) if with_test else math.nan
         ce = logs["loss"]
         train_value = math.exp(ce) if metric == "perplexity" else ce / math.log(2)
         write(
             {
                 "kind": "epoch",
-                "epoch": epoch + 1,
+                "epoch": epoch,
                 "lr": logs.get("lr", cfg["lr"]) / scale,
                 f"train_{metric}": round(train_value, 4),
                 f"valid_{metric}": round(valid, 4),
-                f"test_{metric}": round(test, 4),
+                f"test_{metric}": round(test, 4) if with_test else None,
                 "train_seconds": round(train_seconds, 1),
-                "eval_seconds": round(eval_seconds, 1),
+                "train_cpu_seconds": round(train_cpu, 1),
+                "eval_seconds": round(time.perf_counter() - t0, 1),
+                "eval_cpu_seconds": round(time.process_time() - c0, 1),
                 "load": _load(),
             }
         )
-        clock["last"] = time.perf_counter()
+        clock["last"], clock["cpu"] = time.perf_counter(), time.process_time()
 
     schedule = None
     if cfg["decay_after"] is not None:
         schedule = StepDecay(after=cfg["decay_after"], factor=cfg["decay_factor"])
-    history = fit(
-        model,
-        X,
-        Y,
-        loss=loss,
-        optimizer=cfg["optimizer"],
-        lr=cfg["lr"] * scale,
-        epochs=cfg["epochs"],
-        batch_size=B,
-        tbptt=k,
-        clip_norm=cfg["clip"] / scale,
-        shuffle=False,
-        seed=args.seed,
-        callback=callback,
-        lr_schedule=schedule,
-    )
+    settings = dict(loss=loss, batch_size=B, tbptt=k, clip_norm=cfg["clip"] / scale, shuffle=False)
+    start = time.perf_counter()
+    if args.eval_every is None:  # the recipe as it is: one fit, a record per epoch
+        fit(
+            model,
+            X,
+            Y,
+            optimizer=cfg["optimizer"],
+            lr=cfg["lr"] * scale,
+            epochs=cfg["epochs"],
+            seed=args.seed,
+            callback=lambda epoch, logs: callback(epoch + 1, logs),
+            lr_schedule=schedule,
+            **settings,
+        )
+    else:  # a record every N windows: fit over segments, one optimizer throughout (the state
+        # restarts from zeros at each segment, once every N windows)
+        opt = get_optimizer(cfg["optimizer"], model.params, lr=cfg["lr"] * scale)
+        size = args.eval_every * k
+        segments = list(range(0, X.shape[0], size))
+        for epoch in range(cfg["epochs"]):
+            opt.lr = cfg["lr"] * scale * (1.0 if schedule is None else schedule(epoch))
+            for n, s0 in enumerate(segments, start=1):
+                h = fit(model, X[s0 : s0 + size], Y[s0 : s0 + size], optimizer=opt, **settings)
+                logs = {"loss": h["loss"][0], "lr": opt.lr}
+                callback(round(epoch + n / len(segments), 3), logs, n == len(segments))
+    wall = time.perf_counter() - start
     t0 = time.perf_counter()
     # Zaremba et al.'s run_test reads the test text as one stream (batch 1)
     one_stream = token_streams(corpus.test, 1, V)
@@ -255,7 +275,7 @@ def train(args: argparse.Namespace) -> None:
         f"test_{metric}": round(score(test_data), 4),
         f"valid_{metric}": round(score(valid_data), 4),
         "eval_seconds": round(time.perf_counter() - t0, 1),
-        "wall_seconds": round(history.wall_time, 1),
+        "wall_seconds": round(wall, 1),
         "load": _load(),
         "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
@@ -288,7 +308,7 @@ def _steps_ours(steps: int, cell: str) -> dict[str, Any]:
     state = model.initial_state(B)
 
     def lap(name: str, t0: float) -> float:
-        t = time.perf_counter()
+        t = time.process_time()
         phases[name] = phases.get(name, 0.0) + t - t0
         return t
 
@@ -296,7 +316,7 @@ def _steps_ours(steps: int, cell: str) -> dict[str, Any]:
         nonlocal state
         # the steps of fit's _train_batch, timed one by one; the model's own forward split in
         # its recurrent part and its output layer
-        t = time.perf_counter()
+        t = time.process_time()
         h, _ = model.embedding._forward(X, None, None)
         h, _ = model.dropouts[0]._forward(h, None, None)
         finals = []
@@ -306,12 +326,12 @@ def _steps_ours(steps: int, cell: str) -> dict[str, Any]:
             finals.append(sf)
         t = lap("embedding + recurrent forward", t)
         Z, final = model._forward(X, state, None)  # for the cache; its output layer timed below
-        t_dec = time.perf_counter()
+        t_dec = time.process_time()
         W_out = model._output_weight()
         Hh = h.reshape(T * B, H)
         _ = Hh @ W_out.T
         lap("output GEMM forward (logits)", t_dec)
-        t = time.perf_counter()
+        t = time.process_time()
         total, dZ, count = loss.weighted_sum(Z, Y, W)
         np.divide(dZ, count, out=dZ)
         t = lap("softmax + cross-entropy + its gradient", t)
@@ -338,15 +358,16 @@ def _steps_ours(steps: int, cell: str) -> dict[str, Any]:
 
     for _ in range(2):
         plain_step()
-    times = []
+    times, cpu = [], []
     for _ in range(steps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         plain_step()
         times.append(time.perf_counter() - t0)
-    for _ in range(max(3, steps // 3)):
-        step()
+        cpu.append(time.process_time() - c0)
     n = max(3, steps // 3)
-    return {"times": times, "phases": {k: v / n for k, v in phases.items()}}
+    for _ in range(n):
+        step()
+    return {"times": times, "cpu": cpu, "phases": {k: v / n for k, v in phases.items()}}
 
 
 def _steps_torch(steps: int, threads: int, cell: str) -> dict[str, Any]:
@@ -371,13 +392,13 @@ def _steps_torch(steps: int, threads: int, cell: str) -> dict[str, Any]:
         return tuple(t.detach() for t in s) if isinstance(s, tuple) else s.detach()
 
     def lap(name: str, t0: float) -> float:
-        t = time.perf_counter()
+        t = time.process_time()
         phases[name] = phases.get(name, 0.0) + t - t0
         return t
 
     def step(timed: bool) -> None:
         nonlocal state
-        t = time.perf_counter()
+        t = time.process_time()
         h, s = rnn(emb(x), state)
         t = lap("embedding + recurrent forward", t) if timed else t
         z = dec(h)
@@ -394,11 +415,12 @@ def _steps_torch(steps: int, threads: int, cell: str) -> dict[str, Any]:
 
     for _ in range(2):
         step(False)
-    times = []
+    times, cpu = [], []
     for _ in range(steps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         step(False)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     n = max(3, steps // 3)
     for _ in range(n):
         step(True)
@@ -409,7 +431,9 @@ def speed(args: argparse.Namespace) -> None:
     env = dict(os.environ)
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(args.threads)
-    results: dict[str, dict[str, Any]] = {"ours": {"times": []}, "torch": {"times": []}}
+    results: dict[str, dict[str, Any]] = {
+        side: {"times": [], "cpu": []} for side in ("ours", "torch")
+    }
     loads = [_load()]
     for _ in range(args.rounds):
         for side in ("ours", "torch"):
@@ -418,6 +442,7 @@ def speed(args: argparse.Namespace) -> None:
             out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
             got = json.loads(out.stdout.strip().splitlines()[-1])
             results[side]["times"] += got["times"]
+            results[side]["cpu"] += got["cpu"]
             results[side].setdefault("phases", []).append(got["phases"])
             loads.append(_load())
     import numpy
@@ -433,22 +458,38 @@ def speed(args: argparse.Namespace) -> None:
         f"{args.threads} BLAS thread(s) per side; numpy {numpy.__version__} (OpenBLAS), "
         f"torch {torch.__version__}; {args.steps} timed steps x {args.rounds} rounds per side"
     )
-    print()
-    print(f"{'':28} {'median ms/step':>15} {'min ms/step':>12} {'s/epoch (median)':>17}")
-    med = {}
-    for side in ("ours", "torch"):
-        ts = sorted(results[side]["times"])
-        med[side] = ts[len(ts) // 2]
-        print(
-            f"{side:28} {1e3 * med[side]:15.1f} {1e3 * ts[0]:12.1f} {EPOCH_STEPS * med[side]:17.0f}"
-        )
-    mins = {s: min(results[s]["times"]) for s in results}
     print(
-        f"\nratio ours / torch: {med['ours'] / med['torch']:.2f} (medians), "
-        f"{mins['ours'] / mins['torch']:.2f} (minima)"
+        "# per training step: wall-clock time, and CPU time of the process (time.process_time: "
+        "the work done, which other processes on a loaded machine do not inflate as much)"
+    )
+    print()
+    cols = ("wall median", "wall min", "CPU median", "CPU min", "s/epoch (CPU med)")
+    print(f"{'ms per step':12}" + "".join(f"{c:>18}" for c in cols))
+    stats: dict[str, dict[str, float]] = {}
+    for side in ("ours", "torch"):
+        wall, cpu = sorted(results[side]["times"]), sorted(results[side]["cpu"])
+        stats[side] = {
+            "wall": wall[len(wall) // 2],
+            "wall_min": wall[0],
+            "cpu": cpu[len(cpu) // 2],
+            "cpu_min": cpu[0],
+        }
+        st = stats[side]
+        values = [1e3 * st["wall"], 1e3 * st["wall_min"], 1e3 * st["cpu"], 1e3 * st["cpu_min"]]
+        print(
+            f"{side:12}"
+            + "".join(f"{v:18.1f}" for v in values)
+            + f"{EPOCH_STEPS * st['cpu']:18.0f}"
+        )
+    print(
+        "\nratio ours / torch: "
+        + ", ".join(
+            f"{stats['ours'][k] / stats['torch'][k]:.2f} ({k.replace('_', ' ')})"
+            for k in ("cpu", "cpu_min", "wall", "wall_min")
+        )
     )
     for side in ("ours", "torch"):
-        print(f"\nwhere the time goes, {side} (ms per step, mean over the profiled steps):")
+        print(f"\nwhere the time goes, {side} (CPU ms per step, best round):")
         keys = results[side]["phases"][0].keys()
         for key in keys:
             values = [p[key] for p in results[side]["phases"]]
@@ -476,6 +517,12 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--epochs", type=int, help="override the recipe's number of epochs")
     p.add_argument("--max-windows", type=int, help="train on the first N windows only")
+    p.add_argument(
+        "--eval-every",
+        type=int,
+        help="evaluate on the validation text every N windows (the state restarts there); "
+        "the test text at the end of each epoch",
+    )
     p.add_argument("--save", help="save the trained model to this safetensors file")
     p = sub.add_parser("speed")
     p.add_argument("--steps", type=int, default=20)

@@ -424,7 +424,7 @@ def _steps_torch(steps: int, threads: int, cell: str) -> dict[str, Any]:
     n = max(3, steps // 3)
     for _ in range(n):
         step(True)
-    return {"times": times, "phases": {k: v / n for k, v in phases.items()}}
+    return {"times": times, "cpu": cpu, "phases": {k: v / n for k, v in phases.items()}}
 
 
 def speed(args: argparse.Namespace) -> None:

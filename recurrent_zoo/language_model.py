@@ -147,7 +147,9 @@ class LanguageModel(SequenceModel):
             None if init_range is None else check_real(init_range, "init_range", low=0.0)
         )
         if cell_options is not None and not isinstance(cell_options, dict):
-            raise TypeError(f"cell_options must be a dict or None; got {type(cell_options)}")
+            raise TypeError(
+                f"cell_options must be a dict or None; got {type(cell_options).__name__}"
+            )
         self.cell_options = None if cell_options is None else dict(cell_options)
         if not isinstance(cell, str):
             raise TypeError(f"cell must be a catalogue name such as 'lstm'; got {cell!r}")

@@ -261,3 +261,31 @@ def test_output_logits_gradients_by_finite_differences():
     assert relative_error(dW, numerical_gradient(f, W)) <= TOL
     assert relative_error(db, numerical_gradient(f, b)) <= TOL
     assert output_logits_backward(R, H, W, bias=False)[2] is None
+
+
+def test_cross_entropy_loss_in_the_logits_dtype():
+    """SoftmaxCrossEntropy(precision="logits") is the same loss as the float64 default: equal on
+    float64 logits (masks included), float32 gradients for float32 logits, and its value without
+    the gradient (evaluation) is the same sum."""
+    from recurrent_zoo.training import SoftmaxCrossEntropy
+
+    rng = np.random.default_rng(4)
+    Z = 2 * rng.standard_normal((5, 3, 8))
+    Y = rng.integers(0, 8, (5, 3))
+    mask = (rng.random((5, 3)) < 0.7).astype(float)
+    fast, slow = SoftmaxCrossEntropy(precision="logits"), SoftmaxCrossEntropy()
+    for m in (None, mask):
+        v_fast, g_fast = fast(Z, Y, mask=m)
+        v_slow, g_slow = slow(Z, Y, mask=m)
+        assert v_fast == pytest.approx(v_slow, rel=1e-13)
+        np.testing.assert_allclose(g_fast, g_slow, rtol=1e-12, atol=1e-16)
+    target, weights = fast.expand(Z.shape, Y, mask)
+    total, _, count = fast.weighted_sum(Z, target, weights)
+    assert fast.value_sum(Z, target, weights) == pytest.approx((total, count), rel=1e-13)
+    v32, g32 = fast(Z.astype(np.float32), Y)
+    assert g32.dtype == np.float32 and v32 == pytest.approx(slow(Z, Y)[0], rel=1e-6)
+    probs = rng.dirichlet(np.ones(8), size=(5, 3))  # class probabilities: the float64 path
+    assert fast(Z, probs)[0] == pytest.approx(slow(Z, probs)[0], rel=1e-13)
+    assert repr(fast) == "SoftmaxCrossEntropy(precision='logits')"
+    with pytest.raises(ValueError, match="precision must be one of"):
+        SoftmaxCrossEntropy(precision="half")

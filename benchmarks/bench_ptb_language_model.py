@@ -497,14 +497,50 @@ def speed(args: argparse.Namespace) -> None:
 
 
 def report(paths: list[str]) -> None:
+    """One table per JSON-lines log: a row per epoch (or per evaluation), then the final test."""
     for path in paths:
         with open(path) as f:
             records = [json.loads(line) for line in f if line.strip()]
         head = records[0]
-        print(f"== {head['config']}  ({head['settings']['paper']})")
-        print(f"   {head['command']}  [seed {head['seed']}, commit {head['commit'][:10]}]")
+        cfg = head["settings"]
+        metric = "perplexity" if cfg["level"] == "word" else "bits_per_char"
+        print(f"== {head['config']}: {cfg['paper']}")
+        print(f"   command: {head['command']}")
+        print(
+            f"   seed {head['seed']}, commit {head['commit'][:12]}, OPENBLAS_NUM_THREADS="
+            f"{head['blas_threads']}, {head['n_params']:,} parameters, "
+            f"{head['train_windows']} windows per epoch, started {head['started']}"
+        )
+        cols = ("epoch", "lr", "train", "valid", "test", "train s", "train CPU s", "eval s", "load")
+        print("   " + "".join(f"{c:>12}" for c in cols))
         for r in records[1:]:
-            print("  ", {k: v for k, v in r.items() if k != "kind"})
+            if r["kind"] != "epoch":
+                continue
+            test = r.get(f"test_{metric}")
+            values = [
+                f"{r['epoch']:g}",
+                f"{r['lr']:.4g}",
+                f"{r[f'train_{metric}']:.3f}",
+                f"{r[f'valid_{metric}']:.3f}",
+                "-" if test is None else f"{test:.3f}",
+                f"{r['train_seconds']:.0f}",
+                f"{r['train_cpu_seconds']:.0f}" if "train_cpu_seconds" in r else "-",
+                f"{r['eval_seconds']:.0f}",
+                f"{r['load'][0]:.1f}",
+            ]
+            print("   " + "".join(f"{v:>12}" for v in values))
+        final = [r for r in records if r["kind"] == "final"]
+        if final:
+            r = final[0]
+            print(
+                f"   final: test {r[f'test_{metric}']:.3f} (20 streams), "
+                f"{r[f'test_{metric}_batch1']:.3f} (one stream, as the paper), "
+                f"valid {r[f'valid_{metric}']:.3f}; training wall time {r['wall_seconds']:.0f} s, "
+                f"finished {r['finished']}"
+            )
+            print(f"   sample (temperature 0.8): {r['sample']!r}")
+        else:
+            print("   (still running, or stopped, when this was recorded)")
         print()
 
 

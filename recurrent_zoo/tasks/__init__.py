@@ -32,15 +32,27 @@ from .patterns import pair_recall, pattern_recall
 from .penn_treebank import Corpus, penn_treebank, token_streams
 from .reservoir import (
     lorenz,
+    lorenz_series,
     mackey_glass,
+    mackey_glass_series,
     memory_capacity,
     memory_capacity_task,
     narma10,
+    narma10_series,
     nmse,
     nrmse,
 )
+from .speech import (
+    character_error_rate,
+    log_mel_spectrogram,
+    mfcc,
+    spoken_digits,
+    spoken_digits_info,
+)
 from .temporal_xor import temporal_xor
 from .tomita import all_strings, tomita_accepts, tomita_dataset, tomita_dfa, tomita_labels
+from .trajectories import trajectory_classification, trajectory_prototypes
+from .two_sided import two_sided_sum
 
 __all__ = [
     "TASKS",
@@ -49,28 +61,39 @@ __all__ = [
     "adding_problem",
     "all_strings",
     "anbn",
+    "character_error_rate",
     "copy_task",
     "dyck",
     "dyck_accepts",
     "frequency_classification",
     "get_task",
+    "log_mel_spectrogram",
     "lorenz",
+    "lorenz_series",
     "mackey_glass",
+    "mackey_glass_series",
     "memory_capacity",
     "memory_capacity_task",
+    "mfcc",
     "narma10",
+    "narma10_series",
     "nmse",
     "nrmse",
     "pair_recall",
     "parity",
     "pattern_recall",
     "penn_treebank",
+    "spoken_digits",
+    "spoken_digits_info",
     "temporal_xor",
     "token_streams",
     "tomita_accepts",
     "tomita_dataset",
     "tomita_dfa",
     "tomita_labels",
+    "two_sided_sum",
+    "trajectory_classification",
+    "trajectory_prototypes",
 ]
 
 #: Short name -> generator. One entry per task.
@@ -83,12 +106,15 @@ TASKS: dict[str, Callable[..., Any]] = {
     "tomita": tomita_dataset,
     "anbn": anbn,
     "dyck": dyck,
+    "two_sided_sum": two_sided_sum,
     "pattern_recall": pattern_recall,
     "pair_recall": pair_recall,
     "mackey_glass": mackey_glass,
     "narma10": narma10,
     "lorenz": lorenz,
     "memory_capacity": memory_capacity_task,
+    "spoken_digits": spoken_digits,
+    "trajectories": trajectory_classification,
 }
 
 

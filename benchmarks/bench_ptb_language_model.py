@@ -266,7 +266,9 @@ def train(args: argparse.Namespace) -> None:
         for epoch in range(cfg["epochs"]):
             opt.lr = cfg["lr"] * scale * (1.0 if schedule is None else schedule(epoch))
             for n, s0 in enumerate(segments, start=1):
-                h = fit(model, X[s0 : s0 + size], Y[s0 : s0 + size], optimizer=opt, **settings)
+                h = fit(
+                    model, X[s0 : s0 + size], Y[s0 : s0 + size], optimizer=opt, epochs=1, **settings
+                )
                 logs = {"loss": h["loss"][0], "lr": opt.lr}
                 callback(round(epoch + n / len(segments), 3), logs, n == len(segments))
     wall = time.perf_counter() - start
@@ -516,16 +518,28 @@ def report(paths: list[str]) -> None:
             f"{head['blas_threads']}, {head['n_params']:,} parameters, "
             f"{head['train_windows']} windows per epoch, started {head['started']}"
         )
-        cols = ("epoch", "lr", "train", "valid", "test", "train s", "train CPU s", "eval s", "load")
-        print("   " + "".join(f"{c:>12}" for c in cols))
+        # "train" is the score of the windows since the previous row; "since start" that of
+        # every window since the epoch began (what TensorFlow's PTB tutorial prints)
+        cols = ("epoch", "lr", "train", "since start", "valid", "test", "train s", "train CPU s")
+        print("   " + "".join(f"{c:>12}" for c in cols + ("eval s", "load")))
+        previous, sums = 0.0, [0.0, 0.0]  # the last row's epoch; weighted sum, weight
         for r in records[1:]:
             if r["kind"] != "epoch":
                 continue
+            if math.ceil(r["epoch"]) != math.ceil(previous) or previous == math.ceil(previous):
+                sums = [0.0, 0.0]  # a new epoch
+            # mean cross-entropy (or bits) of the windows since the previous row, by their share
+            value = r[f"train_{metric}"]
+            ce = math.log(value) if metric == "perplexity" else value
+            sums = [sums[0] + (r["epoch"] - previous) * ce, sums[1] + r["epoch"] - previous]
+            running = sums[0] / sums[1]
+            previous = r["epoch"]
             test = r.get(f"test_{metric}")
             values = [
                 f"{r['epoch']:g}",
                 f"{r['lr']:.4g}",
-                f"{r[f'train_{metric}']:.3f}",
+                f"{value:.3f}",
+                f"{math.exp(running) if metric == 'perplexity' else running:.3f}",
                 f"{r[f'valid_{metric}']:.3f}",
                 "-" if test is None else f"{test:.3f}",
                 f"{r['train_seconds']:.0f}",

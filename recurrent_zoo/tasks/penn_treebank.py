@@ -182,7 +182,8 @@ class Corpus:
         tokens = [self.vocab[int(i)] for i in arr]
         if self.level == "char":
             return "".join(tokens)
-        lines, words = [], []
+        lines: list[str] = []
+        words: list[str] = []
         for t in tokens:
             if t == EOS:
                 lines.append(" ".join(words))

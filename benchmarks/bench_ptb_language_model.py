@@ -277,7 +277,8 @@ def train(args: argparse.Namespace) -> None:
                     model, X[s0 : s0 + size], Y[s0 : s0 + size], optimizer=opt, epochs=1, **settings
                 )
                 logs = {"loss": h["loss"][0], "lr": opt.lr}
-                callback(round(epoch + n / len(segments), 3), logs, n == len(segments))
+                done = min(s0 + size, X.shape[0]) / X.shape[0]  # the share of the epoch
+                callback(round(epoch + done, 3), logs, n == len(segments))
     wall = time.perf_counter() - start
     t0 = time.perf_counter()
     # Zaremba et al.'s run_test reads the test text as one stream (batch 1)

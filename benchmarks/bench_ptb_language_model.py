@@ -524,7 +524,8 @@ def report(paths: list[str]) -> None:
         print(
             f"   seed {head['seed']}, commit {head['commit'][:12]}, OPENBLAS_NUM_THREADS="
             f"{head['blas_threads']}, {head['n_params']:,} parameters, "
-            f"{head['train_windows']} windows per epoch, started {head['started']}"
+            f"{head['train_windows']} windows of {cfg['steps']} steps per epoch, "
+            f"started {head['started']}"
         )
         # "train" is the score of the windows since the previous row; "since start" that of
         # every window since the epoch began (what TensorFlow's PTB tutorial prints)

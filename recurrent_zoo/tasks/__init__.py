@@ -45,6 +45,7 @@ from .frequency import frequency_classification
 from .hierarchy import long_lag_symbols, nested_periodic, sum_of_sines
 from .parity import parity
 from .patterns import pair_recall, pattern_recall
+from .penn_treebank import Corpus, penn_treebank, token_streams
 from .pushdown import CFL_LANGUAGES, cfl_dataset, cfl_strings, wcwr_accepts
 from .reservoir import (
     lorenz,
@@ -73,6 +74,7 @@ from .two_sided import two_sided_sum
 
 __all__ = [
     "TASKS",
+    "Corpus",
     "SequenceDataset",
     "adding_problem",
     "all_strings",
@@ -106,10 +108,12 @@ __all__ = [
     "priority_sort",
     "repeat_copy",
     "sequence_cost",
+    "penn_treebank",
     "spoken_digits",
     "spoken_digits_info",
     "sum_of_sines",
     "temporal_xor",
+    "token_streams",
     "tomita_accepts",
     "tomita_dataset",
     "tomita_dfa",

@@ -24,12 +24,15 @@ from .metrics import (
     METRICS,
     Accuracy,
     BinaryAccuracy,
+    BitsPerCharacter,
     MeanAbsoluteError,
     MeanSquaredError,
     Metric,
+    Perplexity,
     get_metric,
 )
 from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, get_optimizer
+from .schedules import StepDecay
 from .stream import fit_generated
 
 __all__ = [
@@ -63,6 +66,9 @@ __all__ = [
     "MeanAbsoluteError",
     "Accuracy",
     "BinaryAccuracy",
+    "Perplexity",
+    "BitsPerCharacter",
     "METRICS",
     "get_metric",
+    "StepDecay",
 ]

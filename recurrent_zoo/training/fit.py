@@ -19,6 +19,16 @@ where :math:`L_c` is the mean loss over the selected elements of chunk :math:`c`
 selects nothing -- before the only target of a sequence-level task, say -- is run forward but
 makes no update). :func:`evaluate` and :func:`predict` run whole sequences.
 
+A language model is trained this way over a contiguous corpus cut into ``B`` parallel streams,
+``X`` of shape ``(T, B, 1)`` with ``T`` in the tens of thousands (see
+:func:`recurrent_zoo.tasks.token_streams`): ``batch_size=B``, ``shuffle=False`` and
+``tbptt=35`` give the stateful truncated BPTT of Zaremba, Sutskever & Vinyals (2014), the state
+carried across all the windows of an epoch. Validation then runs ``tbptt`` steps at a time with
+the state carried (the same outputs as one pass, in bounded memory), as :func:`evaluate` and
+:func:`predict` do with ``chunk_size``. ``lr_schedule`` changes the learning rate from epoch to
+epoch (:mod:`recurrent_zoo.training.schedules`), and the dropout layers of the model are on
+during the training steps only (:func:`recurrent_zoo._core.dropout.training_mode`).
+
 References
 ----------
 R. J. Williams, J. Peng, "An efficient gradient-based algorithm for on-line training of recurrent
@@ -37,6 +47,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .._core.base import SequenceModel, zeros_like_state
+from .._core.dropout import training_mode
 from .._core.init import make_rng
 from .._core.sequence import Bidirectional
 from .._core.validation import (
@@ -221,6 +232,7 @@ def fit(
     progress: bool | None = None,
     optimizer_kwargs: dict[str, Any] | None = None,
     callback: Callable[[int, dict[str, float]], Any] | None = None,
+    lr_schedule: Callable[[int], float] | None = None,
 ) -> History:
     """Train ``model`` by (truncated) backpropagation through time.
 
@@ -275,6 +287,11 @@ def fit(
     callback : callable, optional
         Called as ``callback(epoch, logs)`` after each epoch (``epoch`` counts from 0, ``logs``
         holds that epoch's values); returning ``True`` stops training.
+    lr_schedule : callable, optional
+        ``lr_schedule(epoch) -> factor``: at the start of each epoch (counting from 0) the
+        optimizer's learning rate becomes its initial rate times the factor, e.g.
+        :class:`~recurrent_zoo.training.StepDecay`; the rates used are recorded under
+        ``"lr"``.
 
     Returns
     -------
@@ -326,6 +343,9 @@ def fit(
         raise TypeError(f"progress must be None, True or False; got {progress!r}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable; got {type(callback).__name__}")
+    if lr_schedule is not None and not callable(lr_schedule):
+        raise TypeError(f"lr_schedule must be callable; got {type(lr_schedule).__name__}")
+    base_lr = opt.lr
     show = sys.stderr.isatty() if progress is None else bool(progress)
     rng = make_rng(seed)
     step = T if tbptt is None else tbptt
@@ -336,37 +356,63 @@ def fit(
     history: dict[str, list[float]] = {k: [] for k in names}
     if val is not None:
         history.update({"val_" + k: [] for k in names})
+    if lr_schedule is not None:
+        history["lr"] = []
     start = time.perf_counter()
     with tqdm(total=epochs * n_batches, disable=not show, unit="batch", leave=True) as bar:
         for epoch in range(epochs):
+            if lr_schedule is not None:
+                opt.lr = base_lr * _schedule_factor(lr_schedule, epoch)
             order = rng.permutation(N) if shuffle else None
             sums = np.zeros(len(objectives))
             counts = np.zeros(len(objectives))
-            for idx in _batches(N, batch_size, order):
-                _train_batch(
-                    model,
-                    opt,
-                    loss_fn,
-                    metric_fns,
-                    data,
-                    idx,
-                    chunks,
-                    clip_norm,
-                    clip_value,
-                    sums,
-                    counts,
-                )
-                bar.update(1)
-            logs = {k: float(s / c) for k, s, c in zip(names, sums, counts, strict=True)}
+            with training_mode(model):  # dropout on for the training steps only
+                for idx in _batches(N, batch_size, order):
+                    _train_batch(
+                        model,
+                        opt,
+                        loss_fn,
+                        metric_fns,
+                        data,
+                        idx,
+                        chunks,
+                        clip_norm,
+                        clip_value,
+                        sums,
+                        counts,
+                    )
+                    bar.update(1)
+            logs = dict(zip(names, _finalize(objectives, sums, counts), strict=True))
             if val is not None:
-                values = _evaluate_prepared(model, val, objectives, batch_size)
+                values = _evaluate_prepared(model, val, objectives, batch_size, tbptt)
                 logs.update({"val_" + k: v for k, v in zip(names, values, strict=True)})
+            if lr_schedule is not None:
+                logs["lr"] = opt.lr
             for k, v in logs.items():
                 history[k].append(v)
             bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)
             if callback is not None and callback(epoch, dict(logs)) is True:
                 break
     return History(history, time.perf_counter() - start)
+
+
+def _schedule_factor(lr_schedule: Callable[[int], float], epoch: int) -> float:
+    factor = lr_schedule(epoch)
+    if isinstance(factor, (bool, np.bool_)) or not isinstance(factor, (int, float, np.number)):
+        raise TypeError(f"lr_schedule({epoch}) must return a number; got {factor!r}")
+    if not (np.isfinite(factor) and factor >= 0):
+        raise ValueError(f"lr_schedule({epoch}) must return a finite factor >= 0; got {factor!r}")
+    return float(factor)
+
+
+def _finalize(objectives: Sequence[Loss | Metric], sums: NDArray, counts: NDArray) -> list[float]:
+    """Each objective's value from its sum and count: the mean, transformed by a metric's
+    ``finalize`` (the exponential of a mean cross-entropy for perplexity)."""
+    values = []
+    for o, s, c in zip(objectives, sums, counts, strict=True):
+        mean = float(s / c)
+        values.append(o.finalize(mean) if isinstance(o, Metric) else mean)
+    return values
 
 
 def _train_batch(
@@ -410,8 +456,14 @@ def _train_batch(
             sums[k] += s
             counts[k] += c
         if count > 0:
-            # no gradient reaches the previous chunk: the final state's gradient is zero
-            model._backward((dsum / count).astype(model.dtype), zeros_like_state(final))
+            # no gradient reaches the previous chunk: the final state's gradient is zero;
+            # dsum is the loss's own new array, scaled in place (no copy of (T, B, O) arrays)
+            if isinstance(dsum, np.ndarray) and dsum.dtype.kind == "f":
+                np.divide(dsum, count, out=dsum)
+                dY = dsum.astype(model.dtype, copy=False)
+            else:
+                dY = (np.asarray(dsum) / count).astype(model.dtype)
+            model._backward(dY, zeros_like_state(final))
             if clip_value is not None:
                 clip_grad_value(model.grads, clip_value)
             if clip_norm is not None:
@@ -423,18 +475,29 @@ def _train_batch(
 
 # ----------------------------------------------------------------------------- inference
 def _forward_batches(
-    model: SequenceModel, X: NDArray, lengths: NDArray | None, batch_size: int | None
-) -> Iterator[tuple[slice, NDArray]]:
+    model: SequenceModel,
+    X: NDArray,
+    lengths: NDArray | None,
+    batch_size: int | None,
+    chunk_size: int | None = None,
+) -> Iterator[tuple[Any, slice, NDArray]]:
+    """``(batch index, step slice, outputs)`` over minibatches and, with ``chunk_size``, over
+    windows of at most that many steps, the state carried from one window to the next."""
     T, N, _ = X.shape
+    step = T if chunk_size is None else chunk_size
     for idx in _batches(N, batch_size):
         # run to the minibatch's longest sequence; outputs past a length are 0 by contract
         t_end = T if lengths is None else int(lengths[idx].max())
-        lb = None if lengths is None else _chunk_lengths(lengths[idx], 0, t_end)
+        lb = None if lengths is None else lengths[idx]
         Xb = np.ascontiguousarray(X[:t_end, idx])  # (t_end, B, I)
-        Yb, _ = model._forward(Xb, model.initial_state(Xb.shape[1]), lb)
+        state = model.initial_state(Xb.shape[1])
+        for t0 in range(0, t_end, step):
+            t1 = min(t0 + step, t_end)
+            Yc, state = model._forward(Xb[t0:t1], state, _chunk_lengths(lb, t0, t1))
+            yield idx, slice(t0, t1), Yc
         if t_end < T:
-            Yb = np.concatenate([Yb, np.zeros((T - t_end,) + Yb.shape[1:], Yb.dtype)])
-        yield idx, Yb
+            zeros = np.zeros((T - t_end, Xb.shape[1], model.output_size), model.dtype)
+            yield idx, slice(t_end, T), zeros
 
 
 def _evaluate_prepared(
@@ -442,20 +505,34 @@ def _evaluate_prepared(
     data: _Data,
     objectives: Sequence[Loss | Metric],
     batch_size: int | None,
+    chunk_size: int | None = None,
 ) -> list[float]:
     sums = np.zeros(len(objectives))
     counts = np.zeros(len(objectives))
-    for idx, Yb in _forward_batches(model, data.X, data.lengths, batch_size):
+    for idx, steps, Yc in _forward_batches(model, data.X, data.lengths, batch_size, chunk_size):
         for k, (o, (target, weights)) in enumerate(zip(objectives, data.targets, strict=True)):
-            # a loss returns (sum, dY, count), a metric (sum, count)
-            result = o.weighted_sum(Yb, target[:, idx], weights[:, idx])
-            sums[k] += result[0]
-            counts[k] += result[-1]
-    return [float(s / c) for s, c in zip(sums, counts, strict=True)]
+            # (sum, count): a loss without its gradient, a metric
+            t, w = target[steps, idx], weights[steps, idx]
+            total, count = (o.value_sum if isinstance(o, Loss) else o.weighted_sum)(Yc, t, w)
+            sums[k] += total
+            counts[k] += count
+    return _finalize(objectives, sums, counts)
 
 
 def _optional_batch_size(batch_size: Any) -> int | None:
     return None if batch_size is None else check_positive_int(batch_size, "batch_size")
+
+
+def _optional_chunk_size(model: SequenceModel, chunk_size: Any) -> int | None:
+    if chunk_size is None:
+        return None
+    chunk_size = check_positive_int(chunk_size, "chunk_size")
+    if _is_bidirectional(model) or not model.is_causal:
+        raise ValueError(
+            "chunk_size cannot be used with a model that reads sequences backward in time: its "
+            "outputs depend on steps after the window"
+        )
+    return chunk_size
 
 
 def evaluate(
@@ -468,6 +545,7 @@ def evaluate(
     lengths: Any = None,
     metrics: Iterable[str | Metric] = (),
     batch_size: int | None = None,
+    chunk_size: int | None = None,
 ) -> dict[str, float]:
     """The loss and metrics of ``model`` on data, over whole sequences from the zero state.
 
@@ -477,6 +555,10 @@ def evaluate(
         As for :func:`fit`.
     batch_size : int, optional
         Sequences per forward pass (all at once by default); the result does not depend on it.
+    chunk_size : int, optional
+        Run the sequences ``chunk_size`` steps at a time, carrying the state from one window to
+        the next: the same outputs as one pass over the whole sequences, in memory for
+        ``chunk_size`` steps only (a long corpus, ``(T, B, V)`` logits). Causal models only.
 
     Returns
     -------
@@ -496,13 +578,18 @@ def evaluate(
     model = _check_model(model)
     objectives: list[Loss | Metric] = [get_loss(loss), *_metric_list(metrics)]
     data = _prepare(model, X, Y, mask, lengths, objectives)
-    values = _evaluate_prepared(model, data, objectives, _optional_batch_size(batch_size))
+    chunk = _optional_chunk_size(model, chunk_size)
+    values = _evaluate_prepared(model, data, objectives, _optional_batch_size(batch_size), chunk)
     names = ["loss"] + [o.name for o in objectives[1:]]
     return dict(zip(names, values, strict=True))
 
 
 def predict(
-    model: SequenceModel, X: Any, lengths: Any = None, batch_size: int | None = None
+    model: SequenceModel,
+    X: Any,
+    lengths: Any = None,
+    batch_size: int | None = None,
+    chunk_size: int | None = None,
 ) -> NDArray:
     """The outputs of ``model`` on ``X`` from the zero state, computed ``batch_size`` at a time.
 
@@ -513,6 +600,8 @@ def predict(
     lengths : array_like of int, shape (N,), optional
     batch_size : int, optional
         Sequences per forward pass (all at once by default).
+    chunk_size : int, optional
+        Steps per forward pass, the state carried between them (see :func:`evaluate`).
 
     Returns
     -------
@@ -532,6 +621,9 @@ def predict(
     T, N, _ = X.shape
     lengths = check_lengths(lengths, T, N)
     out = np.empty((T, N, model.output_size), dtype=model.dtype)
-    for idx, Yb in _forward_batches(model, X, lengths, _optional_batch_size(batch_size)):
-        out[:, idx] = Yb
+    chunk = _optional_chunk_size(model, chunk_size)
+    for idx, steps, Yc in _forward_batches(
+        model, X, lengths, _optional_batch_size(batch_size), chunk
+    ):
+        out[steps, idx] = Yc
     return out

@@ -39,7 +39,8 @@ The per-element losses, on outputs :math:`y` and targets :math:`\hat y`:
 
 with class-index targets one-hot encoded, and :math:`y` the *logits* for both cross-entropies
 (as :class:`torch.nn.CrossEntropyLoss` and :class:`torch.nn.BCEWithLogitsLoss` take them).
-Values are computed in float64; ``dY`` has ``Y``'s dtype.
+Values are computed in float64 (``SoftmaxCrossEntropy(precision="logits")`` computes its
+softmax in the logits' dtype instead, for large vocabularies); ``dY`` has ``Y``'s dtype.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ from typing import Any
 import numpy as np
 
 from .._core.ops import log_softmax, sigmoid
-from .._core.validation import NDArray, check_array, check_lengths
+from .._core.softmax_output import softmax_cross_entropy
+from .._core.validation import NDArray, check_array, check_choice, check_lengths
 
 __all__ = [
     "Loss",
@@ -263,7 +265,20 @@ class Loss(abc.ABC):
     def weighted_sum(
         self, Y: NDArray, target: NDArray, weights: NDArray
     ) -> tuple[float, NDArray, float]:
-        """``(sum of weighted losses, its float64 gradient w.r.t. Y, element count)``."""
+        """``(sum of weighted losses, its gradient w.r.t. Y, element count)``.
+
+        The gradient is a new float array (float64, or ``Y``'s dtype), which the caller may
+        scale in place.
+        """
+
+    def value_sum(self, Y: NDArray, target: NDArray, weights: NDArray) -> tuple[float, float]:
+        """``(sum of weighted losses, element count)`` without the gradient (evaluation).
+
+        :func:`~recurrent_zoo.training.evaluate` uses it; a loss whose gradient costs as much
+        as its value overrides it to skip the gradient.
+        """
+        total, _, count = self.weighted_sum(Y, target, weights)
+        return total, count
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -311,6 +326,15 @@ class SoftmaxCrossEntropy(Loss):
     Targets are integer class indices (``(T, B)`` per step, ``(B,)`` last step) or class
     probabilities (``(T, B, C)``, ``(B, C)``).
 
+    Parameters
+    ----------
+    precision : {"float64", "logits"}, default "float64"
+        Where the softmax is computed: in float64 (the default, like every loss here), or in
+        the logits' own dtype with class-index targets (float32 for a float32 model, as PyTorch
+        does; the sum is still float64). ``"logits"`` is the fast path for a large vocabulary:
+        it never makes a float64 copy of the ``(T, B, C)`` logits and gives the gradient in
+        one fused computation (:func:`recurrent_zoo._core.softmax_output.softmax_cross_entropy`).
+
     Examples
     --------
     >>> import numpy as np
@@ -318,9 +342,16 @@ class SoftmaxCrossEntropy(Loss):
     >>> value, dY = SoftmaxCrossEntropy()(logits, np.array([[3], [0]]))
     >>> bool(np.isclose(value, np.log(4))), dY[0, 0]
     (True, array([ 0.125,  0.125,  0.125, -0.375]))
+    >>> fast = SoftmaxCrossEntropy(precision="logits")
+    >>> value32, dY32 = fast(logits.astype(np.float32), np.array([[3], [0]]))
+    >>> bool(np.isclose(value32, np.log(4))), dY32.dtype
+    (True, dtype('float32'))
     """
 
     name = "cross_entropy"
+
+    def __init__(self, precision: str = "float64") -> None:
+        self.precision = check_choice(precision, "precision", ("float64", "logits"))
 
     def expand(
         self,
@@ -336,6 +367,14 @@ class SoftmaxCrossEntropy(Loss):
     def weighted_sum(
         self, Y: NDArray, target: NDArray, weights: NDArray
     ) -> tuple[float, NDArray, float]:
+        if self.precision == "logits" and target.ndim == 2:  # class indices, the fused path
+            T, B, C = Y.shape
+            w = weights.reshape(-1)
+            total, dZ = softmax_cross_entropy(
+                Y.reshape(T * B, C), target.reshape(-1), None if (w == 1.0).all() else w
+            )
+            assert dZ is not None
+            return total, dZ.reshape(T, B, C), float(weights.sum())
         logp = log_softmax(Y.astype(np.float64, copy=False), axis=2)  # (T, B, C)
         p = np.exp(logp)
         w = weights[:, :, None]  # (T, B, 1)
@@ -350,6 +389,19 @@ class SoftmaxCrossEntropy(Loss):
             total = -float((w * target * logp).sum())
             dY = w * (p * target.sum(axis=2, keepdims=True) - target)
         return total, dY, float(weights.sum())
+
+    def value_sum(self, Y: NDArray, target: NDArray, weights: NDArray) -> tuple[float, float]:
+        if self.precision == "logits" and target.ndim == 2:
+            T, B, C = Y.shape
+            total, _ = softmax_cross_entropy(
+                Y.reshape(T * B, C), target.reshape(-1), weights.reshape(-1), gradient=False
+            )
+            return total, float(weights.sum())
+        return super().value_sum(Y, target, weights)
+
+    def __repr__(self) -> str:
+        extra = "" if self.precision == "float64" else f"precision={self.precision!r}"
+        return f"{type(self).__name__}({extra})"
 
 
 class BinaryCrossEntropy(Loss):

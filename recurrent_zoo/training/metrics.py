@@ -1,4 +1,4 @@
-"""Metrics to watch during training: averages over the same selected elements as the losses.
+r"""Metrics to watch during training: averages over the same selected elements as the losses.
 
 A metric is called as ``metric(Y, target, mask=None, lengths=None) -> float`` with the same
 targets, ``mask`` and ``lengths`` conventions as the losses (see
@@ -14,7 +14,15 @@ name                   value
                        (integer class targets, or the ``argmax`` of probability targets)
 ``"binary_accuracy"``  fraction of outputs on the right side of ``threshold`` (0 for logits),
                        a target counting as 1 when it is above 0.5
+``"perplexity"``       :math:`\exp` of the mean cross-entropy (nats) of softmax(logits) against
+                       integer class targets: a language model's per-word score
+``"bits_per_char"``    the mean cross-entropy in bits (:math:`\log_2`): a character-level
+                       language model's score
 =====================  =========================================================================
+
+A metric averages a per-element value over the selected elements and may then transform the
+mean (:meth:`Metric.finalize`): perplexity is the exponential of a mean, not a mean of
+exponentials, whatever the minibatches.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.softmax_output import softmax_cross_entropy
 from .._core.validation import NDArray
 from .losses import check_outputs, expand_class_targets, expand_real_targets
 
@@ -33,6 +42,8 @@ __all__ = [
     "MeanAbsoluteError",
     "Accuracy",
     "BinaryAccuracy",
+    "Perplexity",
+    "BitsPerCharacter",
     "METRICS",
     "get_metric",
 ]
@@ -54,7 +65,11 @@ class Metric(abc.ABC):
         Y = check_outputs(Y)
         target, weights = self.expand(Y.shape, target, mask, lengths)
         total, count = self.weighted_sum(Y, target, weights)
-        return total / count
+        return self.finalize(total / count)
+
+    def finalize(self, mean: float) -> float:
+        """The metric from the mean of its per-element values (the mean itself by default)."""
+        return float(mean)
 
     @abc.abstractmethod
     def expand(
@@ -202,12 +217,81 @@ class BinaryAccuracy(Metric):
         return f"BinaryAccuracy(threshold={self.threshold!r})"
 
 
+class _CrossEntropyMetric(Metric):
+    """Mean cross-entropy of softmax(logits) against integer class targets, in nats."""
+
+    def expand(
+        self,
+        shape: tuple[int, ...],
+        target: Any,
+        mask: Any = None,
+        lengths: Any = None,
+        *,
+        target_name: str = "target",
+    ) -> tuple[NDArray, NDArray]:
+        target, weights = expand_class_targets(
+            shape, target, mask, lengths, target_name=target_name
+        )
+        if target.ndim != 2:
+            raise TypeError(f"{self.name} needs integer class targets; got class probabilities")
+        return target, weights
+
+    def weighted_sum(self, Y: NDArray, target: NDArray, weights: NDArray) -> tuple[float, float]:
+        T, B, C = Y.shape
+        # the softmax in the logits' dtype (float32 logits stay float32), summed in float64
+        total, _ = softmax_cross_entropy(
+            Y.reshape(T * B, C), target.reshape(-1), weights.reshape(-1), gradient=False
+        )
+        return total, float(weights.sum())
+
+
+class Perplexity(_CrossEntropyMetric):
+    r"""Perplexity, :math:`\exp\big(-\frac{1}{N}\sum_n \log p(y_n)\big)`, of softmax(logits).
+
+    The score of word-level language models: the geometric mean of the inverse probabilities
+    given to the right tokens (a uniform guess over ``V`` words scores ``V``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logits = np.zeros((3, 2, 10))                 # uniform over 10 classes
+    >>> float(np.round(Perplexity()(logits, np.zeros((3, 2), dtype=int)), 6))
+    10.0
+    """
+
+    name = "perplexity"
+
+    def finalize(self, mean: float) -> float:
+        return float(np.exp(mean))
+
+
+class BitsPerCharacter(_CrossEntropyMetric):
+    r"""Mean cross-entropy in bits, :math:`-\frac{1}{N}\sum_n \log_2 p(y_n)`.
+
+    The score of character-level language models (a uniform guess over ``V`` characters scores
+    :math:`\log_2 V`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(np.round(BitsPerCharacter()(np.zeros((3, 2, 8)), np.zeros((3, 2), dtype=int)), 6))
+    3.0
+    """
+
+    name = "bits_per_char"
+
+    def finalize(self, mean: float) -> float:
+        return float(mean / np.log(2.0))
+
+
 #: the metrics :func:`get_metric` knows, by name
 METRICS: dict[str, type[Metric]] = {
     "mse": MeanSquaredError,
     "mae": MeanAbsoluteError,
     "accuracy": Accuracy,
     "binary_accuracy": BinaryAccuracy,
+    "perplexity": Perplexity,
+    "bits_per_char": BitsPerCharacter,
 }
 
 

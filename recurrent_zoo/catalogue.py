@@ -71,6 +71,12 @@ MODULES: tuple[str, ...] = (
     "mtrnn",
     # reservoirs
     "esn",
+    # recursive nets over trees and DAGs
+    "recursive",
+    "rntn",
+    "child_sum_tree_lstm",
+    "nary_tree_lstm",
+    "raam",
 )
 
 

@@ -316,11 +316,81 @@ class RAAM(StructureModel):
 
 
 # ----------------------------------------------------------------------------- catalogue entry
-def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
-    """Canonical task: every binary tree of a small grammar, reconstructed exactly."""
-    from .tasks.trees import compare_raam
+def train_raam(
+    model: RAAM,
+    forest: Any,
+    *,
+    steps: int,
+    lr: float = 0.02,
+    check: Any = None,
+    check_every: int = 100,
+    moving_target: bool = False,
+) -> list[float]:
+    """Full-batch Adam on :meth:`RAAM.reconstruction_loss`; stops early once ``check()`` holds.
 
-    return compare_raam(quick=quick, seed=seed)
+    Returns the loss at every step.
+    """
+    from .training.optimizers import Adam
+
+    opt = Adam(model.params, lr=lr)
+    losses = []
+    for step in range(steps):
+        losses.append(model.reconstruction_loss(forest, moving_target=moving_target))
+        opt.step(model.grads)
+        if check is not None and (step + 1) % check_every == 0 and check():
+            break
+    return losses
+
+
+def exact_reconstructions(model: RAAM, data: Any, *, tolerance: float = 0.3) -> NDArray:
+    """Whether each tree of a :class:`~recurrent_zoo.tasks.trees.TreeDataset` comes back exactly
+    (encoded to its root's code, decoded with the terminal test, compared as bracketed text)."""
+    from .tasks.trees import to_bracketed
+
+    forest = data.forest()
+    depth = int(np.max(data.info["depth"])) + 2
+    trees = model.reconstruct(
+        model.encode(forest), data.symbols, tolerance=tolerance, max_depth=depth
+    )
+    texts = [to_bracketed(G) for G in data.graphs]
+    return np.array([to_bracketed(G) == t for G, t in zip(trees, texts, strict=True)])
+
+
+def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
+    """Canonical task: every binary tree of a small grammar, encoded and decoded exactly.
+
+    All binary trees over the terminals ``A``, ``B`` of height 1 to 2 (36 trees; full mode:
+    three terminals, 144 trees), leaves one-hot in 16 units; a RAAM with 16 codes units,
+    trained full-batch with Adam on the exact gradient of the reconstruction loss until every
+    tree is reconstructed (at most 2000 steps; full 6000). A tree counts when its root's code,
+    decoded recursively with the terminal test (tolerance 0.3), gives back the same tree.
+    """
+    from .tasks.trees import raam_grammar
+
+    terminals = ("A", "B") if quick else ("A", "B", "C")
+    data = raam_grammar(terminals, max_depth=2, code_size=16)
+    forest = data.forest()
+    model = RAAM(16, seed=seed)
+    losses = train_raam(
+        model,
+        forest,
+        steps=2000 if quick else 6000,
+        check=lambda: bool(exact_reconstructions(model, data).all()),
+    )
+    ok = exact_reconstructions(model, data)
+    value = float(ok.mean())
+    return {
+        "task": f"raam_grammar (all {len(data)} binary trees over {len(terminals)} terminals, "
+        "height 1-2)",
+        "metric": "fraction of trees reconstructed exactly",
+        "value": value,
+        "target": 1.0,
+        "higher_is_better": True,
+        "target_source": "Pollack 1990: a RAAM reconstructs every tree of its training set",
+        "passed": bool(value >= 1.0),
+        "curve": [float(v) for v in losses[:: max(1, len(losses) // 200)]],
+        "details": {"steps": len(losses)},
+    }
 
 
 ENTRY = Entry(

@@ -189,10 +189,44 @@ class RecursiveNN(StructureModel):
 
 # ----------------------------------------------------------------------------- catalogue entry
 def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
-    """Canonical task: Boolean expressions, tested deeper than trained."""
-    from .tasks.trees import compare_boolean
+    """Canonical task: Boolean expressions, trained on depths 1-4, tested on depths 5-7.
 
-    return compare_boolean(quick=quick, seed=seed)
+    Expressions over ``T``, ``F`` with ``AND``, ``OR``, ``XOR`` and ``NOT``
+    (:func:`recurrent_zoo.tasks.trees.boolean_expressions`, binary trees, one-hot symbols as
+    the node features); a RecursiveNN with 16 tanh units and a linear readout at the root,
+    cross-entropy on the root's value only, Adam. Scored on held-out expressions two to
+    three levels deeper than any seen in training: only a composition that computes each
+    operator exactly, whatever its arguments, carries over. Quick mode: 1500 training
+    expressions, 15 epochs; full: 4000, 30 epochs.
+    """
+    from ._core.layers import Linear
+    from .tasks.trees import boolean_expressions
+    from .training.structure import evaluate_forest, fit_forest
+
+    n, epochs, n_test = (1500, 15, 1000) if quick else (4000, 30, 4000)
+    train = boolean_expressions(n, min_depth=1, max_depth=4, seed=seed)
+    test = boolean_expressions(n_test, min_depth=5, max_depth=7, seed=seed + 1000)
+    model = RecursiveNN(train.forest().input_size, 16, seed=seed)
+    readout = Linear(16, 2, seed=seed + 1)
+    history = fit_forest(
+        model, readout, train.forest(), train.targets, lr=0.01, epochs=epochs, seed=seed
+    )
+    value = evaluate_forest(model, readout, test.forest(), test.targets)["accuracy"]
+    target = 0.99
+    return {
+        "task": f"boolean (trained on depths 1-4, {n} expressions; tested on depths 5-7)",
+        "metric": "accuracy at the root, deeper than trained",
+        "value": value,
+        "target": target,
+        "higher_is_better": True,
+        "target_source": (
+            "issue 15 (>= 99% on held-out deeper expressions); a composition that computes "
+            "each operator exactly generalises to any depth (Goller & Küchler 1996); chance "
+            "is 0.5"
+        ),
+        "passed": bool(value >= target),
+        "curve": [float(v) for v in history["loss"]],
+    }
 
 
 ENTRY = Entry(

@@ -200,10 +200,46 @@ class RNTN(StructureModel):
 
 # ----------------------------------------------------------------------------- catalogue entry
 def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
-    """Canonical task: logical terms with shared sub-terms (DAGs), after Goller & Küchler."""
-    from .tasks.trees import compare_terms
+    """Canonical task: logical terms as DAGs of shared sub-terms -- an instance of f(Z, Z)?
 
-    return compare_terms(quick=quick, seed=seed)
+    After Goller & Küchler (1996): first-order terms over ``f/2``, ``g/1``, ``a``, ``b``,
+    ``X``, ``Y`` stored as DAGs in which every repeated sub-term is one node
+    (:func:`recurrent_zoo.tasks.trees.logical_terms`); the class says whether the term is
+    ``f`` applied twice to the same sub-term, half the negatives being near misses that differ
+    in one leaf. Deciding it means comparing the codes of the two arguments, which the tensor
+    term's products of the children's features make easy. An RNTN with 16 units and a linear
+    readout at the root, cross-entropy, Adam (lr 0.005); trained on 2000 terms of height 2-4
+    (quick: 15 epochs; full: 40), scored on 1000 held-out terms of the same heights.
+    """
+    from ._core.layers import Linear
+    from .tasks.trees import logical_terms
+    from .training.structure import evaluate_forest, fit_forest
+
+    epochs = 15 if quick else 40
+    train = logical_terms(2000, min_depth=2, max_depth=4, seed=seed)
+    test = logical_terms(1000, min_depth=2, max_depth=4, seed=seed + 1000)
+    model = RNTN(train.forest().input_size, 16, seed=seed)
+    readout = Linear(16, 2, seed=seed + 1)
+    history = fit_forest(
+        model, readout, train.forest(), train.targets, lr=0.005, epochs=epochs, seed=seed
+    )
+    value = evaluate_forest(model, readout, test.forest(), test.targets)["accuracy"]
+    target = 0.95
+    return {
+        "task": "logical_terms (DAGs of shared sub-terms; instance of f(Z, Z)? 2000 terms of "
+        "height 2-4, held-out terms of the same heights)",
+        "metric": "accuracy at the root",
+        "value": value,
+        "target": target,
+        "higher_is_better": True,
+        "target_source": (
+            "an exact solution exists (the two arguments of f are one node exactly when the "
+            "term is an instance); target set by the project at 0.95 (chance 0.5); the "
+            "classification of logical terms as DAGs follows Goller & Küchler 1996"
+        ),
+        "passed": bool(value >= target),
+        "curve": [float(v) for v in history["loss"]],
+    }
 
 
 ENTRY = Entry(

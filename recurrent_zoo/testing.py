@@ -31,6 +31,14 @@ Checks for reservoirs (tag ``"reservoir"``: the echo state network; examples are
 seed (same seed, same reservoir and predictions; another seed, another reservoir), dtypes, a
 batch equals its sequences one by one (prediction and fit), a list of variable-length sequences
 equals running each, save/load round trip (fitted and unfitted), bad input.
+
+Checks for recursive nets (tag ``"structure"``: RecursiveNN, RNTN, the Tree-LSTMs, RAAM; the
+structure contract of :mod:`recurrent_zoo._core.structure`), on forests mixing trees, a DAG
+with shared nodes and single nodes: shapes, dtypes, gradients of every parameter and node
+feature (finite differences, relative error <= 1e-6), level-batched equal to one node at a time
+(1e-12), a DAG equal to the tree with its shared parts copied (shared gradients summed), a
+forest equal to its graphs one by one, seed, parameters edited in place, save/load, bad input
+(errors naming the graph and the node).
 """
 
 from __future__ import annotations
@@ -1105,8 +1113,10 @@ def check_structure_dtypes(subject: Any) -> None:
 
 @check(requires=("structure",))
 def check_structure_gradients(subject: Any) -> None:
-    """Every parameter and node feature against float64 finite differences, on a forest mixing
-    trees, a DAG with shared nodes and a single node (relative error <= 1e-6)."""
+    """Every parameter and node feature against float64 finite differences (<= 1e-6).
+
+    On a forest mixing a tree, a DAG with shared nodes, a single node and a chain.
+    """
     for ex in _examples(subject):
         model = subject.make(2, seed=3, dtype=np.float64, example=ex)
         forest = _structure_forest(model, make_rng(42))
@@ -1117,8 +1127,11 @@ def check_structure_gradients(subject: Any) -> None:
 
 @check(requires=("structure",))
 def check_structure_node_by_node(subject: Any) -> None:
-    """Level-batched forward and backward equal the plain recursive evaluation, one node at a
-    time from the graphs, to 1e-12 (states, feature gradients and parameter gradients)."""
+    """Level-batched forward and backward equal one-node-at-a-time evaluation to 1e-12.
+
+    The reference walks the graphs recursively (``forward_node_by_node``); states, feature
+    gradients and parameter gradients are compared.
+    """
     for ex in _examples(subject):
         model = subject.make(3, seed=4, example=ex)
         rng = make_rng(43)
@@ -1139,8 +1152,11 @@ def check_structure_node_by_node(subject: Any) -> None:
 
 @check(requires=("structure",))
 def check_structure_dag_sharing(subject: Any) -> None:
-    """A DAG equals the tree with its shared parts copied: same states, same parameter
-    gradients, and a shared node's feature gradient is the sum over its copies (BPTS)."""
+    """A DAG equals the tree with its shared parts copied; shared gradients sum (BPTS).
+
+    Same states and parameter gradients, and a shared node's feature gradient is the sum of
+    its copies' in the tree.
+    """
     import networkx as nx
 
     rng = make_rng(44)
@@ -1284,9 +1300,11 @@ def check_structure_save_load(subject: Any) -> None:
 
 @check(requires=("structure",))
 def check_structure_bad_input(subject: Any) -> None:
-    """Bad forests raise errors naming the graph and the node: not a list, not directed, empty,
-    a cycle, a missing, non-numeric, NaN or wrongly sized feature, too many children or a bad
-    slot for an N-ary model; a bad dH names dH; seeds and dtypes are checked."""
+    """Bad forests raise errors naming the graph and the node; a bad dH names dH.
+
+    Not a list, not directed, empty, a cycle, a missing, non-numeric, NaN or wrongly sized
+    feature, too many children or a bad slot for an N-ary model; seeds and dtypes too.
+    """
     import networkx as nx
 
     model = subject.make(2, seed=0)

@@ -49,6 +49,7 @@ FAMILY_TITLES = {
     "associative": "Associative memories",
     "reservoir": "Reservoir computing",
     "continuous": "Continuous time",
+    "recursive": "Recursive nets (trees and DAGs)",
 }
 
 
@@ -284,7 +285,15 @@ def _entry_page(entry: Any, row: dict[str, Any] | None, gen: Path, how: str) -> 
         f"     - {_escape(entry.reference)}",
         "   * - trainable",
         "     - "
-        + ("yes (the SequenceModel contract, trained by BPTT)" if entry.trainable else "no"),
+        + (
+            (
+                "yes (the structure contract, trained by backpropagation through structure)"
+                if "structure" in entry.tags
+                else "yes (the SequenceModel contract, trained by BPTT)"
+            )
+            if entry.trainable
+            else "no"
+        ),
         "   * - canonical task",
         f"     - {_literal(entry.task)}",
         "",

@@ -110,6 +110,8 @@ class TreeDataset:
         Number of classes.
     node_targets : ndarray, shape (N,), optional
         A target for every node, in forest row order (graph by graph, ``G.nodes`` order).
+    node_mask : ndarray, shape (N,), optional
+        1 where a node target is defined, 0 elsewhere (None: defined everywhere).
     info : dict
         Per-example extras (``depth``, ``tokens``, ``source``, ...), indexed by example.
     name : str
@@ -128,6 +130,7 @@ class TreeDataset:
     loss: str
     output_size: int
     node_targets: NDArray | None = None
+    node_mask: NDArray | None = None
     info: dict[str, Any] = field(default_factory=dict)
     name: str = ""
     symbols: dict[str, NDArray] = field(default_factory=dict)
@@ -145,9 +148,12 @@ class TreeDataset:
     def subset(self, indices: Any) -> TreeDataset:
         """The examples at ``indices``, in that order (``info`` lists indexed alike)."""
         idx = np.asarray(indices, dtype=np.intp).reshape(-1)
-        node_targets = None
+        node_targets = node_mask = None
+        rows = self.forest().rows_of_graphs(idx)
         if self.node_targets is not None:
-            node_targets = self.node_targets[self.forest().rows_of_graphs(idx)]
+            node_targets = self.node_targets[rows]
+        if self.node_mask is not None:
+            node_mask = self.node_mask[rows]
         info = {
             k: (v[idx] if isinstance(v, np.ndarray) else [v[i] for i in idx])
             for k, v in self.info.items()
@@ -158,6 +164,7 @@ class TreeDataset:
             self.loss,
             self.output_size,
             node_targets,
+            node_mask,
             info,
             self.name,
             self.symbols,
@@ -419,6 +426,34 @@ def _listops_nested(expr: Any, parse: str) -> Nested:
     return (None, (node, ("]", ())))
 
 
+def _listops_node_values(G: Any) -> tuple[list[int], list[float]]:
+    """Each node's value where it has one: a digit, a complete list (the node above its ``]``
+    in the binary parse, the operator's node in the n-ary one); the mask of those nodes."""
+    state: dict[Any, Any] = {}
+    for node in reversed(list(G.nodes)):  # pre-order reversed: children first
+        label = G.nodes[node].get("label")
+        kids = _ordered_children(G, node)
+        if not kids:
+            if label is not None and label.isdigit():
+                state[node] = ("value", int(label))
+            elif label == "]":
+                state[node] = ("end", None)
+            else:
+                state[node] = ("list", label[1:], [])
+        elif label is not None:  # n-ary: an operator node with its arguments
+            args = [state[k][1] for k in kids]
+            state[node] = ("value", int(_LISTOPS[label[1:]](args)))
+        else:  # binary: a partial list extended by one argument, or closed by "]"
+            left, right = state[kids[0]], state[kids[1]]
+            if right[0] == "end":
+                state[node] = ("value", int(_LISTOPS[left[1]](left[2])))
+            else:
+                state[node] = ("list", left[1], left[2] + [right[1]])
+    values = [state[n][1] if state[n][0] == "value" else 0 for n in G.nodes]
+    mask = [1.0 if state[n][0] == "value" else 0.0 for n in G.nodes]
+    return values, mask
+
+
 def _listops_from_tokens(tokens: Sequence[str]) -> Any:
     stack: list[tuple[str, list[Any]]] = []
     result: Any = None
@@ -539,7 +574,10 @@ def listops(
     Returns
     -------
     TreeDataset
-        ``info``: ``depth`` (n,), ``tokens`` (lists of str), ``source`` (strings).
+        ``targets`` the values; ``node_targets`` the value of every digit and every complete
+        (sub-)list, ``node_mask`` 1 at those nodes (0 at partial lists, operators of the
+        binary parse and closing brackets); ``info``: ``depth`` (n,), ``tokens`` (lists of
+        str), ``source`` (strings).
 
     Examples
     --------
@@ -558,6 +596,8 @@ def listops(
     ops = list(_LISTOPS)
     featurize, _ = _one_hot_features(LISTOPS_TOKENS, None)
     graphs, targets, tokens, sources = [], [], [], []
+    node_targets: list[int] = []
+    node_mask: list[float] = []
     depths = _depths(rng, n, min_depth, max_depth)
     for d in depths:
         expr = _exact_depth(
@@ -572,8 +612,12 @@ def listops(
                 int(rng.integers(2, max_args + 1)),
             ),
         )
-        graphs.append(_to_graph(_listops_nested(expr, parse), featurize))
+        G = _to_graph(_listops_nested(expr, parse), featurize)
+        graphs.append(G)
         targets.append(listops_value(expr))
+        values, mask = _listops_node_values(G)
+        node_targets += values
+        node_mask += mask
         toks = _listops_tokens(expr)
         tokens.append(toks)
         sources.append(" ".join(toks))
@@ -582,6 +626,8 @@ def listops(
         np.asarray(targets, dtype=np.int64),
         "cross_entropy",
         10,
+        node_targets=np.asarray(node_targets, dtype=np.int64),
+        node_mask=np.asarray(node_mask),
         info={"depth": depths.astype(np.int64), "tokens": tokens, "source": sources},
         name="listops",
         symbols={t: featurize(t) for t in LISTOPS_TOKENS},

@@ -14,6 +14,7 @@ from ._core.base import SequenceModel
 from ._core.io import load
 from ._core.layers import Linear
 from ._core.sequence import Bidirectional, Stacked, pad_sequences
+from ._core.structure import Forest, StructureModel
 from .catalogue import Entry, catalogue, get_entry
 
 __version__ = "0.1.0.dev0"
@@ -22,9 +23,11 @@ __all__ = [
     "__version__",
     "Bidirectional",
     "Entry",
+    "Forest",
     "Linear",
     "SequenceModel",
     "Stacked",
+    "StructureModel",
     "catalogue",
     "get_entry",
     "load",

@@ -3,7 +3,9 @@
 Every generator takes ``seed`` (None, an int or a :class:`numpy.random.Generator`) and gives the
 same arrays bit for bit for the same seed. The sequence tasks return a
 :class:`~recurrent_zoo.tasks.base.SequenceDataset` (time-major ``inputs``, ``targets`` and a
-loss ``mask``, which unpack as ``X, Y, mask = data``).
+loss ``mask``, which unpack as ``X, Y, mask = data``). The tree and DAG tasks of
+:mod:`recurrent_zoo.tasks.trees` (ListOps, Boolean and arithmetic expressions, logical terms,
+the RAAM grammar) return a :class:`~recurrent_zoo.tasks.trees.TreeDataset` of networkx graphs.
 
 :data:`TASKS` maps a short name to each generator; :func:`get_task` looks one up. To add a task,
 write its module and add one import line and one ``TASKS`` entry below.
@@ -40,18 +42,37 @@ from .reservoir import (
 )
 from .temporal_xor import temporal_xor
 from .tomita import all_strings, tomita_accepts, tomita_dataset, tomita_dfa, tomita_labels
+from .trees import (
+    TreeDataset,
+    arithmetic_expressions,
+    boolean_expressions,
+    from_bracketed,
+    listops,
+    listops_tree,
+    logical_terms,
+    raam_grammar,
+    to_bracketed,
+    token_sequences,
+)
 
 __all__ = [
     "TASKS",
     "SequenceDataset",
+    "TreeDataset",
     "adding_problem",
     "all_strings",
     "anbn",
+    "arithmetic_expressions",
+    "boolean_expressions",
     "copy_task",
     "dyck",
     "dyck_accepts",
     "frequency_classification",
+    "from_bracketed",
     "get_task",
+    "listops",
+    "listops_tree",
+    "logical_terms",
     "lorenz",
     "mackey_glass",
     "memory_capacity",
@@ -62,7 +83,10 @@ __all__ = [
     "pair_recall",
     "parity",
     "pattern_recall",
+    "raam_grammar",
     "temporal_xor",
+    "to_bracketed",
+    "token_sequences",
     "tomita_accepts",
     "tomita_dataset",
     "tomita_dfa",
@@ -85,6 +109,11 @@ TASKS: dict[str, Callable[..., Any]] = {
     "narma10": narma10,
     "lorenz": lorenz,
     "memory_capacity": memory_capacity_task,
+    "listops": listops,
+    "boolean_expressions": boolean_expressions,
+    "arithmetic_expressions": arithmetic_expressions,
+    "logical_terms": logical_terms,
+    "raam_grammar": raam_grammar,
 }
 
 

@@ -1,5 +1,8 @@
 """Training by explicit backpropagation through time: losses, optimizers, clipping, the loop.
 
+Recursive nets over forests train with :func:`fit_forest` (backpropagation through structure,
+per-root or per-node losses; :mod:`recurrent_zoo.training.structure`).
+
 Examples
 --------
 >>> import numpy as np
@@ -29,6 +32,7 @@ from .metrics import (
     get_metric,
 )
 from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, get_optimizer
+from .structure import evaluate_forest, fit_forest, node_loss, predict_forest, root_loss
 
 __all__ = [
     "fit",
@@ -58,4 +62,9 @@ __all__ = [
     "BinaryAccuracy",
     "METRICS",
     "get_metric",
+    "fit_forest",
+    "evaluate_forest",
+    "predict_forest",
+    "node_loss",
+    "root_loss",
 ]

@@ -1,0 +1,260 @@
+"""ListOps: an N-ary (binary) Tree-LSTM on the gold parse trees beside a flat LSTM on the tokens.
+
+Nangia & Bowman (2018) built ListOps so that only a model that follows the expressions'
+structure can solve it: with the gold parse a Tree-LSTM reaches 98.7% on their test set, a
+sequential LSTM 71.5%. This script reproduces the comparison at a scale one CPU can afford and
+adds the test they did not run: depth. Both models are trained on expressions of nesting depth
+1 to 4 and tested on held-out expressions of depths 1-4 and, never seen in training, 6-8.
+
+- Tree-LSTM: :class:`recurrent_zoo.nary_tree_lstm.NaryTreeLSTM` with ``arity=2`` on the gold
+  binary parse (left-branching inside each list, every token a leaf with its one-hot code,
+  internal nodes without features), a linear readout; level-batched over minibatches of trees.
+- LSTM: :class:`recurrent_zoo.lstm.LSTM` over the same tokens, one-hot, the readout at each
+  sequence's last token.
+
+Same hidden size, training examples, epochs, minibatch size, optimizer (Adam) and learning
+rate for both. ``--supervision roots`` trains on the value of each whole expression only, as
+Nangia & Bowman; ``--supervision lists`` also on the value of every complete sub-list and every
+digit (``node_targets`` of :func:`recurrent_zoo.tasks.trees.listops`; the LSTM then gets the
+value of every completed list at the step of its closing bracket, the same supervision read
+off the same tokens). The model of the best validation epoch is kept. Results, by depth, go to
+a JSON file beside this script's recorded output in ``benchmarks/results/``; the gallery's
+ListOps example plots them.
+
+Usage::
+
+    python benchmarks/listops_tree_lstm.py --model tree --supervision lists
+    python benchmarks/listops_tree_lstm.py --model lstm --supervision lists
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def accuracy_by_depth(pred: np.ndarray, data) -> dict[str, float]:
+    depth = data.info["depth"]
+    out = {
+        str(int(d)): float(np.mean(pred[depth == d] == data.targets[depth == d]))
+        for d in np.unique(depth)
+    }
+    out["all"] = float(np.mean(pred == data.targets))
+    return out
+
+
+def tree_model(args, train, valid, tests, log):
+    from recurrent_zoo import Linear
+    from recurrent_zoo.nary_tree_lstm import NaryTreeLSTM
+    from recurrent_zoo.training.structure import evaluate_forest, fit_forest, predict_forest
+
+    dtype = np.float32 if args.float32 else np.float64
+    model = NaryTreeLSTM(15, args.hidden, arity=2, seed=args.seed, dtype=dtype)
+    readout = Linear(args.hidden, 10, seed=args.seed + 1, dtype=dtype)
+    best = {"acc": -1.0}
+    curve = []
+
+    def snapshot(epoch, history):
+        acc = evaluate_forest(model, readout, valid.forest(), valid.targets)["accuracy"]
+        curve.append({"epoch": epoch + 1, "loss": history["loss"][-1], "valid": acc})
+        log(f"tree epoch {epoch + 1}: loss {history['loss'][-1]:.4f} valid {acc:.4f}")
+        if acc > best["acc"]:
+            best.update(acc=acc, epoch=epoch + 1)
+            best["params"] = {k: v.copy() for k, v in model.params.items()}
+            best["readout"] = {k: v.copy() for k, v in readout.params.items()}
+        return acc >= 1.0
+
+    if args.supervision == "lists":
+        targets, mask, on = train.node_targets, train.node_mask, "nodes"
+    else:
+        targets, mask, on = train.targets, None, "roots"
+    fit_forest(
+        model,
+        readout,
+        train.forest(),
+        targets,
+        on=on,
+        mask=mask,
+        lr=args.lr,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        clip_norm=5.0,
+        seed=args.seed,
+        callback=snapshot,
+    )
+    for k, v in best["params"].items():
+        model.params[k][...] = v
+    for k, v in best["readout"].items():
+        readout.params[k][...] = v
+    results = {}
+    for name, data in tests.items():
+        forest = data.forest()
+        pred = predict_forest(model, readout, forest)[forest.roots()].argmax(axis=1)
+        results[name] = accuracy_by_depth(pred, data)
+    return results, curve, best["epoch"]
+
+
+def _sequence_targets(data):
+    """Last-step targets, or with per-list supervision the value at every list's ']'."""
+    T = max(len(t) for t in data.info["tokens"])
+    Y = np.zeros((T, len(data)), dtype=np.int64)
+    mask = np.zeros((T, len(data)))
+    for b, tokens in enumerate(data.info["tokens"]):
+        stack = []
+        for t, tok in enumerate(tokens):
+            if tok.startswith("["):
+                stack.append((tok[1:], []))
+            elif tok == "]":
+                op, args = stack.pop()
+                value = _apply(op, args)
+                Y[t, b] = value
+                mask[t, b] = 1.0
+                if stack:
+                    stack[-1][1].append(value)
+            else:
+                stack[-1][1].append(int(tok))
+    return Y, mask
+
+
+def _apply(op, args):
+    if op == "MIN":
+        return min(args)
+    if op == "MAX":
+        return max(args)
+    if op == "SM":
+        return sum(args) % 10
+    return int(np.median(args))
+
+
+def lstm_model(args, train, valid, tests, log):
+    from recurrent_zoo import Linear, Stacked
+    from recurrent_zoo.lstm import LSTM
+    from recurrent_zoo.tasks.trees import token_sequences
+    from recurrent_zoo.training import fit, predict
+
+    dtype = np.float32 if args.float32 else np.float64
+    model = Stacked(
+        [
+            LSTM(15, args.hidden, seed=args.seed, dtype=dtype),
+            Linear(args.hidden, 10, seed=args.seed + 1, dtype=dtype),
+        ]
+    )
+    X, lengths = token_sequences(train.info["tokens"])
+    if args.supervision == "lists":
+        Y, mask = _sequence_targets(train)
+    else:
+        Y, mask = train.targets, None
+    Xv, lv = token_sequences(valid.info["tokens"])
+
+    def predict_last(data):
+        Xd, ld = token_sequences(data.info["tokens"])
+        out = predict(model, Xd, lengths=ld)  # (T, B, 10)
+        return out[ld - 1, np.arange(len(ld))].argmax(axis=1)
+
+    best = {"acc": -1.0}
+    curve = []
+
+    def snapshot(epoch, history):
+        acc = float(np.mean(predict_last(valid) == valid.targets))
+        curve.append({"epoch": epoch + 1, "loss": history["loss"][-1], "valid": acc})
+        log(f"lstm epoch {epoch + 1}: loss {history['loss'][-1]:.4f} valid {acc:.4f}")
+        if acc > best["acc"]:
+            best.update(acc=acc, epoch=epoch + 1)
+            best["params"] = {k: v.copy() for k, v in model.params.items()}
+
+    # one epoch per call to fit, the optimizer (and its moments) carried over, so that the
+    # model of the best validation epoch can be kept as for the tree
+    for epoch in range(args.epochs):
+        history = fit(
+            model,
+            X,
+            Y,
+            mask=mask,
+            lengths=lengths,
+            loss="cross_entropy",
+            optimizer=opt_for(model, args),
+            epochs=1,
+            batch_size=args.batch_size,
+            clip_norm=5.0,
+            seed=args.seed + epoch,
+            progress=False,
+        )
+        snapshot(epoch, history)
+    for k, v in best["params"].items():
+        model.params[k][...] = v
+    del Xv, lv
+    results = {name: accuracy_by_depth(predict_last(data), data) for name, data in tests.items()}
+    return results, curve, best["epoch"]
+
+
+_OPT = {}
+
+
+def opt_for(model, args):
+    """One Adam over the run (its moments carried from epoch to epoch)."""
+    from recurrent_zoo.training import Adam
+
+    if "opt" not in _OPT:
+        _OPT["opt"] = Adam(model.params, lr=args.lr)
+    return _OPT["opt"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", choices=("tree", "lstm"), required=True)
+    parser.add_argument("--supervision", choices=("roots", "lists"), default="lists")
+    parser.add_argument("--train", type=int, default=20000)
+    parser.add_argument("--hidden", type=int, default=64)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=0.003)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--float32", action="store_true")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    from recurrent_zoo.tasks.trees import listops
+
+    out = args.out or RESULTS / f"listops_{args.model}_{args.supervision}.json"
+    start = time.time()
+
+    def log(msg):
+        print(f"[{time.time() - start:7.0f} s, load {os.getloadavg()[0]:.1f}] {msg}", flush=True)
+
+    log(f"settings: {vars(args)}")
+    train = listops(args.train, min_depth=1, max_depth=4, seed=args.seed)
+    valid = listops(1000, min_depth=1, max_depth=4, seed=args.seed + 1)
+    tests = {
+        "depth 1-4": listops(2000, min_depth=1, max_depth=4, seed=args.seed + 2),
+        "depth 6-8": listops(1000, min_depth=6, max_depth=8, seed=args.seed + 3),
+    }
+    log("data ready")
+    run = tree_model if args.model == "tree" else lstm_model
+    results, curve, best_epoch = run(args, train, valid, tests, log)
+    for name, res in results.items():
+        log(f"test {name}: " + ", ".join(f"{k}: {v:.4f}" for k, v in res.items()))
+    record = {
+        "model": args.model,
+        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "best_epoch": best_epoch,
+        "curve": curve,
+        "test": results,
+        "seconds": time.time() - start,
+        "load_average_end": os.getloadavg(),
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=1))
+    log(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

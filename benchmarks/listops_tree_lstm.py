@@ -101,43 +101,11 @@ def tree_model(args, train, valid, tests, log):
     return results, curve, best["epoch"]
 
 
-def _sequence_targets(data):
-    """Last-step targets, or with per-list supervision the value at every list's ']'."""
-    T = max(len(t) for t in data.info["tokens"])
-    Y = np.zeros((T, len(data)), dtype=np.int64)
-    mask = np.zeros((T, len(data)))
-    for b, tokens in enumerate(data.info["tokens"]):
-        stack = []
-        for t, tok in enumerate(tokens):
-            if tok.startswith("["):
-                stack.append((tok[1:], []))
-            elif tok == "]":
-                op, args = stack.pop()
-                value = _apply(op, args)
-                Y[t, b] = value
-                mask[t, b] = 1.0
-                if stack:
-                    stack[-1][1].append(value)
-            else:
-                stack[-1][1].append(int(tok))
-    return Y, mask
-
-
-def _apply(op, args):
-    if op == "MIN":
-        return min(args)
-    if op == "MAX":
-        return max(args)
-    if op == "SM":
-        return sum(args) % 10
-    return int(np.median(args))
-
-
 def lstm_model(args, train, valid, tests, log):
     from recurrent_zoo import Linear, Stacked
     from recurrent_zoo.lstm import LSTM
-    from recurrent_zoo.tasks.trees import token_sequences
-    from recurrent_zoo.training import fit, predict
+    from recurrent_zoo.tasks.trees import listops_step_targets, token_sequences
+    from recurrent_zoo.training import Adam, clip_grad_norm, get_loss, predict
 
     dtype = np.float32 if args.float32 else np.float64
     model = Stacked(
@@ -148,62 +116,49 @@ def lstm_model(args, train, valid, tests, log):
     )
     X, lengths = token_sequences(train.info["tokens"])
     if args.supervision == "lists":
-        Y, mask = _sequence_targets(train)
-    else:
-        Y, mask = train.targets, None
-    Xv, lv = token_sequences(valid.info["tokens"])
+        Y, mask = listops_step_targets(train.info["tokens"])
+    else:  # the value at each sequence's last token only
+        Y = np.zeros((X.shape[0], len(train)), dtype=np.int64)
+        mask = np.zeros(Y.shape)
+        Y[lengths - 1, np.arange(len(train))] = train.targets
+        mask[lengths - 1, np.arange(len(train))] = 1.0
+    X = X.astype(dtype)
 
     def predict_last(data):
         Xd, ld = token_sequences(data.info["tokens"])
-        out = predict(model, Xd, lengths=ld)  # (T, B, 10)
+        out = predict(model, Xd.astype(dtype), lengths=ld)  # (T, B, 10)
         return out[ld - 1, np.arange(len(ld))].argmax(axis=1)
 
+    loss_fn = get_loss("cross_entropy")
+    opt = Adam(model.params, lr=args.lr)
+    rng = np.random.default_rng(args.seed)
     best = {"acc": -1.0}
     curve = []
-
-    def snapshot(epoch, history):
+    # the same number and size of minibatches as the tree's; each batch cut to its own longest
+    # sequence (padding past it would only cost time)
+    for epoch in range(args.epochs):
+        order = rng.permutation(len(train))
+        total, count = 0.0, 0
+        for b0 in range(0, len(order), args.batch_size):
+            idx = order[b0 : b0 + args.batch_size]
+            T = int(lengths[idx].max())
+            out, _ = model.forward(X[:T, idx], lengths=lengths[idx])
+            value, dY = loss_fn(out, Y[:T, idx], mask[:T, idx])
+            model.backward(dY)
+            clip_grad_norm(model.grads, 5.0)
+            opt.step(model.grads)
+            total += value
+            count += 1
         acc = float(np.mean(predict_last(valid) == valid.targets))
-        curve.append({"epoch": epoch + 1, "loss": history["loss"][-1], "valid": acc})
-        log(f"lstm epoch {epoch + 1}: loss {history['loss'][-1]:.4f} valid {acc:.4f}")
+        curve.append({"epoch": epoch + 1, "loss": total / count, "valid": acc})
+        log(f"lstm epoch {epoch + 1}: loss {total / count:.4f} valid {acc:.4f}")
         if acc > best["acc"]:
             best.update(acc=acc, epoch=epoch + 1)
             best["params"] = {k: v.copy() for k, v in model.params.items()}
-
-    # one epoch per call to fit, the optimizer (and its moments) carried over, so that the
-    # model of the best validation epoch can be kept as for the tree
-    for epoch in range(args.epochs):
-        history = fit(
-            model,
-            X,
-            Y,
-            mask=mask,
-            lengths=lengths,
-            loss="cross_entropy",
-            optimizer=opt_for(model, args),
-            epochs=1,
-            batch_size=args.batch_size,
-            clip_norm=5.0,
-            seed=args.seed + epoch,
-            progress=False,
-        )
-        snapshot(epoch, history)
     for k, v in best["params"].items():
         model.params[k][...] = v
-    del Xv, lv
     results = {name: accuracy_by_depth(predict_last(data), data) for name, data in tests.items()}
     return results, curve, best["epoch"]
-
-
-_OPT = {}
-
-
-def opt_for(model, args):
-    """One Adam over the run (its moments carried from epoch to epoch)."""
-    from recurrent_zoo.training import Adam
-
-    if "opt" not in _OPT:
-        _OPT["opt"] = Adam(model.params, lr=args.lr)
-    return _OPT["opt"]
 
 
 def main() -> None:

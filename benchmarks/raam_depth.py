@@ -2,7 +2,7 @@
 
 Pollack (1990) trained his RAAMs on a few dozen trees and showed that every one of them came
 back exactly from its code. Here the grammar is every binary tree over two terminals up to a
-height (6 trees of height 1, 36 up to height 2, 1442 up to height 3), the terminals one-hot in
+height (4 trees of height 1, 36 up to height 2, 1444 up to height 3), the terminals one-hot in
 ``K`` units, a RAAM with ``K``-unit codes trained full-batch with Adam on the exact gradient of
 its reconstruction loss (:meth:`recurrent_zoo.raam.RAAM.reconstruction_loss`) until every
 training tree is reconstructed or the step budget runs out. For each training height the table

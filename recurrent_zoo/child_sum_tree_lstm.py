@@ -109,21 +109,22 @@ class ChildSumTreeLSTM(StructureModel):
     def equations(cls) -> list[Any]:
         import sympy as sp
 
-        x, ht, hk, ck = sp.symbols(r"x_j \tilde{h}_j h_k c_k")
-        i, f, o, u, c, h = sp.symbols("i_j f_jk o_j u_j c_j h_j")
-        W = {g: sp.Symbol(f"W^{{({g})}}") for g in "ifou"}
-        U = {g: sp.Symbol(f"U^{{({g})}}") for g in "ifou"}
-        B = {g: sp.Symbol(f"b^{{({g})}}") for g in "ifou"}
+        k, n = sp.symbols("k n_j", integer=True)
+        h, c, f = sp.IndexedBase("h"), sp.IndexedBase("c"), sp.IndexedBase("f")
+        x, ht = sp.symbols("x_j htilde_j")
+        i, o, u, cj, hj = sp.symbols("i_j o_j u_j c_j h_j")
+        W = {g: sp.Symbol(f"W_{g}") for g in "ifou"}
+        U = {g: sp.Symbol(f"U_{g}") for g in "ifou"}
+        b = {g: sp.Symbol(f"b_{g}") for g in "ifou"}
         sig = sp.Function("sigma")
-        Sum = sp.Function(r"\sum_{k \in C(j)}")
         return [
-            sp.Eq(ht, Sum(hk), evaluate=False),
-            sp.Eq(i, sig(W["i"] * x + U["i"] * ht + B["i"]), evaluate=False),
-            sp.Eq(f, sig(W["f"] * x + U["f"] * hk + B["f"]), evaluate=False),
-            sp.Eq(o, sig(W["o"] * x + U["o"] * ht + B["o"]), evaluate=False),
-            sp.Eq(u, sp.tanh(W["u"] * x + U["u"] * ht + B["u"]), evaluate=False),
-            sp.Eq(c, i * u + Sum(f * ck), evaluate=False),
-            sp.Eq(h, o * sp.tanh(c), evaluate=False),
+            sp.Eq(ht, sp.Sum(h[k], (k, 1, n)), evaluate=False),
+            sp.Eq(i, sig(W["i"] * x + U["i"] * ht + b["i"]), evaluate=False),
+            sp.Eq(f[k], sig(W["f"] * x + U["f"] * h[k] + b["f"]), evaluate=False),
+            sp.Eq(o, sig(W["o"] * x + U["o"] * ht + b["o"]), evaluate=False),
+            sp.Eq(u, sp.tanh(W["u"] * x + U["u"] * ht + b["u"]), evaluate=False),
+            sp.Eq(cj, i * u + sp.Sum(f[k] * c[k], (k, 1, n)), evaluate=False),
+            sp.Eq(hj, o * sp.tanh(cj), evaluate=False),
         ]
 
     # ------------------------------------------------------------------ one node (the paper)

@@ -116,22 +116,25 @@ class NaryTreeLSTM(StructureModel):
     def equations(cls) -> list[Any]:
         import sympy as sp
 
-        x, c, h = sp.symbols("x_j c_j h_j")
-        i, f, o, u = sp.symbols("i_j f_jk o_j u_j")
-        hl, cl = sp.symbols(r"h_{j\ell} c_{j\ell}")
-        W = {g: sp.Symbol(f"W^{{({g})}}") for g in "ifou"}
-        U = {g: sp.Symbol(f"U^{{({g})}}_{{\\ell}}") for g in "iou"}
-        Uf = sp.Symbol(r"U^{(f)}_{k\ell}")
-        B = {g: sp.Symbol(f"b^{{({g})}}") for g in "ifou"}
+        k, l, N = sp.symbols("k ell N", integer=True)
+        h, c, f = sp.IndexedBase("h"), sp.IndexedBase("c"), sp.IndexedBase("f")
+        x, i, o, u, cj, hj = sp.symbols("x_j i_j o_j u_j c_j h_j")
+        W = {g: sp.Symbol(f"W_{g}") for g in "ifou"}
+        U = {g: sp.IndexedBase(f"U_{g}") for g in "ifou"}
+        b = {g: sp.Symbol(f"b_{g}") for g in "ifou"}
         sig = sp.Function("sigma")
-        S = sp.Function(r"\sum_{\ell=1}^{N}")
+
+        def gate(g: str, index: Any = None) -> Any:
+            weights = U[g][l] if index is None else U[g][index, l]
+            return W[g] * x + sp.Sum(weights * h[l], (l, 1, N)) + b[g]
+
         return [
-            sp.Eq(i, sig(W["i"] * x + S(U["i"] * hl) + B["i"]), evaluate=False),
-            sp.Eq(f, sig(W["f"] * x + S(Uf * hl) + B["f"]), evaluate=False),
-            sp.Eq(o, sig(W["o"] * x + S(U["o"] * hl) + B["o"]), evaluate=False),
-            sp.Eq(u, sp.tanh(W["u"] * x + S(U["u"] * hl) + B["u"]), evaluate=False),
-            sp.Eq(c, i * u + S(sp.Symbol(r"f_{j\ell}") * cl), evaluate=False),
-            sp.Eq(h, o * sp.tanh(c), evaluate=False),
+            sp.Eq(i, sig(gate("i")), evaluate=False),
+            sp.Eq(f[k], sig(gate("f", k)), evaluate=False),
+            sp.Eq(o, sig(gate("o")), evaluate=False),
+            sp.Eq(u, sp.tanh(gate("u")), evaluate=False),
+            sp.Eq(cj, i * u + sp.Sum(f[l] * c[l], (l, 1, N)), evaluate=False),
+            sp.Eq(hj, o * sp.tanh(cj), evaluate=False),
         ]
 
     # ------------------------------------------------------------------ one node (the paper)

@@ -113,13 +113,13 @@ class RAAM(StructureModel):
     def equations(cls) -> list[Any]:
         import sympy as sp
 
-        h, hl, hhat, We, be, Wd, bd = sp.symbols(
-            r"h_j [h_{j1};\dots;h_{jN}] [\hat{h}_{j1};\dots;\hat{h}_{jN}] W_e b_e W_d b_d"
-        )
+        l, N = sp.symbols("ell N", integer=True)
+        h, hhat, We, Wd = (sp.IndexedBase(n) for n in ("h", "hhat", "W_e", "W_d"))
+        hj, be = sp.symbols("h_j b_e")
         sig = sp.Function("sigma")
         return [
-            sp.Eq(h, sig(We * hl + be), evaluate=False),
-            sp.Eq(hhat, sig(Wd * h + bd), evaluate=False),
+            sp.Eq(hj, sig(sp.Sum(We[l] * h[l], (l, 1, N)) + be), evaluate=False),
+            sp.Eq(hhat[l], sig(Wd[l] * hj + sp.IndexedBase("b_d")[l]), evaluate=False),
         ]
 
     # ------------------------------------------------------------------ one node (the paper)

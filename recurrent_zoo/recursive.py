@@ -111,10 +111,11 @@ class RecursiveNN(StructureModel):
     def equations(cls) -> list[Any]:
         import sympy as sp
 
-        h, x, hl, W, U, b = sp.symbols(r"h_j x_j h_{j\ell} W U_\ell b")
+        l, N = sp.symbols("ell N", integer=True)
+        h, U = sp.IndexedBase("h"), sp.IndexedBase("U")
+        hj, x, W, b = sp.symbols("h_j x_j W b")
         phi = sp.Function("phi")
-        S = sp.Function(r"\sum_{\ell=1}^{N}")
-        return [sp.Eq(h, phi(W * x + S(U * hl) + b), evaluate=False)]
+        return [sp.Eq(hj, phi(W * x + sp.Sum(U[l] * h[l], (l, 1, N)) + b), evaluate=False)]
 
     # ------------------------------------------------------------------ one node (the paper)
     def _cell(self, x: NDArray, children: list[NodeState | None]) -> tuple[NodeState, Any]:

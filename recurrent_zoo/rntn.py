@@ -102,10 +102,15 @@ class RNTN(StructureModel):
     def equations(cls) -> list[Any]:
         import sympy as sp
 
-        h, c, x, V, Wc, Wx, b = sp.symbols(r"h_j c_j x_j V^{[1:H]} W_c W_x b")
+        k, d, e, M = sp.symbols("k d e M", integer=True)  # M = N H: the children's width
+        c, V, t = sp.IndexedBase("c"), sp.IndexedBase("V"), sp.IndexedBase("t")
+        hj, x, Wc, Wx, b = sp.symbols("h_j x_j W_c W_x b")
+        cvec = sp.Symbol("c_j")
         phi = sp.Function("phi")
-        T = sp.Symbol(r"c_j^{\top}")
-        return [sp.Eq(h, phi(T * V * c + Wc * c + Wx * x + b), evaluate=False)]
+        return [
+            sp.Eq(t[k], sp.Sum(c[d] * V[k, d, e] * c[e], (d, 1, M), (e, 1, M)), evaluate=False),
+            sp.Eq(hj, phi(t + Wc * cvec + Wx * x + b), evaluate=False),
+        ]
 
     # ------------------------------------------------------------------ one node (the paper)
     def _cell(self, x: NDArray, children: list[NodeState | None]) -> tuple[NodeState, Any]:

@@ -95,7 +95,7 @@ def test_reconstruct_terminal_test_and_nil():
 
 
 def test_raam_reconstructs_a_small_grammar_exactly():
-    """All 6 binary trees of height 1 over A, B: exact after training (Pollack 1990)."""
+    """All 4 binary trees of height 1 over A, B: exact after training (Pollack 1990)."""
     data = raam_grammar(("A", "B"), max_depth=1, code_size=8)
     model = RAAM(8, seed=0)
     train_raam(
@@ -110,3 +110,12 @@ def test_raam_reconstructs_a_small_grammar_exactly():
     trees = model.reconstruct(model.encode(data.forest()), data.symbols, tolerance=0.3)
     assert [to_bracketed(G) for G in trees] == data.info["bracketed"]
     assert isinstance(trees[0], nx.DiGraph)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_raam_reconstructs_every_tree_up_to_height_2(seed):
+    """The compare run: all 36 binary trees over A, B of height 1-2 come back exactly."""
+    from recurrent_zoo.raam import compare_run
+
+    assert compare_run(quick=True, seed=seed)["value"] == 1.0

@@ -102,3 +102,13 @@ def test_recursive_boolean_target_at_the_roots(seed):
 
     result = compare_run(quick=True, seed=seed)
     assert result["value"] >= 0.99, result
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_rntn_logical_terms(seed):
+    """The RNTN's compare run: instances of f(Z, Z) among DAG terms, >= 95% held out."""
+    from recurrent_zoo.rntn import compare_run
+
+    result = compare_run(quick=True, seed=seed)
+    assert result["value"] >= 0.95, result

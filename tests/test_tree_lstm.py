@@ -255,3 +255,13 @@ def test_nary_slots_matter_and_an_empty_slot_is_zero():
     u, f0 = np.tanh(z[6:9] + zh[6:9]), sigmoid(z[9:12] + zh[9:12])
     c = i * u + f0 * c_leaf
     np.testing.assert_allclose(h_left, o * np.tanh(c), rtol=1e-13)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_child_sum_boolean_deeper_than_trained(seed):
+    """The Child-Sum compare run: unordered AND/OR/NOT, depths 4-5 after 1-3, >= 95%."""
+    from recurrent_zoo.child_sum_tree_lstm import compare_run
+
+    result = compare_run(quick=True, seed=seed)
+    assert result["value"] >= 0.95, result

@@ -55,7 +55,7 @@ print(f"exact: {ok.sum()} of {len(ok)}")
 # %%
 # How deep does it hold?
 # ----------------------
-# The 1444 - 38 = 1406 trees of height 3 were never seen. Their codes are built by the same
+# The 1408 trees of height 3 were never seen. Their codes are built by the same
 # encoder from codes it was trained on, but decoding them asks for precision the training never
 # demanded: errors compound level by level.
 deeper = raam_grammar(("A", "B"), max_depth=3, code_size=16)

@@ -74,6 +74,7 @@ __all__ = [
     "boolean_expressions",
     "from_bracketed",
     "listops",
+    "listops_step_targets",
     "listops_tree",
     "listops_value",
     "logical_terms",
@@ -658,6 +659,38 @@ def token_sequences(
                 raise ValueError(f"token {tok!r} (sequence {b}) is not in the vocabulary")
             X[t, b, index[tok]] = 1.0
     return X, lengths
+
+
+def listops_step_targets(tokens: Sequence[Sequence[str]]) -> tuple[NDArray, NDArray]:
+    """Per-step targets for a sequence model: the value of each list at its closing ``]``.
+
+    The same supervision as the per-list ``node_targets`` of :func:`listops`, read off the
+    tokens: ``Y`` ``(T, B)`` int64 holds at the step of every ``]`` the value of the list it
+    closes, and ``mask`` ``(T, B)`` is 1 at those steps (the last one is the whole
+    expression's).
+
+    Examples
+    --------
+    >>> Y, mask = listops_step_targets([["[MAX", "2", "[MIN", "4", "7", "]", "]"]])
+    >>> Y[:, 0].tolist(), mask[:, 0].tolist()
+    ([0, 0, 0, 0, 0, 4, 4], [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0])
+    """
+    T = max(len(t) for t in tokens)
+    Y = np.zeros((T, len(tokens)), dtype=np.int64)
+    mask = np.zeros((T, len(tokens)))
+    for b, toks in enumerate(tokens):
+        for t, tok in enumerate(toks):
+            if tok == "]":
+                # the list this bracket closes starts at the matching opening token
+                depth, k = 0, t
+                while True:
+                    depth += 1 if toks[k] == "]" else -1 if toks[k].startswith("[") else 0
+                    if depth == 0:
+                        break
+                    k -= 1
+                Y[t, b] = listops_value(_listops_from_tokens(toks[k : t + 1]))
+                mask[t, b] = 1.0
+    return Y, mask
 
 
 # ----------------------------------------------------------------------------- expressions

@@ -72,7 +72,8 @@ numpydoc_attributes_as_param_list = True
 numpydoc_validation_checks: set[str] = set()  # numpydoc's style linter is not run here
 
 # -- sphinx-gallery -----------------------------------------------------------------------------
-_FAMILY_TOPICS = ["classic", "gated", "wrappers", "associative", "reservoir", "continuous", "recursive"]
+_FAMILY_TOPICS = ["classic", "gated", "wrappers", "associative", "reservoir", "continuous"]
+_FAMILY_TOPICS.append("recursive")  # trees and DAGs
 _LAST_TOPICS = ["applications", "comparison"]
 _RUN_GALLERY = os.environ.get("RZ_DOCS_NO_GALLERY", "") not in ("1", "true", "yes")
 

@@ -18,8 +18,10 @@ Nangia & Bowman; ``--supervision lists`` also on the value of every complete sub
 digit (``node_targets`` of :func:`recurrent_zoo.tasks.trees.listops`; the LSTM then gets the
 value of every completed list at the step of its closing bracket, the same supervision read
 off the same tokens). The model of the best validation epoch is kept. Results, by depth, go to
-a JSON file beside this script's recorded output in ``benchmarks/results/``; the gallery's
-ListOps example plots them.
+a JSON file beside this script's recorded output in ``benchmarks/results/`` (the gallery's
+ListOps example plots them when present); with ``--save PREFIX`` the best models also go to
+safetensors files (``PREFIX.tree.safetensors`` and ``PREFIX.readout.safetensors``, or
+``PREFIX.lstm.safetensors``), to be loaded with ``load``.
 
 Usage::
 
@@ -93,6 +95,9 @@ def tree_model(args, train, valid, tests, log):
         model.params[k][...] = v
     for k, v in best["readout"].items():
         readout.params[k][...] = v
+    if args.save is not None:
+        model.save(args.save.with_name(args.save.name + ".tree.safetensors"))
+        readout.save(args.save.with_name(args.save.name + ".readout.safetensors"))
     results = {}
     for name, data in tests.items():
         forest = data.forest()
@@ -157,6 +162,8 @@ def lstm_model(args, train, valid, tests, log):
             best["params"] = {k: v.copy() for k, v in model.params.items()}
     for k, v in best["params"].items():
         model.params[k][...] = v
+    if args.save is not None:
+        model.save(args.save.with_name(args.save.name + ".lstm.safetensors"))
     results = {name: accuracy_by_depth(predict_last(data), data) for name, data in tests.items()}
     return results, curve, best["epoch"]
 
@@ -173,6 +180,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--float32", action="store_true")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--save",
+        type=Path,
+        default=None,
+        help="save the best model as PREFIX.tree.safetensors (+ .readout) or PREFIX.lstm...",
+    )
     args = parser.parse_args()
     from threadpoolctl import threadpool_limits
 

@@ -84,11 +84,11 @@ def test_recursive_learns_boolean_expressions_deeper_than_trained():
     """Trained on depths 1-3 with every sub-expression's value as a target (per-node loss),
     tested at the root on depths 4-5; the compare run and the slow test train on the roots'
     values only and go deeper."""
-    train = boolean_expressions(600, max_depth=3, seed=0)
+    train = boolean_expressions(400, max_depth=3, seed=0)
     test = boolean_expressions(300, min_depth=4, max_depth=5, seed=1)
     model, readout = RecursiveNN(6, 12, seed=0), Linear(12, 2, seed=1)
     forest = train.forest()
-    fit_forest(model, readout, forest, train.node_targets, on="nodes", lr=0.02, epochs=12, seed=0)
+    fit_forest(model, readout, forest, train.node_targets, on="nodes", lr=0.02, epochs=10, seed=0)
     accuracy = evaluate_forest(model, readout, test.forest(), test.targets)["accuracy"]
     assert accuracy >= 0.95, accuracy
 

@@ -38,7 +38,7 @@ def trees(draw, depth=3):
     return "(" + " ".join(kids) + ")"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(trees())
 def test_bracketed_round_trip(s):
     G = from_bracketed(s)
@@ -94,10 +94,10 @@ def test_listops_gold_parse_is_left_branching():
 
 
 def test_listops_generator():
-    data = listops(300, min_depth=2, max_depth=5, seed=0)
-    again = listops(300, min_depth=2, max_depth=5, seed=0)
+    data = listops(120, min_depth=2, max_depth=4, seed=0)
+    again = listops(120, min_depth=2, max_depth=4, seed=0)
     assert data.info["source"] == again.info["source"]
-    assert set(data.info["depth"].tolist()) == {2, 3, 4, 5}
+    assert set(data.info["depth"].tolist()) == {2, 3, 4}
     for src, toks, depth, target, G in zip(
         data.info["source"],
         data.info["tokens"],
@@ -106,20 +106,17 @@ def test_listops_generator():
         data.graphs,
         strict=True,
     ):
-        # nesting depth of the brackets, the value from the tokens, the tree from the source
+        assert all(t in LISTOPS_TOKENS for t in toks)
+        # nesting depth of the brackets, the value from the text, the tree from the source
         level = np.cumsum([1 if t.startswith("[") else -1 if t == "]" else 0 for t in toks])
         assert level.max() == depth
-        assert to_bracketed(G) == to_bracketed(listops_tree(src))
-        n_args = 0
-        for t in toks:
-            assert t in LISTOPS_TOKENS
-        assert 0 <= target <= 9
-        del n_args
-    # the value agrees with an independent evaluation of the text
-    for src, target in zip(data.info["source"][:50], data.targets[:50], strict=True):
         assert _eval_listops(src.split()) == target
-    counts = np.bincount(data.targets, minlength=10)
-    assert counts.min() > 0
+        leaves = [G.nodes[n]["label"] for n in G.nodes if G.out_degree(n) == 0]
+        assert leaves == toks
+    # every complete list's value at its node: the root's is the target
+    forest = data.forest()
+    np.testing.assert_array_equal(data.node_targets[forest.roots()], data.targets)
+    assert np.all(data.node_mask[forest.roots()] == 1)
 
 
 def _eval_listops(tokens):

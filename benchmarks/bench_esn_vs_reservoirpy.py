@@ -9,9 +9,9 @@ Matching hyperparameters, ReservoirPy's own Mackey-Glass tutorial values on its 
 the same distributions for every random matrix (read from ReservoirPy 0.4.2's
 ``nodes/reservoir.py`` and ``mat_gen.py``):
 
-===========================  ====================================  =============================
+===========================  ====================================== =============================
                              ReservoirPy 0.4.2                      recurrent_zoo
-===========================  ====================================  =============================
+===========================  ====================================== =============================
 units                        ``Reservoir(units)``                   ``ESN(units)``
 leak rate 0.3                ``lr=0.3``                             ``leak_rate=0.3``
 W: round(0.1 N^2) non-zeros  ``rc_connectivity=0.1``, ``W=normal``  ``connectivity=0.1``,
@@ -21,14 +21,14 @@ W rescaled to spectral       ``sr=1.25``; ARPACK ``eigs``, k=1,     ``spectral_r
 radius 1.25                  20 Krylov vectors, v0 = ones, tol 0    ARPACK ``eigs``, k=1, 100
                                                                     Krylov vectors, tol 1e-6
 W_in: round(0.1 N I)         ``input_connectivity=0.1``,            ``input_connectivity=0.1``,
-non-zeros at uniformly       ``Win=bernoulli`` (p = 1/2), scaling   ``input_distribution=
-random places, +-1 each      ``input_scaling=1``                    "bernoulli"``, scaling 1
+non-zeros at uniformly       ``Win=bernoulli`` (p = 1/2), scaling   ``input_distribution=``
+random places, +-1 each      ``input_scaling=1``                    ``"bernoulli"``, scaling 1
 with probability 1/2
 no reservoir bias            ``bias=0.0`` (the default)             ``bias_scaling=0``
 ridge 1e-7, free intercept   ``Ridge(ridge=1e-7)`` (centres X, Y,   ``ridge=1e-7`` (intercept
                              ``scipy.linalg.solve(assume_a=         unpenalised: the same
                              "sym")``)                              estimator; Cholesky)
-===========================  ====================================  =============================
+===========================  ====================================== =============================
 
 The one difference in how the matrices are made is the spectral radius W is scaled by: a random
 matrix's eigenvalues fill a disk, and with ARPACK's default basis of 20 vectors ``eigs`` often

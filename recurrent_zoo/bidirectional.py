@@ -63,7 +63,7 @@ ENTRY = Entry(
         'M. Schuster and K. K. Paliwal, "Bidirectional recurrent neural networks", '
         "IEEE Trans. Signal Processing 45(11):2673-2681, 1997"
     ),
-    task="frequency",
+    task="two_sided_sum",
     trainable=True,
     summary="Any two trainable models, one run backward in time; outputs merged.",
     examples=(_concat_example, _mul_example),
@@ -72,10 +72,9 @@ ENTRY = Entry(
         "readout": True,
         "optimizer": "adam",
         "lr": 0.01,
-        "epochs": 40,
+        "epochs": 10,
         "batch_size": 32,
         "clip_norm": 1.0,
-        # Elman nets in both directions: the full mode's 60 steps are past their reach
-        "full": {"task_options": {"length": 30}},
+        "full": {"epochs": 30},
     },
 )

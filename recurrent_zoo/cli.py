@@ -1,18 +1,26 @@
 """The ``recurrent-zoo`` command: ``list``, ``info NAME`` and ``compare``.
 
 Exit status: 0 on success, 1 when ``compare`` finds an entry that misses its target, 2 for bad
-arguments (unknown names, unknown options).
+arguments (unknown names, unknown options; the subcommand's usage is printed with the error) and
+for an option whose optional dependency is missing (one line naming what to install),
+141 when the reader of the output goes away (``recurrent-zoo list | head -3``: the status of a
+Unix tool ended by SIGPIPE, without a traceback).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from .catalogue import catalogue, get_entry
 
 __all__ = ["main"]
+
+
+class _MissingExtra(Exception):
+    """An option needs an optional dependency that is not installed (one line, status 2)."""
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
@@ -74,14 +82,19 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import TASK_SPECS, format_table, plot_results, run_compare, write_json
+    from . import compare
 
     names = args.only or []
     for n in names:
         get_entry(n)  # ValueError for unknown names, reported by main() with status 2
-    if args.task is not None and args.task not in TASK_SPECS:
-        raise ValueError(f"unknown task {args.task!r}; known: {', '.join(sorted(TASK_SPECS))}")
-    rows = run_compare(
+    if args.plot:
+        try:  # before a comparison that could not be plotted at its end
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise _MissingExtra(
+                "--plot needs matplotlib: pip install 'recurrent-zoo[plot]'"
+            ) from None
+    rows = compare.run_compare(
         names or None,
         quick=not args.full,
         task=args.task,
@@ -90,12 +103,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         progress=None if args.progress else False,
         blas_threads=args.blas_threads,
     )
-    print(format_table(rows))
+    print(compare.format_table(rows))
     if args.json:
-        write_json(rows, args.json)
+        compare.write_json(rows, args.json)
         print(f"\nwrote {args.json}")
     if args.plot:
-        plot_results(rows, args.plot)
+        compare.plot_results(rows, args.plot)
         print(f"wrote {args.plot}")
     return 0 if all(r["passed"] for r in rows) else 1
 
@@ -113,6 +126,7 @@ def _positive(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``recurrent-zoo`` command."""
     from . import __version__
+    from .compare import TASK_SPECS
 
     parser = argparse.ArgumentParser(
         prog="recurrent-zoo",
@@ -121,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"recurrent-zoo {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p_list = sub.add_parser("list", help="print the catalogue as a table")
-    p_list.set_defaults(func=_cmd_list)
+    p_list.set_defaults(func=_cmd_list, parser=p_list)
     p_info = sub.add_parser("info", help="title, reference, equations and parameter shapes")
     p_info.add_argument("name", help="architecture name, as printed by 'list'")
     p_info.add_argument(
@@ -130,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=3,
         help="input size of the example whose parameters are shown",
     )
-    p_info.set_defaults(func=_cmd_info)
+    p_info.set_defaults(func=_cmd_info, parser=p_info)
     p_cmp = sub.add_parser("compare", help="train every entry on its canonical task")
     mode = p_cmp.add_mutually_exclusive_group()
     mode.add_argument(
@@ -141,7 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mode.add_argument("--full", action="store_true", help="the papers' settings (slow)")
     p_cmp.add_argument("--only", nargs="+", metavar="NAME", help="only these entries")
-    p_cmp.add_argument("--task", help="run every generic trainable entry on this task")
+    p_cmp.add_argument(
+        "--task",
+        choices=sorted(TASK_SPECS),
+        help="run every generic trainable entry on this task instead of its own",
+    )
     p_cmp.add_argument("--seeds", type=_positive, default=1, help="seeds 0..N-1; mean and spread")
     p_cmp.add_argument("--jobs", type=_positive, default=1, help="entries in parallel processes")
     p_cmp.add_argument("--json", metavar="PATH", help="also write the results as JSON")
@@ -155,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp.add_argument(
         "--no-progress", dest="progress", action="store_false", help="no progress bar"
     )
-    p_cmp.set_defaults(func=_cmd_compare)
+    p_cmp.set_defaults(func=_cmd_compare, parser=p_cmp)
     return parser
 
 
@@ -164,10 +182,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()  # here, so that a closed pipe is seen inside the try
     except ValueError as exc:
-        print(f"recurrent-zoo: error: {exc}", file=sys.stderr)
+        args.parser.print_usage(sys.stderr)
+        print(f"{args.parser.prog}: error: {exc}", file=sys.stderr)
         return 2
+    except _MissingExtra as exc:
+        print(f"{args.parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly, as a Unix tool ended by SIGPIPE
+        # does. Python ignores SIGPIPE, so point stdout at /dev/null to keep the interpreter's
+        # last flush from failing again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 128 + 13  # 128 + SIGPIPE
+    return status
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -85,6 +85,18 @@ def _parity(mode: str, seed: int, length: int | None = None) -> tuple[Any, Any]:
     return parity(n, length, seed=seed), parity(500, length, seed=seed + 1000)
 
 
+def _two_sided_sum(mode: str, seed: int, length: int | None = None) -> tuple[Any, Any]:
+    from .tasks import two_sided_sum
+
+    length = length or (20 if mode == "quick" else 50)
+    n = 1000 if mode == "quick" else 4000
+    kw = {"offset": 3 if mode == "quick" else 5, "variable_length": True}
+    return (
+        two_sided_sum(n, length, seed=seed, **kw),
+        two_sided_sum(500, length, seed=seed + 1000, **kw),
+    )
+
+
 TASK_SPECS: dict[str, TaskSpec] = {
     "adding": TaskSpec(
         "adding",
@@ -115,6 +127,16 @@ TASK_SPECS: dict[str, TaskSpec] = {
         True,
         "bit parity, a classic test of recurrent memory (Minsky & Papert 1969; "
         "Hochreiter & Schmidhuber 1997)",
+    ),
+    "two_sided_sum": TaskSpec(
+        "two_sided_sum",
+        _two_sided_sum,
+        "cross_entropy",
+        "accuracy",
+        0.95,
+        True,
+        "every step labelled with the bits offset steps before and after it: both sides give "
+        "1.0, one side at most 0.5, a coin toss (recurrent_zoo.tasks.two_sided)",
     ),
 }
 

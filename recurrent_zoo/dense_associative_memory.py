@@ -246,8 +246,9 @@ class DenseAssociativeMemory:
     def energy(self, states: Any) -> NDArray:
         r"""Energy :math:`E(\sigma) = -\sum_\mu F(\xi^\mu \cdot \sigma)`, shape (B,).
 
-        With the exponential interaction the energy leaves the float64 range (-inf) for
-        overlaps above about 709; the dynamics, computed in the log domain, do not.
+        Computed in float64 and returned in the memory's dtype. With the exponential
+        interaction the energy leaves the float64 range (-inf) for overlaps above about 709
+        (the float32 range above about 88); the dynamics, computed in the log domain, do not.
 
         Examples
         --------
@@ -259,10 +260,12 @@ class DenseAssociativeMemory:
             raise RuntimeError("energy() needs store() first: the memory holds no patterns")
         S = check_bipolar(states, "states", size=self.n_units, dtype=np.float64)
         m = S @ self._patterns64().T  # (B, K)
-        if self.interaction == "exponential":
-            with np.errstate(over="ignore"):
-                return -np.exp(_lse(m, axis=1))
-        return -self._F(m).sum(axis=1)
+        with np.errstate(over="ignore"):  # the exponential interaction may reach -inf
+            if self.interaction == "exponential":
+                energy = -np.exp(_lse(m, axis=1))  # (B,)
+            else:
+                energy = -self._F(m).sum(axis=1)  # (B,)
+            return energy.astype(self.dtype, copy=False)
 
     # ------------------------------------------------------------------ config and files
     def get_config(self) -> dict[str, Any]:

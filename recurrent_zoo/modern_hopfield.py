@@ -35,6 +35,7 @@ S. Hochreiter, "Hopfield networks is all you need", ICLR 2021 (arXiv:2008.02217,
 
 from __future__ import annotations
 
+import math
 import time
 from functools import partial
 from typing import Any
@@ -195,7 +196,9 @@ class ModernHopfield:
         X = self.params["patterns"]
         lse = _logsumexp(self.beta * (Q @ X.T), axis=1) / self.beta  # (B,)
         M2 = float((X * X).sum(axis=1).max())
-        return -lse + 0.5 * (Q * Q).sum(axis=1) + np.log(self.n_patterns) / self.beta + 0.5 * M2
+        # Python floats for the constants, so a float32 memory's energy stays float32
+        const = math.log(self.n_patterns) / self.beta + 0.5 * M2
+        return -lse + 0.5 * (Q * Q).sum(axis=1) + const  # (B,)
 
     # ------------------------------------------------------------------ config and files
     def get_config(self) -> dict[str, Any]:

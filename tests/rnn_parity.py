@@ -14,7 +14,14 @@ from typing import Any
 
 import numpy as np
 
-RTOL, ATOL = 1e-6, 1e-9  # float64 results agree to ~1e-15; the tolerance is the 1e-6
+# What float64 gives, so that a small equation slip cannot hide. Measured over every comparison
+# of test_elman/test_lstm/test_gru (694 arrays, torch 2.13 CPU): worst absolute difference
+# 3.6e-15, worst relative difference 1.0e-12 (entries above 1e-3 in size); every entry passes
+# rtol 1e-10 with no atol at all. ATOL only keeps exact zeros and round-off near zero from
+# depending on the BLAS. A relative slip of 1e-11 in Elman's recurrent term fails 17 of the 19
+# torch tests of test_elman.py at these tolerances; at the former rtol 1e-6, a slip of 1e-9
+# failed one of them and a slip of 1e-11 none.
+RTOL, ATOL = 1e-10, 1e-13
 
 
 def _as_tuple(state: Any) -> tuple[np.ndarray, ...]:

@@ -28,6 +28,7 @@ from recurrent_zoo.tasks import (
     tomita_dataset,
     tomita_dfa,
     tomita_labels,
+    two_sided_sum,
 )
 from recurrent_zoo.tasks.base import one_hot
 
@@ -50,6 +51,10 @@ SMALL = {
     "dyck1": lambda seed: dyck(10, 12, seed=seed),
     "dyck2_ce": lambda seed: dyck(9, 10, seed=seed, n_types=2, loss="cross_entropy"),
     "dyck2_next": lambda seed: dyck(7, 10, seed=seed, n_types=2, task="next_symbol"),
+    "two_sided_sum": lambda seed: two_sided_sum(9, 8, seed=seed),
+    "two_sided_sum_variable": lambda seed: two_sided_sum(
+        12, 9, offset=1, seed=seed, variable_length=True
+    ),
 }
 
 
@@ -345,6 +350,40 @@ def test_parity_variable_length_targets_at_own_last_step():
     np.testing.assert_array_equal(mask[lengths - 1, cols], 1)
     assert mask.sum() == 300
     np.testing.assert_array_equal(Y[lengths - 1, cols], X[:, :, 0].sum(axis=0).astype(int) % 2)
+
+
+# -- two-sided sum --------------------------------------------------------------------------------
+@pytest.mark.parametrize("variable", [False, True])
+def test_two_sided_sum_labels_from_both_sides(variable):
+    d = 3
+    data = two_sided_sum(200, 15, offset=d, seed=9, variable_length=variable)
+    X, Y, mask = data
+    T, N = mask.shape
+    ends = np.full(N, T) if data.lengths is None else data.lengths
+    if variable:
+        assert ends.min() == 2 * d + 1 and ends.max() == T
+    for n in range(N):  # the definition, written out step by step
+        x = X[: ends[n], n, 0].astype(int)
+        for t in range(T):
+            scored = d <= t < ends[n] - d
+            assert mask[t, n] == scored
+            assert Y[t, n] == (x[t - d] + x[t + d] if scored else 0)
+
+
+def test_two_sided_sum_one_side_is_a_coin_toss():
+    """Seeing one side (every bit up to t, or every bit from t on) leaves the other bit a fair
+    coin: the best guess from either side scores about 1/2, from both sides exactly 1."""
+    d = 2
+    data = two_sided_sum(4000, 12, offset=d, seed=10)
+    X, Y, mask = data
+    bits = X[:, :, 0].astype(int)
+    sel = mask.astype(bool)[d:-d]  # (T - 2d, N)
+    y = Y[d:-d][sel]
+    before, after = bits[: -2 * d][sel], bits[2 * d :][sel]
+    np.testing.assert_array_equal(y, before + after)
+    for seen in (before, after):  # best guess from one bit: the label's most frequent value
+        best = sum(max(np.sum(y[seen == b] == k) for k in range(3)) for b in (0, 1))
+        assert best / y.size == pytest.approx(data.info["one_sided_accuracy"], abs=0.01)
 
 
 # -- frequency classification ---------------------------------------------------------------------
@@ -749,6 +788,10 @@ def test_dyck_next_symbol_targets():
         (lambda: parity(3, 0), ValueError, "length"),
         (lambda: parity(3, 5, variable_length=True, min_length=6), ValueError, "min_length"),
         (lambda: parity(3, 5, variable_length="yes"), TypeError, "variable_length"),
+        (lambda: two_sided_sum(3, 4, offset=2), ValueError, "length must be >= 2 . offset"),
+        (lambda: two_sided_sum(3, 9, offset=0), ValueError, "offset"),
+        (lambda: two_sided_sum(3, 9, offset=2, min_length=4), ValueError, "min_length"),
+        (lambda: two_sided_sum(3, 9, variable_length=1), TypeError, "variable_length"),
         (lambda: frequency_classification(3, 10, n_classes=1), ValueError, "n_classes"),
         (lambda: frequency_classification(3, 10, noise=-0.1), ValueError, "noise"),
         (

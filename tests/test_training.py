@@ -759,6 +759,36 @@ def test_fit_last_step_targets_lengths_and_classes():
     assert h["loss"][-1] < h["loss"][0]
 
 
+def test_fit_validation_dataset_keeps_its_lengths():
+    """A task's dataset as ``validation_data`` brings its ``lengths``: a bidirectional model's
+    validation loss is the one over each sequence's own steps (its backward direction starts at
+    each sequence's end), the same as ``evaluate`` with those lengths, not the one over padding."""
+    from recurrent_zoo.tasks import parity
+
+    train = parity(40, 8, seed=0, variable_length=True, min_length=2)
+    valid = parity(30, 8, seed=1, variable_length=True, min_length=2)
+    assert valid.lengths is not None and valid.lengths.min() < 8
+    model = Stacked([Bidirectional(Elman(1, 4, seed=0), Elman(1, 4, seed=1)), Linear(8, 2, seed=2)])
+    h = fit(
+        model,
+        train.inputs,
+        train.targets,
+        mask=train.mask,
+        lengths=train.lengths,
+        loss="cross_entropy",
+        epochs=1,
+        seed=0,
+        metrics=["accuracy"],
+        validation_data=valid,
+    )
+    kw = dict(loss="cross_entropy", mask=valid.mask, metrics=["accuracy"])
+    right = evaluate(model, valid.inputs, valid.targets, lengths=valid.lengths, **kw)
+    over_padding = evaluate(model, valid.inputs, valid.targets, **kw)
+    assert right["loss"] != pytest.approx(over_padding["loss"], rel=1e-6)  # the test can tell
+    assert h["val_loss"][-1] == pytest.approx(right["loss"], rel=1e-12)
+    assert h["val_accuracy"][-1] == pytest.approx(right["accuracy"])
+
+
 def test_fit_calls_apply_constraints_after_every_step_and_clips():
     class Counted(Linear):
         calls = 0
@@ -897,3 +927,28 @@ def test_elman_learns_the_adding_problem():
     mse = evaluate(model, Xt, Yt, mask=mask_t)["loss"]
     print(f"adding problem T=10: test MSE {mse:.4f} after {seconds:.1f} s")
     assert mse < 0.02
+
+
+def test_minibatches_run_to_their_longest_sequence_only():
+    """Padding past every length changes nothing: fit and predict stop each minibatch at its
+    longest sequence, and give what full-length sequences without padding give."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(9, 12, 2))
+    Y = rng.normal(size=(9, 12, 1))
+    padded = np.concatenate([X, np.zeros((6, 12, 2))])
+    Y_padded = np.concatenate([Y, rng.normal(size=(6, 12, 1))])  # never read: past the lengths
+    lengths = np.full(12, 9)
+    models = []
+    for inputs, targets, lens in ((X, Y, None), (padded, Y_padded, lengths)):
+        model = Stacked(
+            [Bidirectional(Elman(2, 3, seed=1), Elman(2, 3, seed=2)), Linear(6, 1, seed=3)]
+        )
+        fit(model, inputs, targets, lengths=lens, epochs=3, batch_size=4, seed=0)
+        models.append(model)
+    for k, v in models[0].params.items():
+        np.testing.assert_allclose(v, models[1].params[k], rtol=1e-12, atol=1e-15)
+    # variable lengths: each minibatch of predict stops at its longest, the rest is zeros
+    short = rng.integers(2, 9, size=12)
+    out = predict(models[1], padded, short, batch_size=5)
+    np.testing.assert_allclose(out[:9], predict(models[1], X, short), rtol=1e-12, atol=1e-15)
+    assert np.all(out[np.arange(15)[:, None] >= short] == 0)

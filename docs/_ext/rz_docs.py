@@ -12,8 +12,9 @@ At ``config-inited`` (before Sphinx looks for source files) this extension write
 - ``api/<module>.rst`` and ``api_architectures.rst.inc``: one API page per architecture module
   (catalogue modules and any other top-level module of the package that is not tooling);
 - ``checks.rst.inc``: the table of common checks, read from ``recurrent_zoo.testing.CHECKS``;
-- ``benchmarks.rst.inc``: each ``benchmarks/*.py`` script with the recorded outputs found in
-  ``benchmarks/results/`` (included verbatim, never retyped).
+- ``benchmarks.rst.inc``: each ``benchmarks/*.py`` script, its docstring rendered as
+  reStructuredText, with the recorded outputs found in ``benchmarks/results/`` (included
+  verbatim, never retyped).
 
 New catalogue entries and new architecture modules appear without editing anything here.
 """
@@ -40,7 +41,7 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 #: top-level modules of the package that are tooling, not architectures
-TOOLING = {"cli", "compare", "testing", "__main__", "__init__"}
+TOOLING = {"catalogue", "cli", "compare", "testing", "__main__", "__init__"}
 FAMILY_ORDER = ["classic", "gated", "wrapper", "associative", "reservoir", "continuous"]
 FAMILY_TITLES = {
     "classic": "Classic recurrent nets",
@@ -545,11 +546,8 @@ def _benchmarks(root: Path, gen: Path) -> None:
             doc = ast.get_docstring(ast.parse(script.read_text(encoding="utf-8"))) or ""
         except SyntaxError:
             doc = ""
-        first = doc.strip().splitlines()[0] if doc.strip() else script.stem
-        lines += [_heading(f"``{script.name}``", "-"), _escape(first), ""]
-        rest = "\n".join(doc.strip().splitlines()[1:]).strip()
-        if rest:
-            lines += [".. code-block:: text", "", _indent(rest), ""]
+        # the docstring is reStructuredText (tables, literal blocks, roles): included as such
+        lines += [_heading(f"``{script.name}``", "-"), doc.strip() or _escape(script.stem), ""]
         # outputs named after the script, with or without its "bench_" prefix
         keys = (script.stem, script.stem.removeprefix("bench_"))
         recorded = [p for p in outputs if p.stem.startswith(keys)]

@@ -52,20 +52,22 @@ long = teacher.simulate(
 period = limit_cycle_period(long.t[10000:], long.y[10000:, 0])
 print(f"period of the limit cycle: {period:.3f}")
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+fig, ax = plt.subplots(figsize=(6, 4.5))
 g1, g2 = np.meshgrid(np.linspace(-2, 7, 19), np.linspace(-2.5, 6, 19))
 rates = 1 / (1 + np.exp(-(np.stack([g1, g2], -1) + teacher.params["bias"])))
 W = teacher.params["weight_hh"]
 flow = -np.stack([g1, g2], -1) + rates @ W.T
-ax1.quiver(g1, g2, flow[..., 0], flow[..., 1], color="lightgray", angles="xy")
+ax.quiver(g1, g2, flow[..., 0], flow[..., 1], color="lightgray", angles="xy")
 for b in range(y0.shape[0]):
-    ax1.plot(run.y[:, b, 0], run.y[:, b, 1], lw=1)
-    ax1.plot(*y0[b], "k.", ms=6)
-ax1.plot(*fp.point, "r*", ms=12, label=f"fixed point ({fp.stability})")
-ax1.set_xlabel("$y_1$")
-ax1.set_ylabel("$y_2$")
-ax1.set_title("trajectories from five starting points")
-ax1.legend(loc="lower right", fontsize="small")
+    ax.plot(run.y[:, b, 0], run.y[:, b, 1], lw=1)
+    ax.plot(*y0[b], "k.", ms=6)
+ax.plot(*fp.point, "r*", ms=12, label=f"fixed point ({fp.stability})")
+ax.set_xlabel("$y_1$")
+ax.set_ylabel("$y_2$")
+ax.set_title("trajectories from five starting points")
+ax.legend(loc="lower right", fontsize="small")
+fig.tight_layout()
+plt.show()
 
 # %%
 # Learning the oscillation by BPTT
@@ -106,6 +108,11 @@ print(
     f"(teacher {period:.3f}, relative error {abs(learned_period - period) / period:.1e})"
 )
 
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+ax1.semilogy(losses)
+ax1.set_xlabel("Adam step")
+ax1.set_ylabel("window MSE")
+ax1.set_title("training by BPTT through the RK4 steps")
 # the free run starts from the teacher's state at t = 60: shift it by 60 to compare
 mask = (long.t >= 100) & (long.t < 160)
 ax2.plot(long.t[mask], long.y[mask, 0], "k", lw=3, alpha=0.4, label="teacher $y_1$")
@@ -113,7 +120,8 @@ shifted = (free.t + 60 >= 100) & (free.t + 60 < 160)
 ax2.plot(free.t[shifted] + 60, free.y[shifted, 0], "tab:orange", label="learned net, free run")
 ax2.set_xlabel("time")
 ax2.set_title("the learned oscillator runs on its own")
-ax2.legend(fontsize="small")
+ax2.set_ylim(0.8, 5.2)  # room above the peaks for the legend
+ax2.legend(loc="upper center", ncol=2, fontsize="small")
 fig.tight_layout()
 plt.show()
 

@@ -33,15 +33,26 @@ from .parity import parity
 from .patterns import pair_recall, pattern_recall
 from .reservoir import (
     lorenz,
+    lorenz_series,
     mackey_glass,
+    mackey_glass_series,
     memory_capacity,
     memory_capacity_task,
     narma10,
+    narma10_series,
     nmse,
     nrmse,
 )
+from .speech import (
+    character_error_rate,
+    log_mel_spectrogram,
+    mfcc,
+    spoken_digits,
+    spoken_digits_info,
+)
 from .temporal_xor import temporal_xor
 from .tomita import all_strings, tomita_accepts, tomita_dataset, tomita_dfa, tomita_labels
+from .trajectories import trajectory_classification, trajectory_prototypes
 from .trees import (
     TreeDataset,
     arithmetic_expressions,
@@ -54,6 +65,7 @@ from .trees import (
     to_bracketed,
     token_sequences,
 )
+from .two_sided import two_sided_sum
 
 __all__ = [
     "TASKS",
@@ -64,6 +76,7 @@ __all__ = [
     "anbn",
     "arithmetic_expressions",
     "boolean_expressions",
+    "character_error_rate",
     "copy_task",
     "dyck",
     "dyck_accepts",
@@ -73,17 +86,24 @@ __all__ = [
     "listops",
     "listops_tree",
     "logical_terms",
+    "log_mel_spectrogram",
     "lorenz",
+    "lorenz_series",
     "mackey_glass",
+    "mackey_glass_series",
     "memory_capacity",
     "memory_capacity_task",
+    "mfcc",
     "narma10",
+    "narma10_series",
     "nmse",
     "nrmse",
     "pair_recall",
     "parity",
     "pattern_recall",
     "raam_grammar",
+    "spoken_digits",
+    "spoken_digits_info",
     "temporal_xor",
     "to_bracketed",
     "token_sequences",
@@ -91,6 +111,9 @@ __all__ = [
     "tomita_dataset",
     "tomita_dfa",
     "tomita_labels",
+    "two_sided_sum",
+    "trajectory_classification",
+    "trajectory_prototypes",
 ]
 
 #: Short name -> generator. One entry per task.
@@ -103,6 +126,7 @@ TASKS: dict[str, Callable[..., Any]] = {
     "tomita": tomita_dataset,
     "anbn": anbn,
     "dyck": dyck,
+    "two_sided_sum": two_sided_sum,
     "pattern_recall": pattern_recall,
     "pair_recall": pair_recall,
     "mackey_glass": mackey_glass,
@@ -114,6 +138,8 @@ TASKS: dict[str, Callable[..., Any]] = {
     "arithmetic_expressions": arithmetic_expressions,
     "logical_terms": logical_terms,
     "raam_grammar": raam_grammar,
+    "spoken_digits": spoken_digits,
+    "trajectories": trajectory_classification,
 }
 
 

@@ -10,7 +10,9 @@ Conventions shared by every task
 --------------------------------
 - ``inputs`` is ``(T, N, input_size)`` float64; sequences shorter than ``T`` are zero-padded.
 - ``targets`` is ``(T, N, output_size)`` float64 for the ``"mse"`` and ``"bce"`` losses and
-  ``(T, N)`` int64 class indices in ``[0, output_size)`` for ``"cross_entropy"``.
+  ``(T, N)`` int64 class indices in ``[0, output_size)`` for ``"cross_entropy"``; for
+  ``"ctc"`` it is ``(T, N)`` int64 too, each column a labelling (class indices, the blank
+  excluded) padded with ``-1`` at its end.
 - ``mask`` is ``(T, N)`` float64 of 0/1; the loss is the mean over the steps where it is 1.
   Targets at masked-off steps are 0 (a valid class index), never read when the mask is used.
 - ``lengths`` is ``None`` for fixed-length tasks and ``(N,)`` int64 in ``[1, T]`` otherwise;
@@ -35,7 +37,7 @@ from .._core.validation import NDArray, check_array, check_choice, check_probabi
 __all__ = ["LOSSES", "SequenceDataset", "check_bool", "last_step_labels", "one_hot"]
 
 #: Loss names the training package understands.
-LOSSES = ("mse", "cross_entropy", "bce")
+LOSSES = ("mse", "cross_entropy", "bce", "ctc")
 
 
 @dataclass(eq=False)
@@ -48,10 +50,10 @@ class SequenceDataset:
         Input sequences, zero-padded past each sequence's length.
     targets : ndarray of shape (T, N, output_size) or (T, N)
         Float targets for ``loss="mse"`` or ``"bce"``; int class indices for
-        ``"cross_entropy"``.
+        ``"cross_entropy"``; int labellings padded with ``-1`` for ``"ctc"``.
     mask : ndarray of shape (T, N)
         1 where a step's target counts in the loss, 0 elsewhere.
-    loss : {"mse", "cross_entropy", "bce"}
+    loss : {"mse", "cross_entropy", "bce", "ctc"}
         The loss the task is meant to be trained and scored with.
     output_size : int
         Number of output channels (``"mse"``, ``"bce"``) or of classes (``"cross_entropy"``).
@@ -129,7 +131,23 @@ class SequenceDataset:
                 )
 
     def _check_targets(self, T: int, N: int) -> None:
-        if self.loss == "cross_entropy":
+        if self.loss == "ctc":
+            Y = np.asarray(self.targets)
+            if Y.dtype.kind not in "iu":
+                raise TypeError(
+                    f"targets must hold integer labels for loss='ctc'; got dtype {Y.dtype}"
+                )
+            Y = check_array(Y, "targets", shape=(T, N), shape_doc=f"(T={T}, N={N})")
+            valid = Y >= 0
+            if np.any(valid[1:] & ~valid[:-1]):
+                raise ValueError("targets for loss='ctc' may be padded with -1 only at the end")
+            if Y.min() < -1 or Y.max() >= self.output_size:
+                raise ValueError(
+                    f"targets must be labels in [0, output_size={self.output_size}) padded with "
+                    f"-1 for loss='ctc'; got {Y.min()}..{Y.max()}"
+                )
+            self.targets = Y.astype(np.int64)
+        elif self.loss == "cross_entropy":
             Y = np.asarray(self.targets)
             if Y.dtype.kind not in "iu":
                 raise TypeError(
@@ -184,6 +202,22 @@ class SequenceDataset:
             f"input_size={self.input_size}, output_size={self.output_size}, loss={self.loss!r}, "
             f"variable_length={self.lengths is not None})"
         )
+
+    def sequences(self) -> list[NDArray]:
+        """Each sequence's inputs as its own ``(T_k, input_size)`` array, the padding cut off.
+
+        The form reservoir models take a batch of sequences of different lengths in.
+
+        Examples
+        --------
+        >>> from recurrent_zoo.tasks import trajectory_classification
+        >>> data = trajectory_classification(3, seed=0)
+        >>> data.lengths, [x.shape for x in data.sequences()]
+        (array([19, 26, 19]), [(19, 12), (26, 12), (19, 12)])
+        """
+        T, N = self.inputs.shape[:2]
+        lengths = np.full(N, T) if self.lengths is None else self.lengths
+        return [np.ascontiguousarray(self.inputs[: int(L), n]) for n, L in enumerate(lengths)]
 
     # -- selecting sequences ----------------------------------------------------------------------
     def subset(self, indices: Any) -> SequenceDataset:

@@ -20,6 +20,7 @@ True
 """
 
 from .clipping import clip_grad_norm, clip_grad_value
+from .ctc import CTC, ctc_loss, ctc_min_length, ctc_posteriors
 from .fit import History, evaluate, fit, predict
 from .losses import LOSSES, MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, get_loss
 from .metrics import (
@@ -43,6 +44,10 @@ __all__ = [
     "MSE",
     "SoftmaxCrossEntropy",
     "BinaryCrossEntropy",
+    "CTC",
+    "ctc_loss",
+    "ctc_min_length",
+    "ctc_posteriors",
     "LOSSES",
     "get_loss",
     "Optimizer",

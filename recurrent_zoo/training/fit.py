@@ -46,6 +46,7 @@ from .._core.validation import (
     check_probability,
     check_sequence,
 )
+from ..tasks.base import SequenceDataset
 from .clipping import clip_grad_norm, clip_grad_value
 from .losses import Loss, get_loss
 from .metrics import Metric, get_metric
@@ -164,6 +165,11 @@ def _prepare(
 
 
 def _unpack_validation(validation_data: Any) -> tuple[Any, Any, Any, Any]:
+    if isinstance(validation_data, SequenceDataset):
+        # it unpacks as (X, Y, mask) only; its lengths must come along, or a model that reads
+        # backward (or pools over time) would run over the padding
+        d = validation_data
+        return d.inputs, d.targets, d.mask, d.lengths
     try:
         items = tuple(validation_data)
     except TypeError:
@@ -229,7 +235,8 @@ def fit(
         sequence's last step (MSE, BCE); integer classes ``(T, N)`` or ``(N,)``, or class
         probabilities ``(T, N, C)`` / ``(N, C)`` (cross-entropy).
     loss : str or Loss, default "mse"
-        ``"mse"``, ``"cross_entropy"``, ``"bce"`` or a :class:`Loss`.
+        ``"mse"``, ``"cross_entropy"``, ``"bce"``, ``"ctc"`` (labellings as ``Y``: see
+        :class:`~recurrent_zoo.training.CTC`) or a :class:`Loss`.
     optimizer : str or Optimizer, default "adam"
         A name (``"sgd"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"``, ``"adamw"``) built over
         ``model.params``, or an optimizer already built over ``model.params``.
@@ -254,8 +261,9 @@ def fit(
     metrics : iterable of str or Metric, default ()
         Extra values to record, e.g. ``("accuracy",)``.
     validation_data : tuple, optional
-        ``(X, Y)``, ``(X, Y, mask)`` or ``(X, Y, mask, lengths)``, evaluated after each epoch
-        (a task's data object that unpacks as ``X, Y, mask`` works too).
+        ``(X, Y)``, ``(X, Y, mask)`` or ``(X, Y, mask, lengths)``, evaluated after each epoch,
+        or a task's :class:`~recurrent_zoo.tasks.SequenceDataset` (its inputs, targets, mask
+        and lengths).
     shuffle : bool, default True
         Shuffle the sequences every epoch.
     seed : int or numpy.random.Generator, optional
@@ -299,6 +307,11 @@ def fit(
             raise ValueError(
                 "tbptt cannot be used with a bidirectional model: its backward direction would "
                 "need the state from the future chunk; train on whole sequences (tbptt=None)"
+            )
+        if loss_fn.sequence_level:
+            raise ValueError(
+                f"tbptt cannot be used with the {loss_fn.name!r} loss: it scores each sequence "
+                "as a whole; train on whole sequences (tbptt=None)"
             )
     clip_norm = _optional_positive(clip_norm, "clip_norm")
     clip_value = _optional_positive(clip_value, "clip_value")
@@ -370,11 +383,17 @@ def _train_batch(
     counts: NDArray,
 ) -> None:
     """One minibatch: forward and backward chunk by chunk, an optimizer step after each."""
-    Xb = np.ascontiguousarray(data.X[:, idx])  # (T, B, I)
     lb = None if data.lengths is None else data.lengths[idx]
+    # the minibatch runs to its own longest sequence: past every length nothing counts (the
+    # loss weights are 0 there and the state is frozen), so the result is the same
+    t_end = data.X.shape[0] if lb is None else int(lb.max())
+    Xb = np.ascontiguousarray(data.X[:t_end, idx])  # (t_end, B, I)
     batch_targets = [(t[:, idx], w[:, idx]) for t, w in data.targets]
     state = model.initial_state(Xb.shape[1])
     for t0, t1 in chunks:
+        if t0 >= t_end:
+            break
+        t1 = min(t1, t_end)
         Yc, final = model._forward(Xb[t0:t1], state, _chunk_lengths(lb, t0, t1))
         target, weights = batch_targets[0]
         total, dsum, count = loss_fn.weighted_sum(Yc, target[t0:t1], weights[t0:t1])
@@ -408,9 +427,13 @@ def _forward_batches(
 ) -> Iterator[tuple[slice, NDArray]]:
     T, N, _ = X.shape
     for idx in _batches(N, batch_size):
-        lb = None if lengths is None else _chunk_lengths(lengths[idx], 0, T)
-        Xb = np.ascontiguousarray(X[:, idx])  # (T, B, I)
+        # run to the minibatch's longest sequence; outputs past a length are 0 by contract
+        t_end = T if lengths is None else int(lengths[idx].max())
+        lb = None if lengths is None else _chunk_lengths(lengths[idx], 0, t_end)
+        Xb = np.ascontiguousarray(X[:t_end, idx])  # (t_end, B, I)
         Yb, _ = model._forward(Xb, model.initial_state(Xb.shape[1]), lb)
+        if t_end < T:
+            Yb = np.concatenate([Yb, np.zeros((T - t_end,) + Yb.shape[1:], Yb.dtype)])
         yield idx, Yb
 
 

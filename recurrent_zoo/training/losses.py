@@ -217,6 +217,9 @@ class Loss(abc.ABC):
 
     #: short name used by :func:`get_loss` and in the training history
     name: str = ""
+    #: True for a loss that scores each sequence as a whole (CTC): :func:`fit` then refuses
+    #: truncated-BPTT chunks
+    sequence_level: bool = False
 
     def __call__(
         self, Y: Any, target: Any, mask: Any = None, lengths: Any = None

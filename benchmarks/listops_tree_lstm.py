@@ -192,7 +192,7 @@ def main() -> None:
     threadpool_limits(1)
     from recurrent_zoo.tasks.trees import listops
 
-    out = args.out or RESULTS / f"listops_{args.model}_{args.supervision}.json"
+    out = args.out or RESULTS / f"listops_tree_lstm_{args.model}_{args.supervision}.json"
     start = time.time()
 
     def log(msg):

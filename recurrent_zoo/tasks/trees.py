@@ -176,6 +176,16 @@ class TreeDataset:
 
 
 # ----------------------------------------------------------------------------- nested <-> graph
+def _symbols(featurize: Callable[[Any], NDArray | None], labels: Any) -> dict[str, NDArray]:
+    """Each label's feature vector (every label here has one)."""
+    out: dict[str, NDArray] = {}
+    for label in labels:
+        x = featurize(label)
+        assert x is not None, label
+        out[label] = x
+    return out
+
+
 def _one_hot_features(
     features: Any, size: int | None
 ) -> tuple[Callable[[Any], NDArray | None], int | None]:
@@ -379,7 +389,7 @@ def _height(tree: Nested) -> int:
 
 
 # ----------------------------------------------------------------------------- ListOps
-_LISTOPS = {
+_LISTOPS: dict[str, Callable[[list[int]], int]] = {
     "MIN": min,
     "MAX": max,
     "MED": lambda args: int(np.median(args)),  # rounded down, as Nangia & Bowman's generator
@@ -631,7 +641,7 @@ def listops(
         node_mask=np.asarray(node_mask),
         info={"depth": depths.astype(np.int64), "tokens": tokens, "source": sources},
         name="listops",
-        symbols={t: featurize(t) for t in LISTOPS_TOKENS},
+        symbols=_symbols(featurize, LISTOPS_TOKENS),
     )
 
 
@@ -707,7 +717,9 @@ def _expression_dataset(
 ) -> TreeDataset:
     """Trees from ``generate(depth)``, each node's value as a node target, the root's as target."""
     featurize, _ = _one_hot_features(symbols, None)
-    graphs, targets, node_targets = [], [], []
+    graphs: list[Any] = []
+    targets: list[int] = []
+    node_targets: list[Any] = []
     per_class = int(np.ceil(n / n_classes))
     counts = np.zeros(n_classes, dtype=np.int64)
     kept_depths = []
@@ -737,7 +749,7 @@ def _expression_dataset(
         node_targets=np.asarray(node_targets, dtype=np.int64),
         info={"depth": np.asarray(kept_depths, dtype=np.int64)},
         name=name,
-        symbols={s: featurize(s) for s in symbols},
+        symbols=_symbols(featurize, symbols),
     )
 
 
@@ -1021,7 +1033,7 @@ def logical_terms(
             "shared": np.asarray(shared, dtype=np.int64)[order],
         },
         name="logical_terms",
-        symbols={t: featurize(t) for t in TERM_SYMBOLS},
+        symbols=_symbols(featurize, TERM_SYMBOLS),
     )
 
 
@@ -1082,7 +1094,7 @@ def raam_grammar(
         raise ValueError(f"code_size={code_size} is too small for {len(terminals)} terminals")
     trees = [t for t in all_binary_trees(terminals, max_depth) if t[1]]
     featurize, _ = _one_hot_features(terminals, code_size)
-    patterns = {t: featurize(t) for t in terminals}
+    patterns = _symbols(featurize, terminals)
     heights = np.array([_height(t) for t in trees], dtype=np.int64)
     return TreeDataset(
         [_to_graph(t, featurize) for t in trees],

@@ -255,6 +255,19 @@ def worker(mode: str, args: argparse.Namespace) -> dict:
     return {"seconds": seconds, "cpu_seconds": cpu, "checksum": checksum, **info}
 
 
+def _worker_args(argv: list[str]) -> list[str]:
+    """The command line without ``--rounds N`` / ``--rounds=N`` (a worker runs one round)."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--rounds":
+            skip = True
+        elif not a.startswith("--rounds="):
+            out.append(a)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trees", type=int, default=256)
@@ -290,10 +303,7 @@ def main() -> None:
     )
     for r in range(args.rounds):
         for mode in args.modes:
-            cmd = [sys.executable, __file__, "--worker", mode] + [
-                a for a in sys.argv[1:] if not a.startswith("--rounds")
-            ]
-            cmd = [c for c in cmd if c]
+            cmd = [sys.executable, __file__, "--worker", mode] + _worker_args(sys.argv[1:])
             before = os.getloadavg()[0]
             out = subprocess.run(cmd, capture_output=True, text=True, check=True)
             res = json.loads(out.stdout.strip().splitlines()[-1])

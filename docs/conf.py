@@ -81,6 +81,7 @@ _FAMILY_TOPICS = [
     "continuous",
     "memory",
     "hierarchical",
+    "recursive",  # trees and DAGs
 ]
 _LAST_TOPICS = ["applications", "comparison"]
 _RUN_GALLERY = os.environ.get("RZ_DOCS_NO_GALLERY", "") not in ("1", "true", "yes")

@@ -16,6 +16,7 @@ from ._core.base import SequenceModel
 from ._core.io import load
 from ._core.layers import Linear
 from ._core.sequence import Bidirectional, Stacked, pad_sequences
+from ._core.structure import Forest, StructureModel
 from ._version import __version__
 from .catalogue import Entry, catalogue, get_entry
 from .sweeps import sweep
@@ -24,9 +25,11 @@ __all__ = [
     "__version__",
     "Bidirectional",
     "Entry",
+    "Forest",
     "Linear",
     "SequenceModel",
     "Stacked",
+    "StructureModel",
     "catalogue",
     "get_entry",
     "load",

@@ -82,6 +82,12 @@ MODULES: tuple[str, ...] = (
     "clockwork",
     "hierarchical",
     "history_compressor",
+    # recursive nets over trees and DAGs
+    "recursive",
+    "rntn",
+    "child_sum_tree_lstm",
+    "nary_tree_lstm",
+    "raam",
 )
 
 

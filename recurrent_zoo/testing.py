@@ -32,6 +32,14 @@ unfitted):
 seed (same seed, same reservoir and predictions; another seed, another reservoir), dtypes, a
 batch equals its sequences one by one (prediction and fit), a list of variable-length sequences
 equals running each, save/load round trip (fitted and unfitted), bad input.
+
+Checks for recursive nets (tag ``"structure"``: RecursiveNN, RNTN, the Tree-LSTMs, RAAM; the
+structure contract of :mod:`recurrent_zoo._core.structure`), on forests mixing trees, a DAG
+with shared nodes and single nodes: shapes, dtypes, gradients of every parameter and node
+feature (finite differences, relative error <= 1e-6), level-batched equal to one node at a time
+(1e-12), a DAG equal to the tree with its shared parts copied (shared gradients summed), a
+forest equal to its graphs one by one, seed, parameters edited in place, save/load, bad input
+(errors naming the graph and the node).
 """
 
 from __future__ import annotations
@@ -59,6 +67,7 @@ __all__ = [
     "relative_error",
     "run_checks",
     "gradient_errors",
+    "structure_gradient_errors",
 ]
 
 
@@ -994,5 +1003,500 @@ def check_reservoir_bad_input(subject: Any) -> None:
     _res_fit(model, X, Y)
     _raises(ValueError, "X", lambda: model.predict(np.ones((5, 3))), "wrong feature count")
     _raises(ValueError, "X", lambda: model.predict([]), "empty list")
+    _raises(TypeError, "seed", lambda: subject.make(2, seed="zero"), "string seed")
+    _raises(TypeError, "dtype", lambda: subject.make(2, seed=0, dtype=np.int32), "int dtype")
+
+
+# ----------------------------------------------------------------------------- structure checks
+# Recursive nets (tag "structure": RecursiveNN, RNTN, the Tree-LSTMs, RAAM) keep the structure
+# contract of recurrent_zoo._core.structure: ``forward(forest) -> H`` (N, output_size) over a
+# list of networkx DiGraphs (edges parent -> child, features in node attribute "x", slots in
+# edge attribute "order"), ``backward(dH) -> dX`` (N, input_size), ``params``/``grads``, save/
+# load, and ``forward_node_by_node`` / ``backward_node_by_node``, the plain recursive
+# evaluation. The forests below mix trees, a DAG with shared nodes (and, where a model has two
+# slots or more, one child filling two slots of a parent) and a single node.
+def _slots(model: Any, k: int, rng: np.random.Generator) -> list[int | None]:
+    """Slots for ``k`` children: distinct, possibly with gaps (None: no attribute, child-sum)."""
+    if model.arity is None:
+        return [None if rng.random() < 0.3 else int(s) for s in range(k)]
+    return sorted(int(s) for s in rng.choice(model.arity, size=k, replace=False))
+
+
+def _structure_forest(model: Any, rng: np.random.Generator, dtype: Any = np.float64) -> list[Any]:
+    """Four graphs: a random tree, a DAG with shared nodes, a single node, a chain."""
+    import networkx as nx
+
+    I = model.input_size
+    most = 3 if model.arity is None else model.arity
+
+    def feat() -> np.ndarray:
+        return rng.standard_normal(I).astype(dtype)
+
+    def add(G: Any, parent: Any, child: Any, slot: int | None) -> None:
+        if slot is None:
+            G.add_edge(parent, child)
+        else:
+            G.add_edge(parent, child, order=slot)
+
+    tree = nx.DiGraph()
+    tree.add_node("r", x=feat())
+    frontier, names = ["r"], iter(f"t{k}" for k in range(100))
+    while tree.number_of_nodes() < 7 and frontier:
+        parent = frontier.pop(0)
+        k = int(rng.integers(1, most + 1))
+        for slot in _slots(model, k, rng):
+            child = next(names)
+            tree.add_node(child, x=feat())
+            add(tree, parent, child, slot)
+            frontier.append(child)
+    dag = nx.MultiDiGraph()
+    for name in ("a", "b", "s", "u", "v"):
+        dag.add_node(name, x=feat())
+    first = 0 if model.arity is None else int(rng.integers(model.arity))
+    add(dag, "a", "s", first)  # s has two parents, a and b
+    add(dag, "b", "s", first)
+    add(dag, "s", "u", first)
+    if most >= 2:
+        add(dag, "b", "u", 1 - first if model.arity == 2 else (first + 1) % most)
+        add(dag, "a", "v", (first + 1) % most)  # ... and v fills two slots of u
+        add(dag, "u", "v", first)
+        add(dag, "u", "v", (first + 1) % most)
+    else:
+        add(dag, "u", "v", first)
+    single = nx.DiGraph()
+    single.add_node(0, x=feat())
+    chain = nx.DiGraph()
+    for k in range(4):
+        chain.add_node(k, x=feat())
+        if k:
+            add(chain, k - 1, k, 0 if model.arity is not None else None)
+    return [tree, dag, single, chain]
+
+
+def structure_gradient_errors(
+    model: Any, forest: Any, *, seed: int = 0, eps: float = 1e-6
+) -> dict[str, float]:
+    """Relative errors of a recursive net's ``backward`` against central finite differences.
+
+    The loss is ``sum(R * H)`` over every node's state with a fixed random ``R``; returns one
+    error per parameter and ``"X"`` for the node features.
+    """
+    from ._core.structure import as_forest
+
+    forest = as_forest(forest)
+    rng = make_rng(seed)
+    H = model.forward(forest)
+    R = rng.standard_normal(H.shape)
+    X = forest.features.copy()
+
+    def f() -> float:
+        return float((model.forward(forest.with_features(X)) * R).sum())
+
+    model.forward(forest)
+    dX = model.backward(R)
+    analytic = {k: v.copy() for k, v in model.grads.items()}
+    errors = {
+        k: relative_error(analytic[k], numerical_gradient(f, p, eps))
+        for k, p in model.params.items()
+    }
+    errors["X"] = relative_error(dX, numerical_gradient(f, X, eps))
+    return errors
+
+
+def _raises_naming(exc: Any, parts: Iterable[str], fn: Callable[[], Any], what: str) -> None:
+    """``fn()`` raises ``exc`` whose message names every one of ``parts``."""
+    parts = list(parts)
+    try:
+        fn()
+    except exc as e:
+        for part in parts:
+            assert part in str(e), f"{what}: error message {str(e)!r} does not name {part!r}"
+        return
+    except Exception as e:  # noqa: BLE001 - report the wrong type clearly
+        raise AssertionError(f"{what}: raised {type(e).__name__} ({e}) instead of {exc}") from e
+    raise AssertionError(f"{what}: no error raised")
+
+
+@check(requires=("structure",))
+def check_structure_shapes(subject: Any) -> None:
+    """H is (N, output_size), dX (N, input_size), grads like params; lists, a Forest, one graph."""
+    from ._core.structure import Forest
+
+    rng = make_rng(40)
+    for ex in _examples(subject):
+        for I in (1, 3):
+            model = subject.make(I, seed=0, example=ex)
+            graphs = _structure_forest(model, rng)
+            N = sum(G.number_of_nodes() for G in graphs)
+            H = model.forward(graphs)
+            assert H.shape == (N, model.output_size), f"H shape {H.shape}, expected {N} rows"
+            dX = model.backward(np.ones_like(H))
+            assert dX.shape == (N, I), f"dX shape {dX.shape}, expected {(N, I)}"
+            assert set(model.grads) == set(model.params), "grads keys must equal params keys"
+            for k, g in model.grads.items():
+                assert g.shape == model.params[k].shape, f"grads[{k!r}] shape"
+            np.testing.assert_array_equal(model.forward(Forest(graphs)), H)
+            alone = model.forward(graphs[2])  # a bare DiGraph is a forest of one
+            assert alone.shape == (1, model.output_size)
+
+
+@check(requires=("structure",))
+def check_structure_dtypes(subject: Any) -> None:
+    """float32 and float64 models keep their dtype in params, states, dX and grads."""
+    rng = make_rng(41)
+    for ex in _examples(subject):
+        for dtype in (np.float32, np.float64):
+            model = subject.make(2, seed=0, dtype=dtype, example=ex)
+            for k, p in model.params.items():
+                assert p.dtype == dtype, f"params[{k!r}] has dtype {p.dtype}, expected {dtype}"
+            H = model.forward(_structure_forest(model, rng))
+            assert H.dtype == dtype, f"H dtype {H.dtype} for a {np.dtype(dtype)} model"
+            dX = model.backward(np.ones(H.shape))
+            assert dX.dtype == dtype, f"dX dtype {dX.dtype}"
+            for k, g in model.grads.items():
+                assert g.dtype == dtype, f"grads[{k!r}] dtype {g.dtype}"
+            assert np.isfinite(H).all() and np.isfinite(dX).all()
+
+
+@check(requires=("structure",))
+def check_structure_gradients(subject: Any) -> None:
+    """Every parameter and node feature against float64 finite differences (<= 1e-6).
+
+    On a forest mixing a tree, a DAG with shared nodes, a single node and a chain.
+    """
+    for ex in _examples(subject):
+        model = subject.make(2, seed=3, dtype=np.float64, example=ex)
+        forest = _structure_forest(model, make_rng(42))
+        errors = structure_gradient_errors(model, forest, seed=5)
+        bad = {k: v for k, v in errors.items() if not v <= 1e-6}
+        assert not bad, f"example {ex}: relative errors above 1e-6: {bad}"
+
+
+@check(requires=("structure",))
+def check_structure_node_by_node(subject: Any) -> None:
+    """Level-batched forward and backward equal one-node-at-a-time evaluation to 1e-12.
+
+    The reference walks the graphs recursively (``forward_node_by_node``); states, feature
+    gradients and parameter gradients are compared.
+    """
+    for ex in _examples(subject):
+        model = subject.make(3, seed=4, example=ex)
+        rng = make_rng(43)
+        forest = _structure_forest(model, rng) + _structure_forest(model, rng)
+        H = model.forward(forest)
+        dH = rng.standard_normal(H.shape)
+        dX = model.backward(dH)
+        grads = {k: v.copy() for k, v in model.grads.items()}
+        H1 = model.forward_node_by_node(forest)
+        dX1 = model.backward_node_by_node(dH)
+        np.testing.assert_allclose(H, H1, rtol=1e-12, atol=1e-12, err_msg="states")
+        np.testing.assert_allclose(dX, dX1, rtol=1e-12, atol=1e-12, err_msg="dX")
+        for k in grads:
+            np.testing.assert_allclose(
+                grads[k], model.grads[k], rtol=1e-12, atol=1e-12, err_msg=f"grads[{k!r}]"
+            )
+
+
+@check(requires=("structure",))
+def check_structure_dag_sharing(subject: Any) -> None:
+    """A DAG equals the tree with its shared parts copied; shared gradients sum (BPTS).
+
+    Same states and parameter gradients, and a shared node's feature gradient is the sum of
+    its copies' in the tree.
+    """
+    import networkx as nx
+
+    rng = make_rng(44)
+    for ex in _examples(subject):
+        model = subject.make(2, seed=5, example=ex)
+        x = {n: rng.standard_normal(2) for n in ("r1", "r2", "m", "s", "t", "r3")}
+        two = model.arity is None or model.arity >= 2
+        slot = {} if model.arity is None else {"order": 0}
+        dag = nx.MultiDiGraph()
+        dag.add_nodes_from((n, {"x": v}) for n, v in x.items() if two or n != "r3")
+        for u, v in [("r1", "s"), ("r2", "m"), ("m", "s"), ("s", "t")]:
+            dag.add_edge(u, v, **slot)
+        tree = nx.DiGraph()
+        copies = {"s": ["s1", "s2"], "t": ["t1", "t2"]}
+        for n in ("r1", "r2", "m"):
+            tree.add_node(n, x=x[n])
+        for k, (s, t) in enumerate(zip(copies["s"], copies["t"], strict=True)):
+            tree.add_node(s, x=x["s"])
+            tree.add_node(t, x=x["t"])
+            tree.add_edge(s, t, **slot)
+            tree.add_edge("r1" if k == 0 else "m", s, **slot)
+        tree.add_edge("r2", "m", **slot)
+        if two:  # r3 = f(s, s): one child in two slots
+            for k in (0, 1):
+                dag.add_edge("r3", "s", **({} if model.arity is None else {"order": k}))
+            tree.add_node("r3", x=x["r3"])
+            for k in (0, 1):
+                s, t = f"s{3 + k}", f"t{3 + k}"
+                copies["s"].append(s)
+                copies["t"].append(t)
+                tree.add_node(s, x=x["s"])
+                tree.add_node(t, x=x["t"])
+                tree.add_edge(s, t, **slot)
+                tree.add_edge("r3", s, **({} if model.arity is None else {"order": k}))
+        from ._core.structure import Forest
+
+        fd, ft = Forest([dag]), Forest([tree])
+        Hd, Ht = model.forward(fd), model.forward(ft)
+        row_d = {n: fd.node_index(0, n) for n in dag.nodes}
+        row_t = {n: ft.node_index(0, n) for n in tree.nodes}
+        for n in dag.nodes:
+            for c in copies.get(n, [n]):
+                np.testing.assert_allclose(Hd[row_d[n]], Ht[row_t[c]], rtol=1e-12, atol=1e-13)
+        dHd = rng.standard_normal(Hd.shape)
+        dHt = np.zeros_like(Ht)
+        for n in dag.nodes:  # the gradient on a shared node's state enters at one copy only
+            dHt[row_t[copies.get(n, [n])[0]]] = dHd[row_d[n]]
+        model.forward(fd)
+        dXd = model.backward(dHd)
+        gd = {k: v.copy() for k, v in model.grads.items()}
+        model.forward(ft)
+        dXt = model.backward(dHt)
+        for k in gd:
+            np.testing.assert_allclose(
+                gd[k], model.grads[k], rtol=1e-10, atol=1e-12, err_msg=f"grads[{k!r}] on a DAG"
+            )
+        for n in dag.nodes:
+            total = sum(dXt[row_t[c]] for c in copies.get(n, [n]))
+            np.testing.assert_allclose(
+                dXd[row_d[n]], total, rtol=1e-10, atol=1e-12, err_msg=f"dX of node {n!r}"
+            )
+
+
+@check(requires=("structure",))
+def check_structure_forest_batching(subject: Any) -> None:
+    """A forest equals its graphs run one by one: states and dX row by row, grads summed."""
+    rng = make_rng(45)
+    for ex in _examples(subject):
+        model = subject.make(2, seed=6, example=ex)
+        graphs = _structure_forest(model, rng)
+        H = model.forward(graphs)
+        dH = rng.standard_normal(H.shape)
+        dX = model.backward(dH)
+        grads = {k: v.copy() for k, v in model.grads.items()}
+        total = {k: np.zeros_like(v) for k, v in grads.items()}
+        row = 0
+        for G in graphs:
+            n = G.number_of_nodes()
+            Hg = model.forward([G])
+            np.testing.assert_allclose(Hg, H[row : row + n], rtol=1e-12, atol=1e-13)
+            dXg = model.backward(dH[row : row + n])
+            np.testing.assert_allclose(dXg, dX[row : row + n], rtol=1e-10, atol=1e-13)
+            for k in total:
+                total[k] += model.grads[k]
+            row += n
+        for k in grads:
+            np.testing.assert_allclose(grads[k], total[k], rtol=1e-10, atol=1e-12, err_msg=k)
+
+
+@check(requires=("structure",))
+def check_structure_seed(subject: Any) -> None:
+    """Same seed, identical parameters and states; different seeds, different parameters."""
+    rng = make_rng(46)
+    for ex in _examples(subject):
+        a, b = subject.make(3, seed=7, example=ex), subject.make(3, seed=7, example=ex)
+        c = subject.make(3, seed=8, example=ex)
+        for k in a.params:
+            np.testing.assert_array_equal(a.params[k], b.params[k], err_msg=f"params[{k!r}]")
+        forest = _structure_forest(a, rng)
+        np.testing.assert_array_equal(a.forward(forest), b.forward(forest))
+        assert any(not np.array_equal(a.params[k], c.params[k]) for k in a.params), (
+            "seeds 7 and 8 gave identical parameters"
+        )
+        g1 = subject.make(3, seed=make_rng(5), example=ex)
+        g2 = subject.make(3, seed=make_rng(5), example=ex)
+        for k in g1.params:
+            np.testing.assert_array_equal(g1.params[k], g2.params[k])
+
+
+@check(requires=("structure",))
+def check_structure_params_in_place(subject: Any) -> None:
+    """Editing a parameter the states depend on, in place, changes the next forward."""
+    rng = make_rng(47)
+    for ex in _examples(subject):
+        model = subject.make(3, seed=0, example=ex)
+        forest = _structure_forest(model, rng)
+        H0 = model.forward(forest)
+        for k in model.state_params:
+            p = model.params[k]
+            old = p.copy()
+            p += 0.5
+            changed = not np.allclose(model.forward(forest), H0)
+            p[...] = old
+            assert changed, f"editing params[{k!r}] in place changed nothing"
+        np.testing.assert_array_equal(model.forward(forest), H0)
+
+
+@check(requires=("structure",))
+def check_structure_save_load(subject: Any) -> None:
+    """Exact save/load round trip (parameters, config, dtype, states); crafted files refused."""
+    rng = make_rng(48)
+    with tempfile.TemporaryDirectory() as tmp:
+        for ex in _examples(subject):
+            for dtype in (np.float64, np.float32):
+                model = subject.make(3, seed=11, dtype=dtype, example=ex)
+                other = _round_trip(model, os.path.join(tmp, f"m{ex}.safetensors"))
+                forest = _structure_forest(model, rng)
+                np.testing.assert_array_equal(other.forward(forest), model.forward(forest))
+            _assert_crafted_refused(model, tmp)
+
+
+@check(requires=("structure",))
+def check_structure_bad_input(subject: Any) -> None:
+    """Bad forests raise errors naming the graph and the node; a bad dH names dH.
+
+    Not a list, not directed, empty, a cycle, a missing, non-numeric, NaN or wrongly sized
+    feature, too many children or a bad slot for an N-ary model; seeds and dtypes too.
+    """
+    import networkx as nx
+
+    model = subject.make(2, seed=0)
+    rng = make_rng(49)
+
+    def graph(n: int = 3) -> Any:
+        G = nx.DiGraph()
+        for k in range(n):
+            G.add_node(f"n{k}", x=rng.standard_normal(2))
+        for k in range(1, n):
+            G.add_edge(f"n{k - 1}", f"n{k}", order=0)
+        return G
+
+    good = graph()
+    _raises(TypeError, "forest", lambda: model.forward("tree"), "a string forest")
+    _raises(TypeError, "forest", lambda: model.forward(3), "an int forest")
+    _raises(ValueError, "forest", lambda: model.forward([]), "an empty forest")
+    _raises_naming(
+        TypeError,
+        ["forest[1]", "DiGraph"],
+        lambda: model.forward([good, nx.Graph()]),
+        "an undirected graph",
+    )
+    _raises_naming(TypeError, ["forest[0]"], lambda: model.forward([{"x": 1}]), "a dict")
+    _raises_naming(
+        ValueError,
+        ["forest[1]", "no nodes"],
+        lambda: model.forward([good, nx.DiGraph()]),
+        "an empty graph",
+    )
+    cyclic = graph()
+    cyclic.add_edge("n2", "n0", order=0)
+    _raises_naming(
+        ValueError, ["forest[1]", "cycle", "'n0'"], lambda: model.forward([good, cyclic]), "a cycle"
+    )
+    loop = graph(1)
+    loop.add_edge("n0", "n0", order=0)
+    _raises_naming(ValueError, ["forest[0]", "cycle"], lambda: model.forward([loop]), "a self-loop")
+    missing = graph()
+    del missing.nodes["n1"]["x"]
+    _raises_naming(
+        ValueError,
+        ["forest[1]", "'n1'", "'x'"],
+        lambda: model.forward([good, missing]),
+        "a missing feature",
+    )
+    wide = graph()
+    for n in wide.nodes:
+        wide.nodes[n]["x"] = np.ones(3)
+    _raises_naming(
+        ValueError,
+        ["forest[0]", "'n0'", "input_size"],
+        lambda: model.forward([wide]),
+        "wrong feature size",
+    )
+    mixed = graph()
+    mixed.nodes["n2"]["x"] = np.ones(3)
+    _raises_naming(
+        ValueError, ["forest[0]", "'n2'"], lambda: model.forward([mixed]), "one node's feature size"
+    )
+    other = graph()
+    other.nodes["n0"]["x"] = np.ones(3)
+    other.nodes["n1"]["x"] = np.ones(3)
+    other.nodes["n2"]["x"] = np.ones(3)
+    _raises_naming(
+        ValueError, ["forest[1]"], lambda: model.forward([good, other]), "one graph's feature size"
+    )
+    nan = graph()
+    nan.nodes["n1"]["x"] = np.array([0.0, np.nan])
+    _raises_naming(
+        ValueError, ["forest[0]", "'n1'", "NaN"], lambda: model.forward([nan]), "a NaN feature"
+    )
+    inf = graph()
+    inf.nodes["n2"]["x"] = np.array([np.inf, 0.0])
+    _raises_naming(
+        ValueError, ["forest[0]", "'n2'", "inf"], lambda: model.forward([inf]), "an inf feature"
+    )
+    text = graph()
+    text.nodes["n1"]["x"] = ["a", "b"]
+    _raises_naming(
+        TypeError, ["forest[0]", "'n1'"], lambda: model.forward([text]), "a string feature"
+    )
+    flat = graph()
+    flat.nodes["n0"]["x"] = np.ones((1, 2))
+    _raises_naming(
+        ValueError, ["forest[0]", "'n0'", "1-d"], lambda: model.forward([flat]), "a 2-d feature"
+    )
+    badslot = graph()
+    badslot.edges["n0", "n1"]["order"] = 0.5
+    _raises_naming(
+        TypeError,
+        ["forest[0]", "'n0'", "'n1'", "order"],
+        lambda: model.forward([badslot]),
+        "a float slot",
+    )
+    if model.arity is not None:
+        N = model.arity
+        wide_node = nx.DiGraph()
+        wide_node.add_node("p", x=np.zeros(2))
+        for k in range(N + 1):
+            wide_node.add_node(k, x=np.zeros(2))
+            wide_node.add_edge("p", k, order=k)
+        _raises_naming(
+            ValueError,
+            ["forest[0]", "'p'", f"{N + 1} children", f"arity={N}"],
+            lambda: model.forward([wide_node]),
+            "too many children",
+        )
+        unordered = graph()
+        del unordered.edges["n1", "n2"]["order"]
+        _raises_naming(
+            ValueError,
+            ["forest[1]", "'n1'", "'n2'", "'order'"],
+            lambda: model.forward([good, unordered]),
+            "a missing slot",
+        )
+        outside = graph()
+        outside.edges["n0", "n1"]["order"] = N
+        _raises_naming(
+            ValueError,
+            ["forest[0]", "'n0'", "'n1'", f"[0, {N})"],
+            lambda: model.forward([outside]),
+            "a slot out of range",
+        )
+        if N >= 2:
+            twice = graph()
+            twice.add_node("extra", x=np.zeros(2))
+            twice.add_edge("n0", "extra", order=0)
+            _raises_naming(
+                ValueError,
+                ["forest[0]", "'n0'", "slot"],
+                lambda: model.forward([twice]),
+                "two children in one slot",
+            )
+    fresh = subject.make(2, seed=0)
+    _raises(
+        RuntimeError,
+        "forward",
+        lambda: fresh.backward(np.zeros((3, fresh.output_size))),
+        "backward before forward",
+    )
+    H = model.forward([good])
+    _raises(ValueError, "dH", lambda: model.backward(H[:2]), "wrong dH shape")
+    dH_nan = np.ones_like(H)
+    dH_nan[0, 0] = np.nan
+    _raises(ValueError, "dH", lambda: model.backward(dH_nan), "NaN dH")
     _raises(TypeError, "seed", lambda: subject.make(2, seed="zero"), "string seed")
     _raises(TypeError, "dtype", lambda: subject.make(2, seed=0, dtype=np.int32), "int dtype")

@@ -61,6 +61,7 @@ FAMILY_TITLES = {
     "continuous": "Continuous time",
     "memory-augmented": "Memory-augmented nets",
     "hierarchical": "Hierarchies of time scales",
+    "recursive": "Recursive nets (trees and DAGs)",
 }
 
 
@@ -298,7 +299,15 @@ def _entry_page(entry: Any, row: dict[str, Any] | None, gen: Path, how: str) -> 
         f"     - {_escape(entry.reference)}",
         "   * - trainable",
         "     - "
-        + ("yes (the SequenceModel contract, trained by BPTT)" if entry.trainable else "no"),
+        + (
+            (
+                "yes (the structure contract, trained by backpropagation through structure)"
+                if "structure" in entry.tags
+                else "yes (the SequenceModel contract, trained by BPTT)"
+            )
+            if entry.trainable
+            else "no"
+        ),
         "   * - canonical task",
         f"     - {_literal(entry.task)}",
         "",

@@ -3,7 +3,9 @@
 Every generator takes ``seed`` (None, an int or a :class:`numpy.random.Generator`) and gives the
 same arrays bit for bit for the same seed. The sequence tasks return a
 :class:`~recurrent_zoo.tasks.base.SequenceDataset` (time-major ``inputs``, ``targets`` and a
-loss ``mask``, which unpack as ``X, Y, mask = data``).
+loss ``mask``, which unpack as ``X, Y, mask = data``). The tree and DAG tasks of
+:mod:`recurrent_zoo.tasks.trees` (ListOps, Boolean and arithmetic expressions, logical terms,
+the RAAM grammar) return a :class:`~recurrent_zoo.tasks.trees.TreeDataset` of networkx graphs.
 
 :data:`TASKS` maps a short name to each generator; :func:`get_task` looks one up. To add a task,
 write its module and add one import line and one ``TASKS`` entry below.
@@ -70,24 +72,43 @@ from .temporal_xor import temporal_xor
 from .tomita import all_strings, tomita_accepts, tomita_dataset, tomita_dfa, tomita_labels
 from .trajectories import trajectory_classification, trajectory_prototypes
 from .transduction import TRANSDUCTIONS, transduction, transduction_accuracy
+from .trees import (
+    TreeDataset,
+    arithmetic_expressions,
+    boolean_expressions,
+    from_bracketed,
+    listops,
+    listops_tree,
+    logical_terms,
+    raam_grammar,
+    to_bracketed,
+    token_sequences,
+)
 from .two_sided import two_sided_sum
 
 __all__ = [
     "TASKS",
     "Corpus",
     "SequenceDataset",
+    "TreeDataset",
     "adding_problem",
     "all_strings",
     "anbn",
     "associative_recall",
     "binary_copy",
     "bit_errors",
+    "arithmetic_expressions",
+    "boolean_expressions",
     "character_error_rate",
     "copy_task",
     "dyck",
     "dyck_accepts",
     "frequency_classification",
+    "from_bracketed",
     "get_task",
+    "listops",
+    "listops_tree",
+    "logical_terms",
     "log_mel_spectrogram",
     "long_lag_symbols",
     "lorenz",
@@ -109,11 +130,14 @@ __all__ = [
     "repeat_copy",
     "sequence_cost",
     "penn_treebank",
+    "raam_grammar",
     "spoken_digits",
     "spoken_digits_info",
     "sum_of_sines",
     "temporal_xor",
     "token_streams",
+    "to_bracketed",
+    "token_sequences",
     "tomita_accepts",
     "tomita_dataset",
     "tomita_dfa",
@@ -163,6 +187,11 @@ TASKS: dict[str, Callable[..., Any]] = {
     "anbmcnm": anbmcnm,
     "cfl": cfl_dataset,
     "transduction": transduction,
+    "listops": listops,
+    "boolean_expressions": boolean_expressions,
+    "arithmetic_expressions": arithmetic_expressions,
+    "logical_terms": logical_terms,
+    "raam_grammar": raam_grammar,
     "spoken_digits": spoken_digits,
     "trajectories": trajectory_classification,
 }

@@ -1,5 +1,8 @@
 """Training by explicit backpropagation through time: losses, optimizers, clipping, the loop.
 
+Recursive nets over forests train with :func:`fit_forest` (backpropagation through structure,
+per-root or per-node losses; :mod:`recurrent_zoo.training.structure`).
+
 Examples
 --------
 >>> import numpy as np
@@ -34,6 +37,7 @@ from .metrics import (
 from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, get_optimizer
 from .schedules import StepDecay
 from .stream import fit_generated
+from .structure import evaluate_forest, fit_forest, node_loss, predict_forest, root_loss
 
 __all__ = [
     "fit",
@@ -71,4 +75,9 @@ __all__ = [
     "METRICS",
     "get_metric",
     "StepDecay",
+    "fit_forest",
+    "evaluate_forest",
+    "predict_forest",
+    "node_loss",
+    "root_loss",
 ]

@@ -189,6 +189,4 @@ def test_bad_arguments():
 def test_catalogue_entry():
     entry = get_entry("nnpda")
     assert entry.cls is NNPDA and entry.family == "memory-augmented"
-    assert [e.name for e in __import__("recurrent_zoo").catalogue("memory-augmented")][:1] == [
-        "nnpda"
-    ]
+    assert "nnpda" in [e.name for e in __import__("recurrent_zoo").catalogue("memory-augmented")]

@@ -294,3 +294,29 @@ def test_fit_trains_with_ctc_and_refuses_tbptt():
         fit(model, X, Y, loss="ctc", tbptt=4, epochs=1)
     with pytest.raises(ValueError, match="Y\\[0\\] contains the blank"):
         fit(model, X, [[0]] + Y[1:], loss="ctc", epochs=1)
+
+
+def test_fit_validates_ctc_on_minibatches_shorter_than_the_padding():
+    # a validation minibatch whose sequences all end before the padded length: fit runs it only
+    # to its longest sequence, and the padding's zero outputs select nothing -- a sequence-level
+    # loss must not be asked to score them (it has no step of any sequence there)
+    rng = np.random.default_rng(1)
+    T, N = 9, 6
+    X = rng.standard_normal((T, N, 3))
+    Y = [[1], [2, 1], [3], [1, 3], [2], [3, 2]]
+    lengths = np.array([9, 8, 4, 4, 5, 3])  # minibatches of 2: the 2nd and 3rd end by step 5
+    model = Stacked([Elman(3, 5, seed=0), Linear(5, 4, seed=1)])
+    history = fit(
+        model,
+        X,
+        Y,
+        loss="ctc",
+        lengths=lengths,
+        epochs=1,
+        batch_size=2,
+        shuffle=False,
+        validation_data=(X, Y, None, lengths),
+        seed=0,
+    )
+    whole = CTC()(model.forward(X, lengths=lengths)[0], Y, lengths=lengths)[0]
+    assert np.isclose(history["val_loss"][-1], whole, rtol=1e-12)

@@ -513,6 +513,8 @@ def _evaluate_prepared(
         for k, (o, (target, weights)) in enumerate(zip(objectives, data.targets, strict=True)):
             # (sum, count): a loss without its gradient, a metric
             t, w = target[steps, idx], weights[steps, idx]
+            if not w.any():  # padding past the minibatch's longest sequence: nothing to score
+                continue
             total, count = (o.value_sum if isinstance(o, Loss) else o.weighted_sum)(Yc, t, w)
             sums[k] += total
             counts[k] += count

@@ -71,6 +71,7 @@ MODULES: tuple[str, ...] = (
     "mtrnn",
     # reservoirs
     "esn",
+    "deep_esn",
 )
 
 

@@ -22,16 +22,10 @@ The reservoir is drawn once and never trained:
 
 - :math:`W` is an ``N x N`` ``scipy.sparse`` matrix with ``round(connectivity * N^2)`` non-zeros at
   uniformly random positions, values from U(-1, 1) or N(0, 1), rescaled so that its spectral
-  radius (its largest absolute eigenvalue) equals ``spectral_radius``. The radius comes from
-  ARPACK (``scipy.sparse.linalg.eigs``, relative tolerance 1e-6, a Krylov basis of 100
-  vectors). The basis matters more than the tolerance: the eigenvalues of a random matrix fill
-  a disk, so the largest has close rivals, and with ARPACK's default basis of 20 vectors
-  ``eigs`` converged to a smaller eigenvalue for 18 of 46 random matrices of 500-2000 units
-  (10 % connectivity, checked against dense ``numpy.linalg.eigvals``), underestimating the
-  radius by up to 2.3 %, so that W came out up to 2.3 % too large. With 100 vectors 69 of 70
-  such matrices were within 1.1e-7 of the dense value and one 7.6e-5 below it (tolerance 1e-10
-  finds that one too, for 50 % more ARPACK time); ``ESN.initialize`` takes about 0.04 s at
-  1000 units and 0.2 s at 2000;
+  radius (its largest absolute eigenvalue) equals ``spectral_radius``, found by ARPACK with a
+  basis large enough that it is the largest eigenvalue and not a close rival (see
+  :mod:`recurrent_zoo._core.reservoir`, which draws and runs the reservoir of every reservoir
+  model); drawing takes about 0.04 s at 1000 units and 0.2 s at 2000;
 - :math:`W_{in}` is dense ``N x I``, entries from U(-1, 1) or {-1, +1} ("bernoulli", each
   sign with probability 1/2) times ``input_scaling``, ``round(input_connectivity * N * I)`` of
   them non-zero at uniformly random places;
@@ -44,61 +38,47 @@ given ``distribution="normal"``, ``input_distribution="bernoulli"``,
 ``input_connectivity=0.1``, ``bias=0``); only its spectral radius is computed with ARPACK's
 default basis (see above and ``benchmarks/bench_esn_vs_reservoirpy.py``).
 
-**Ridge readout** (``readout="ridge"``): over every step past ``warmup`` of every training
-sequence, with the intercept left unpenalised,
+**Readouts.** The readout is learned by one of the readouts every reservoir model shares
+(:mod:`recurrent_zoo._core.readouts`, where the equations are):
 
-.. math::
+- ``readout="ridge"``: ridge regression over every step past ``warmup`` of every training
+  sequence, intercept unpenalised, solved in closed form. The sums of products are accumulated
+  in float64 chunk by chunk while the reservoir runs (memory :math:`O(N^2)` whatever the length
+  of the data) and the system solved by a Cholesky factorisation. With ``feedback=True`` the
+  reservoir is teacher-forced: :math:`y_{t-1}` in the state equation is the target.
+- ``readout="rls"``: recursive least squares, the same readout learned online one step at a
+  time from :math:`P_0 = I / \lambda` with forgetting factor ``forgetting`` (with 1, exactly
+  ridge regression with :math:`\lambda` on every weight, intercept included), teacher-forced.
+- ``readout="force"`` (Sussillo & Abbott 2009): RLS with ``feedback=True`` where the reservoir
+  is fed back its *own* output :math:`W_{t-1} [1; z_t]` instead of the teacher, so that the
+  readout learns to be stable in closed loop.
 
-    (W_{out}, b_{out}) = \arg\min \sum_t \lVert y_t - W_{out} z_t - b_{out} \rVert^2
-                         + \lambda \lVert W_{out} \rVert_F^2,
-
-solved in closed form: :math:`W_{out}^\top = (C_{zz} + \lambda I)^{-1} C_{zy}` and
-:math:`b_{out} = \bar y - W_{out} \bar z`, where :math:`C_{zz}` and :math:`C_{zy}` are the
-centred sums of products (the same estimator as the normal equations of :math:`[1; z_t]` with
-the intercept unpenalised, and ReservoirPy's ``Ridge``, but better conditioned). The sums are
-accumulated in float64 chunk by chunk while the reservoir runs (shifted by the first chunk's
-means, then corrected exactly; :math:`C_{zz}` by the symmetric rank-k update, half a
-GEMM), so memory is :math:`O(N^2)` whatever the length of the data, and the system is solved
-by a float64 Cholesky factorisation (least squares if it is not numerically positive
-definite). With ``feedback=True`` the reservoir is teacher-forced: :math:`y_{t-1}` in the
-state equation is the target.
-
-**Recursive least squares** (``readout="rls"``): the same readout learned online, one step at a
-time, with :math:`P_0 = I / \lambda` over :math:`[1; z_t]` (here the intercept is penalised too,
-so with ``forgetting=1`` the result is exactly ridge regression with penalty :math:`\lambda` on
-all weights) and forgetting factor :math:`\mu`:
-
-.. math::
-
-    k_t = \frac{P_{t-1} \xi_t}{\mu + \xi_t^\top P_{t-1} \xi_t}, \quad
-    e_t = W_{t-1} \xi_t - y_t, \quad
-    W_t = W_{t-1} - e_t k_t^\top, \quad
-    P_t = \frac{P_{t-1} - k_t \xi_t^\top P_{t-1}}{\mu},
-    \qquad \xi_t = [1; z_t].
-
-**FORCE** (``readout="force"``, Sussillo & Abbott 2009) is RLS with ``feedback=True`` where the
-reservoir is fed back its *own* output :math:`W_{t-1} \xi_t` instead of the teacher, so that the
-readout learns to be stable in closed loop. Independent sequences learned together are one
-block RLS update per step (exactly the sequential update when ``forgetting=1``).
+Independent sequences learned together are one block RLS update per step (exactly the
+sequential update when ``forgetting=1``).
 
 Inputs are ``(T, I)`` (one sequence), ``(T, B, I)`` (a batch, run together: the reservoir
 update is one sparse matrix-matrix product per step) or a list of ``(T_k, I)`` arrays of
-different lengths. Outputs keep the same form.
+different lengths, which also runs as one batch: sorted longest first and packed by step, so
+that each step is one sparse product for the sequences still running (no work on padding),
+with the same states as running each sequence alone (to 1e-12 in float64). Outputs keep the
+form of the inputs (a list in the list's order).
 
-**Cost.** Each step costs one sparse matrix-vector product, ``connectivity * N^2``
-multiply-adds (``scipy.sparse``'s CSR kernel, called directly), plus :math:`\tanh` and one
-``axpy`` for the leak: about 42 us a step at 1000 units and 10 % connectivity, 175 us at 2000,
-of which the product is 38 us and 165 us. A dense ``W`` only pays above about 25 %
-connectivity at those sizes (a dense matrix-vector product measured 86-95 us at 1000 units
-with one thread), so ``W`` stays sparse. The ridge sums, :math:`O(T N^2)`, are computed for
-one chunk in a worker thread while the main thread runs the reservoir over the next; during
-``fit`` the BLAS thread pools are capped at one thread fewer than the CPUs (threadpoolctl), so
-that BLAS and the recurrence do not oversubscribe the machine (on 2 busy cores, OpenBLAS with
-2 threads took 0.7 s for a 1000 x 1000 Cholesky factorisation that takes 0.012 s on one).
-Against ReservoirPy 0.4.2, whose step spends the same 38 us in the same kernel, fit + 2000-step
-prediction on 10,000 Mackey-Glass steps was 1.3-1.5x faster at 1000 units and 1.5-1.6x at 2000
-on a quiet 2-core machine (``benchmarks/results/esn_vs_reservoirpy*.txt``); in one run of 3
-seeds under a load average of 4, where ReservoirPy's threaded BLAS stalls, 2.5x at 1000 units.
+**Cost.** Each step costs one sparse matrix-vector product per sequence, ``connectivity * N^2``
+multiply-adds (``scipy.sparse``'s CSR kernel, called directly; a batch of sequences is one sparse
+matrix-matrix product), plus :math:`\tanh` (computed from ``exp``, which numpy vectorises, see
+:mod:`recurrent_zoo._core.reservoir`) and one ``axpy`` for the leak: about 42 us a step at 1000
+units and 10 % connectivity, 175 us at 2000, of which the product is 38 us and 165 us (measured
+before the exp form of the tanh). A dense ``W`` only pays above about 25 % connectivity at those
+sizes (a dense matrix-vector product measured 86-95 us at 1000 units with one thread), so ``W``
+stays sparse. The ridge sums, :math:`O(T N^2)`, are computed for one chunk in a worker thread while
+the main thread runs the reservoir over the next; during ``fit`` the BLAS thread pools are capped at
+one thread fewer than the CPUs (threadpoolctl), so that BLAS and the recurrence do not oversubscribe
+the machine (on 2 busy cores, OpenBLAS with 2 threads took 0.7 s for a 1000 x 1000 Cholesky
+factorisation that takes 0.012 s on one). Against ReservoirPy 0.4.2, whose step spends the same 38
+us in the same kernel, fit + 2000-step prediction on 10,000 Mackey-Glass steps was 1.3-1.5x faster
+at 1000 units and 1.5-1.6x at 2000 on a quiet 2-core machine
+(``benchmarks/results/esn_vs_reservoirpy*.txt``); in one run of 3 seeds under a load average of 4,
+where ReservoirPy's threaded BLAS stalls, 2.5x at 1000 units.
 
 References
 ----------
@@ -114,22 +94,27 @@ networks", Neuron 63(4):544-557, 2009.
 
 from __future__ import annotations
 
-import contextlib
-import inspect
-import os
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
 import numpy as np
-import scipy.linalg as sla
 import scipy.sparse as sp
-from scipy.linalg import blas
 
 from ._core import io
-from ._core.init import make_rng, sparse_random, spectral_radius
-from ._core.ops import ACTIVATIONS
+from ._core.init import make_rng
+from ._core.readouts import RLS, RidgeAccumulator, capped_blas
+from ._core.reservoir import (
+    RESERVOIR_KEYS,
+    ReservoirModel,
+    SequenceBatch,
+    Steps,
+    draw_reservoir,
+    r2_score,
+    record_finals,
+    recurrent_matrix,
+    run_reservoir,
+)
 from ._core.validation import (
     NDArray,
     check_array,
@@ -141,61 +126,17 @@ from ._core.validation import (
 )
 from .catalogue import Entry
 
-try:  # the C kernel behind ``csr_matrix @ vector``, called directly to skip ~2 us of
-    # Python dispatch per time step (it accumulates: y += A @ x); ``@`` is the fallback
-    from scipy.sparse import _sparsetools
-
-    _CSR_MATVEC = _sparsetools.csr_matvec
-    _CSR_MATVECS = _sparsetools.csr_matvecs
-except (ImportError, AttributeError):  # pragma: no cover - depends on the scipy build
-    _CSR_MATVEC = _CSR_MATVECS = None
-
-try:  # caps the BLAS thread pools while the reservoir runs (see _blas_threads)
-    from threadpoolctl import ThreadpoolController
-except ImportError:  # pragma: no cover - threadpoolctl is a dependency, but stay usable without
-    ThreadpoolController = None
-
 __all__ = ["ESN", "compare_run", "mackey_glass_nrmse84", "narma10_nmse"]
 
-_RESERVOIR_KEYS = ("W_data", "W_indices", "W_indptr", "W_in", "bias")
 #: reservoir steps held in memory at once while fitting and predicting (times batch x units)
 _CHUNK_ELEMENTS = 1 << 21
-#: ARPACK's settings for the spectral radius W is scaled by: relative accuracy 1e-6 of the
-#: eigenvalue found, and a Krylov basis of up to 100 vectors so that it is the largest one (the
-#: default basis of 20 often converges to another eigenvalue of the crowded disk a random
-#: matrix's spectrum fills, an underestimate of up to ~1 %; see ESN.initialize)
-_SR_TOL, _SR_NCV = 1e-6, 100
-_THREADPOOLS: list[Any] = []
-
-
-def _blas_threads() -> contextlib.AbstractContextManager[Any]:
-    """Cap the BLAS thread pools at one thread fewer than the CPUs this process may use.
-
-    While the ridge sums of one chunk are computed in a worker thread (BLAS), the main thread
-    runs the reservoir over the next chunk (the sparse kernel, one core). A BLAS pool as large
-    as the machine then oversubscribes it, and OpenBLAS's spinning threads slow both sides
-    badly: measured on 2 shared cores, a 1000 x 1000 Cholesky took 0.7 s with 2 BLAS threads
-    and 0.012 s with 1. The cap only lowers the current setting (a caller's own, smaller limit
-    stands) and is undone on exit. Without threadpoolctl this does nothing.
-    """
-    if ThreadpoolController is None:  # pragma: no cover
-        return contextlib.nullcontext()
-    if not _THREADPOOLS:  # inspecting the loaded libraries takes ~10 ms: once per process
-        _THREADPOOLS.append(ThreadpoolController().select(user_api="blas"))
-    pools = _THREADPOOLS[0]
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        cpus = os.cpu_count() or 1
-    current = min((lib.num_threads for lib in pools.lib_controllers), default=1)
-    return pools.limit(limits=max(1, min(current, cpus - 1)))
 
 
 def _check_nonnegative(value: Any, name: str) -> float:
     return check_real(value, name, low=0.0, closed="left")
 
 
-class ESN:
+class ESN(ReservoirModel):
     r"""Echo state network with a sparse leaky-integrator reservoir and a linear readout.
 
     Parameters
@@ -235,8 +176,15 @@ class ESN:
     forgetting : float, default 1.0
         RLS forgetting factor in (0, 1].
     seed : None, int or numpy.random.Generator
-        Source of the reservoir's randomness; the weights are drawn at the first ``fit`` (or
-        :meth:`initialize`), when the input size is known.
+        Source of the reservoir's randomness. The weights are drawn at the first ``fit`` (or
+        :meth:`initialize`), when the input size is known, from one integer that the ESN
+        fixes the first time it needs it (drawing the reservoir, or saving): ``seed`` itself
+        if it is an int, fresh entropy from the operating system for None, one integer drawn
+        from the generator for a ``Generator``. That integer is what :meth:`save` writes as
+        the seed (a generator cannot be written to a file), so a saved ESN -- fitted or not
+        -- draws the same reservoir as the one it was saved from, and a redraw after
+        :meth:`set_params` changes the reservoir's hyperparameters reuses it (a new ``seed``
+        starts afresh).
     dtype : {np.float64, np.float32}
         Type of the reservoir, the states and the readout (normal equations are always solved
         in float64).
@@ -257,7 +205,7 @@ class ESN:
     Examples
     --------
     >>> import numpy as np
-    >>> from recurrent_zoo.tasks.reservoir import mackey_glass_series, nrmse
+    >>> from recurrent_zoo.tasks import mackey_glass_series, nrmse
     >>> s = mackey_glass_series(1500)
     >>> X, Y = s[:-1, None], s[1:, None]          # one-step-ahead prediction, (T, 1)
     >>> esn = ESN(units=100, spectral_radius=0.9, leak_rate=0.5, ridge=1e-7, seed=0)
@@ -309,10 +257,11 @@ class ESN:
         self.forgetting = forgetting
         self.seed = seed
         self.dtype = dtype
-        self._validate()
-        self.params: dict[str, NDArray] = {}
+        self._setup()
 
     # ------------------------------------------------------------------ hyperparameters
+    _readout_params = frozenset({"ridge", "forgetting"})
+
     def _validate(self) -> None:
         self.units = check_positive_int(self.units, "units")
         self.spectral_radius = _check_nonnegative(self.spectral_radius, "spectral_radius")
@@ -375,59 +324,11 @@ class ESN:
             sp.Eq(y, W_out * x + b_out, evaluate=False),
         ]
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor's arguments, scikit-learn style.
-
-        Examples
-        --------
-        >>> ESN(units=20, seed=0).get_params()["units"]
-        20
-        """
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> ESN:
-        """Set constructor arguments; a change to the reservoir discards the drawn weights.
-
-        Examples
-        --------
-        >>> ESN(units=20).set_params(ridge=1e-3).ridge
-        0.001
-        """
-        names = self._param_names()
-        old = self.get_params()
-        for key, value in params.items():
-            if key not in names:
-                raise ValueError(f"invalid parameter {key!r} for ESN; valid: {', '.join(names)}")
-            setattr(self, key, value)
-        try:
-            self._validate()
-        except (TypeError, ValueError):
-            for key, value in old.items():
-                setattr(self, key, value)
-            raise
-        readout_only = {"ridge", "forgetting"}
-        if any(k not in readout_only and params[k] != old[k] for k in params):
-            self.params = {}
-        return self
-
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [n for n in sig.parameters if n != "self"]
-
-    def get_config(self) -> dict[str, Any]:
-        """The JSON-serialisable hyperparameters (everything but ``seed`` and ``dtype``)."""
-        return {
-            k: io.to_jsonable(v) for k, v in self.get_params().items() if k not in ("seed", "dtype")
-        }
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any], dtype: Any = np.float64) -> ESN:
-        """An unfitted ESN with the given hyperparameters (used by :func:`recurrent_zoo.load`)."""
-        return cls(**config, dtype=dtype)
-
     def save(self, path: Any) -> None:
         """Save hyperparameters (JSON) and arrays (the sparse ``W`` as CSR) to a safetensors file.
+
+        The config holds the seed as the integer the reservoir is drawn from, so a saved ESN
+        -- fitted or not -- draws the same reservoir as this one (see ``seed`` above).
 
         Examples
         --------
@@ -438,6 +339,8 @@ class ESN:
         >>> esn2 = recurrent_zoo.load(path)
         >>> bool(np.array_equal(esn.predict(np.ones((5, 1))), esn2.predict(np.ones((5, 1)))))
         True
+        >>> ESN(units=20, seed=3).get_config()["seed"], ESN(units=20).set_params(ridge=1e-3).ridge
+        (3, 0.001)
         """
         io.save(self, path)
 
@@ -448,7 +351,7 @@ class ESN:
         file; each is checked against the hyperparameters.
         """
         N = self.units
-        expected_keys = set(_RESERVOIR_KEYS) | ({"W_fb"} if self.feedback else set())
+        expected_keys = set(RESERVOIR_KEYS) | ({"W_fb"} if self.feedback else set())
         if not shapes:
             self.params = {}
             return
@@ -487,10 +390,6 @@ class ESN:
             if k in shapes
         }
 
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"ESN({args})"
-
     # ------------------------------------------------------------------ the reservoir
     @property
     def input_size(self) -> int | None:
@@ -513,13 +412,13 @@ class ESN:
     def W(self) -> sp.csr_matrix:
         """The recurrent matrix as a ``scipy.sparse.csr_matrix`` sharing ``params``' arrays."""
         self._require_reservoir()
-        p = self.params
-        return sp.csr_matrix(
-            (p["W_data"], p["W_indices"], p["W_indptr"]), shape=(self.units, self.units), copy=False
-        )
+        return recurrent_matrix(self.params)
 
     def initialize(self, input_size: int, output_size: int | None = None) -> ESN:
         """Draw the reservoir for ``input_size`` inputs (and ``output_size`` fed-back outputs).
+
+        The draw is :func:`recurrent_zoo._core.reservoir.draw_reservoir`'s (see there how
+        ``W`` is scaled to its spectral radius).
 
         Examples
         --------
@@ -535,40 +434,21 @@ class ESN:
             if output_size is None:
                 raise ValueError("output_size is needed to draw W_fb when feedback=True")
             output_size = check_positive_int(output_size, "output_size")
-        N = self.units
-        rng = make_rng(self.seed)
-        # one independent stream per matrix, so that W does not depend on the input size
-        s_w, s_in, s_b, s_fb = (make_rng(int(s)) for s in rng.integers(0, 2**63 - 1, size=4))
-        W = sparse_random(N, self.connectivity, s_w, np.float64, self.distribution)
-        rho = spectral_radius(W, tol=_SR_TOL, ncv=_SR_NCV)
-        if rho == 0.0:
-            raise ValueError(
-                f"the drawn W has spectral radius 0 (connectivity={self.connectivity} gives "
-                f"{W.nnz} non-zeros for {N} units): it cannot be rescaled"
-            )
-        W = sp.csr_matrix(W * (self.spectral_radius / rho))
-        W.sort_indices()
-        if self.input_distribution == "uniform":
-            W_in = s_in.uniform(-1.0, 1.0, size=(N, I))
-        else:
-            W_in = s_in.choice(np.array([-1.0, 1.0]), size=(N, I))
-        if self.input_connectivity < 1.0 and I > 0:
-            keep = max(1, int(round(self.input_connectivity * N * I)))
-            mask = np.zeros(N * I, dtype=bool)
-            mask[s_in.choice(N * I, size=keep, replace=False)] = True
-            W_in *= mask.reshape(N, I)
-        params = {
-            "W_data": W.data.astype(self.dtype),
-            "W_indices": W.indices.astype(np.int32),
-            "W_indptr": W.indptr.astype(np.int32),
-            "W_in": (self.input_scaling * W_in).astype(self.dtype),
-            "bias": (self.bias_scaling * s_b.uniform(-1.0, 1.0, size=N)).astype(self.dtype),
-        }
-        if self.feedback:
-            assert output_size is not None  # checked above
-            W_fb = s_fb.uniform(-1.0, 1.0, size=(N, output_size))
-            params["W_fb"] = (self.feedback_scaling * W_fb).astype(self.dtype)
-        self.params = params
+        self.params = draw_reservoir(
+            self.units,
+            I,
+            self._resolved_seed(),
+            spectral_radius=self.spectral_radius,
+            connectivity=self.connectivity,
+            distribution=self.distribution,
+            input_scaling=self.input_scaling,
+            input_connectivity=self.input_connectivity,
+            input_distribution=self.input_distribution,
+            bias_scaling=self.bias_scaling,
+            feedback_size=(output_size or 0) if self.feedback else 0,
+            feedback_scaling=self.feedback_scaling,
+            dtype=self.dtype,
+        )
         return self
 
     def _require_reservoir(self) -> None:
@@ -579,173 +459,52 @@ class ESN:
         if not self.is_fitted:
             raise RuntimeError("this ESN is not fitted yet: call fit() first")
 
-    def _recurrent(self, B: int) -> Any:
-        """A function ``acc(x, out)`` doing ``out += W @ x`` on flat (N B,) views of (N, B)."""
-        p = self.params
-        N = self.units
-        indptr, indices, data = p["W_indptr"], p["W_indices"], p["W_data"]
-        if _CSR_MATVEC is None:  # pragma: no cover
-            W = self.W
+    def _drive(
+        self, batch: SequenceBatch, t0: int, t1: int, x: NDArray, Y_prev: NDArray | None
+    ) -> Steps:
+        """Run the reservoir over steps t0..t1-1 of ``batch`` from state ``x`` (N, b).
 
-            def acc_fallback(x: NDArray, out: NDArray) -> None:
-                out += (W @ x.reshape(N, B)).ravel()
-
-            return acc_fallback
-        if B == 1:
-            return lambda x, out: _CSR_MATVEC(N, N, indptr, indices, data, x, out)
-        return lambda x, out: _CSR_MATVECS(N, N, B, indptr, indices, data, x, out)
-
-    def _drive(self, U: NDArray, x: NDArray, Y_prev: NDArray | None) -> NDArray:
-        """Run the reservoir over ``U`` (T, B, I) from state ``x`` (N, B), open loop.
-
-        ``Y_prev`` (T, B, O) is what the feedback sees at each step (the teacher, shifted by
-        one). Returns the states as a (T, N, B) array; ``x`` is left untouched.
+        ``Y_prev`` is what the feedback sees at each step (the teacher shifted by one, or the
+        fed-back output), ``(t1 - t0, B, O)`` or already packed as rows ``(n, O)``. Returns
+        the states, packed by step.
         """
-        T, B, I = U.shape
-        N = self.units
-        p = self.params
-        # everything that does not depend on the recurrence, for all steps at once (one GEMM)
-        D = U.reshape(T * B, I) @ p["W_in"].T  # (T B, N)
-        D += p["bias"]
+        live = batch.live[t0:t1]
+        extra = None
         if Y_prev is not None:
-            D += Y_prev.reshape(T * B, -1) @ p["W_fb"].T
-        # (T, N, B): each step's state is contiguous; the buffer becomes the states in place
-        S = np.ascontiguousarray(D.reshape(T, B, N).transpose(0, 2, 1), dtype=self.dtype)
-        flat = S.reshape(T, N * B)  # a view: step t's state as one contiguous vector
-        acc = self._recurrent(B)
-        act = ACTIVATIONS[self.activation].forward
-        a = self.leak_rate
-        leaky = a != 1.0
-        # y += alpha x in one BLAS call: the leaky update costs two calls per step, not three
-        axpy = blas.get_blas_funcs("axpy", (flat,))
-        n, keep = N * B, 1.0 - a
-        prev = np.ascontiguousarray(x, dtype=self.dtype).reshape(n)
-        for t in range(T):
-            st = flat[t]
-            acc(prev, st)  # st = W x_{t-1} + drive_t
-            act(st, out=st)
-            if leaky:  # x_t = a phi(.) + (1 - a) x_{t-1}
-                st *= a
-                axpy(prev, st, n, keep)
-            prev = st
-        return S
+            Yp = batch.pack(Y_prev, t0) if Y_prev.ndim == 3 else Y_prev
+            extra = Yp @ self.params["W_fb"].T  # (n, N)
+        return run_reservoir(
+            self.params,
+            batch.rows(batch.U, t0, t1),
+            live,
+            x,
+            leak_rate=self.leak_rate,
+            activation=self.activation,
+            extra=extra,
+        )
 
     # ------------------------------------------------------------------ inputs
-    def _as_groups(
-        self, X: Any, Y: Any = None, *, name: str = "X", need_y: bool = False
-    ) -> tuple[str, list[tuple[NDArray, NDArray | None, NDArray | None]]]:
-        """Validate ``X`` (and ``Y``) into groups ``(U (T,B,I), Yt (T,B,O), lengths)``.
-
-        Returns the input form (``"2d"``, ``"3d"`` or ``"list"``) and the groups.
-        """
-        I_known = self.input_size
+    def _batch(self, X: Any, Y: Any = None, *, need_y: bool = False) -> tuple[SequenceBatch, Any]:
+        """Validate ``X`` (and ``Y``) into a batch and its targets ``(T, B, O)`` (or None)."""
         if X is None:
             if not self.feedback or Y is None:
-                raise ValueError(f"{name} may be None only for a feedback ESN given targets Y")
+                raise ValueError("X may be None only for a feedback ESN given targets Y")
             X = _empty_like_inputs(Y)
-        if isinstance(X, (list, tuple)):
-            if len(X) == 0:
-                raise ValueError(f"{name} must not be an empty list")
-            seqs = [
-                check_array(x, f"{name}[{k}]", ndim=2, dtype=self.dtype, shape_doc="(T_k, I)")
-                for k, x in enumerate(X)
-            ]
-            ys: list[NDArray | None] = [None] * len(seqs)
-            if Y is not None:
-                if not isinstance(Y, (list, tuple)) or len(Y) != len(seqs):
-                    raise ValueError(
-                        f"Y must be a list of {len(seqs)} arrays (T_k, O) like {name}; "
-                        f"got {type(Y).__name__}"
-                        + (f" of length {len(Y)}" if isinstance(Y, (list, tuple)) else "")
-                    )
-                ys = [
-                    _check_targets(y, f"Y[{k}]", s.shape[0])
-                    for k, (s, y) in enumerate(zip(seqs, Y, strict=True))
-                ]
-            self._check_sizes(seqs, ys, I_known, name)
-            lengths = np.array([s.shape[0] for s in seqs])
-            Tm, I = int(lengths.max()), seqs[0].shape[1]
-            U = np.zeros((Tm, len(seqs), I), dtype=self.dtype)
-            for k, s in enumerate(seqs):
-                U[: s.shape[0], k] = s
-            Yt = None
-            if Y is not None:
-                O = ys[0].shape[1]  # type: ignore[union-attr]
-                Yt = np.zeros((Tm, len(seqs), O), dtype=self.dtype)
-                for k, y in enumerate(ys):
-                    Yt[: y.shape[0], k] = y  # type: ignore[union-attr]
-            lens = None if np.all(lengths == Tm) else lengths
-            return "list", [(U, Yt, lens)]
-        arr = check_array(X, name, ndim=(2, 3), dtype=self.dtype, shape_doc="(T, I) or (T, B, I)")
-        if arr.shape[0] < 1:
-            raise ValueError(f"{name} must have at least one time step; got shape {arr.shape}")
-        form = "2d" if arr.ndim == 2 else "3d"
-        U = arr[:, None, :] if form == "2d" else arr
-        if U.shape[1] < 1:
-            raise ValueError(f"{name} must hold at least one sequence; got shape {arr.shape}")
-        Yt = None
-        if Y is not None:
-            y = check_array(Y, "Y", ndim=(1, 2, 3), dtype=self.dtype)
-            if form == "2d":
-                y = y[:, None] if y.ndim == 1 else y
-                if y.ndim != 2 or y.shape[0] != U.shape[0]:
-                    raise ValueError(
-                        f"Y must have shape (T={U.shape[0]}, O) like {name}; got shape {y.shape}"
-                    )
-                Yt = y[:, None, :]
-            else:
-                if y.ndim != 3 or y.shape[:2] != U.shape[:2]:
-                    raise ValueError(
-                        f"Y must have shape (T={U.shape[0]}, B={U.shape[1]}, O) like {name}; "
-                        f"got shape {y.shape}"
-                    )
-                Yt = y
-        elif need_y:
-            raise ValueError("Y is required")
-        self._check_sizes([U[:, 0]], [None if Yt is None else Yt[:, 0]], I_known, name)
-        return form, [(U, Yt, None)]
-
-    def _check_sizes(
-        self, seqs: list[NDArray], ys: list[NDArray | None], I_known: int | None, name: str
-    ) -> None:
-        I = seqs[0].shape[1]
-        for k, s in enumerate(seqs):
-            if s.shape[0] < 1:
-                raise ValueError(f"{name}[{k}] must have at least one time step")
-            if s.shape[1] != I:
-                raise ValueError(
-                    f"every sequence of {name} must have the same number of features; "
-                    f"{name}[{k}] has {s.shape[1]}, {name}[0] has {I}"
-                )
-        if I_known is not None and I != I_known:
-            raise ValueError(f"{name} must have {I_known} features (the ESN's input_size); got {I}")
-        O_known = self.output_size
-        if ys and ys[0] is not None:
-            O = ys[0].shape[1]
-            for k, y in enumerate(ys):
-                if y is not None and y.shape[1] != O:
-                    raise ValueError(
-                        f"every target of Y must have {O} outputs; Y[{k}] has {y.shape[1]}"
-                    )
-            if O_known is not None and O != O_known:
-                raise ValueError(f"Y must have {O_known} outputs (the ESN's output_size); got {O}")
-
-    @staticmethod
-    def _unpack(form: str, Y: NDArray, lengths: NDArray | None) -> Any:
-        if form == "2d":
-            return Y[:, 0]
-        if form == "3d":
-            return Y
-        B = Y.shape[1]
-        lens = [Y.shape[0]] * B if lengths is None else lengths
-        return [Y[: int(lens[k]), k] for k in range(B)]
+        batch = SequenceBatch.from_input(
+            X, dtype=self.dtype, n_features=self.input_size, owner="ESN"
+        )
+        if Y is None:
+            if need_y:
+                raise ValueError("Y is required")
+            return batch, None
+        return batch, batch.targets(Y, dtype=self.dtype, n_outputs=self.output_size, owner="ESN")
 
     # ------------------------------------------------------------------ features and readout
-    def _features(self, S: NDArray, U: NDArray) -> NDArray:
-        """Readout features (T, B, F) from states (T, N, B) and inputs (T, B, I)."""
-        Z = S.transpose(0, 2, 1)  # (T, B, N), a view
+    def _features(self, S: Steps, batch: SequenceBatch, t0: int, lo: int, t1: int) -> NDArray:
+        """Readout features (n, F) at steps lo..t1-1 from the states of steps t0..t1-1."""
+        Z = S.rows(lo - t0, t1 - t0)  # (n, N)
         if self.input_to_readout:
-            Z = np.concatenate([Z, U.astype(self.dtype, copy=False)], axis=2)
+            Z = np.concatenate([Z, batch.rows(batch.U, lo, t1)], axis=1)
         return Z
 
     def _chunks(self, T: int, B: int) -> range:
@@ -778,20 +537,17 @@ class ESN:
         warmup = check_positive_int(warmup, "warmup", minimum=0)
         if Y is None:
             raise ValueError("Y is required to fit the readout")
-        form, groups = self._as_groups(X, Y, need_y=True)
-        U0, Y0, _ = groups[0]
+        batch, Yt = self._batch(X, Y, need_y=True)
         if "W_data" not in self.params:
-            self.initialize(U0.shape[2], Y0.shape[2] if Y0 is not None else None)
-        elif self.feedback and self.params["W_fb"].shape[1] != Y0.shape[2]:  # type: ignore[union-attr]
-            raise ValueError(
-                f"Y must have {self.params['W_fb'].shape[1]} outputs (the size of W_fb)"
-            )
+            self.initialize(batch.U.shape[2], Yt.shape[2] if self.feedback else None)
+        elif self.feedback and (O_fb := self.params["W_fb"].shape[1]) != Yt.shape[2]:
+            raise ValueError(f"Y must have {O_fb} outputs (the size of W_fb)")
         for key in ("W_out", "b_out", "P"):
             self.params.pop(key, None)
         if self.readout == "ridge":
-            self._fit_ridge(groups, warmup)
+            self._fit_ridge(batch, Yt, warmup)
         else:
-            self._fit_online(groups, warmup, reset=True)
+            self._fit_online(batch, Yt, warmup, reset=True)
         return self
 
     def partial_fit(self, X: Any, Y: Any, warmup: int = 0) -> ESN:
@@ -801,166 +557,112 @@ class ESN:
         if not self.is_fitted:
             return self.fit(X, Y, warmup=warmup)
         warmup = check_positive_int(warmup, "warmup", minimum=0)
-        _, groups = self._as_groups(X, Y, need_y=True)
-        self._fit_online(groups, warmup, reset=False)
+        batch, Yt = self._batch(X, Y, need_y=True)
+        self._fit_online(batch, Yt, warmup, reset=False)
         return self
 
-    def _fit_ridge(self, groups: list[Any], warmup: int) -> None:
+    def _fit_ridge(self, batch: SequenceBatch, Yt: NDArray, warmup: int) -> None:
         N = self.units
         F = N + ((self.input_size or 0) if self.input_to_readout else 0)
-        O = groups[0][1].shape[2]
-        # Sums of products of the data shifted by the first chunk's means (a shift close to the
-        # mean keeps the normal equations as well conditioned as centring would); the exact
-        # centring is one rank-one correction at the end.
-        Szz = np.zeros((F, F))  # sum (z - r_z)(z - r_z)^T
-        SY = np.zeros((F, O))  # sum (z - r_z)(y - r_y)^T
-        s_z, s_y = np.zeros(F), np.zeros(O)
-        shift: list[NDArray] = []
-        count = 0
-
-        def accumulate(Z2: NDArray, Y2: NDArray) -> None:
-            if not shift:
-                shift[:] = [Z2.mean(axis=0, dtype=np.float64), Y2.mean(axis=0, dtype=np.float64)]
-            Zs = Z2 - shift[0]  # (n, F), float64
-            Ys = Y2 - shift[1]
-            # numpy turns Zs.T @ Zs into the symmetric rank-k update (syrk, half a GEMM's work)
-            # and releases the GIL while it runs; scipy.linalg.blas.dsyrk holds the GIL, which
-            # would stall the recurrence in the main thread for the whole product
-            Szz[...] += Zs.T @ Zs
-            SY[...] += Zs.T @ Ys
-            s_z[...] += Zs.sum(axis=0)
-            s_y[...] += Ys.sum(axis=0)
-
+        T, B, O = Yt.shape
+        x = np.zeros((N, B), dtype=self.dtype)
+        y0 = np.zeros((B, O), dtype=self.dtype)
+        finals = np.zeros((N, B), dtype=self.dtype)
         # The sums of a chunk are computed in a worker thread while the reservoir runs over
         # the next chunk: BLAS and the sparse kernel release the GIL, so another core does
-        # the O(T N^2) regression work during the O(T nnz) recurrence. One task at a time, in
-        # chunk order: the result is the same, bit for bit, as doing them in turn. BLAS gets
-        # the cores the recurrence leaves free (_blas_threads).
-        with _blas_threads(), ThreadPoolExecutor(max_workers=1) as pool:
-            pending: Future[None] | None = None
-            for U, Yt, lengths in groups:
-                T, B, _ = U.shape
-                x = np.zeros((N, B), dtype=self.dtype)
-                y0 = np.zeros((B, O), dtype=self.dtype)
-                finals = np.zeros((N, B), dtype=self.dtype)
-                for t0 in self._chunks(T, B):
-                    t1 = min(T, t0 + self._chunks(T, B).step)
-                    Yp = self._teacher_prev(Yt, t0, t1, y0) if self.feedback else None
-                    S = self._drive(U[t0:t1], x, Yp)  # (t1-t0, N, B)
-                    x = S[-1]
-                    self._record_final(S, t0, lengths, finals)
-                    lo = max(warmup, t0)
-                    if lo >= t1:
-                        continue
-                    Zc = self._features(S[lo - t0 :], U[lo:t1])  # (n, B, F)
-                    Yc = Yt[lo:t1]
-                    if lengths is None:
-                        Z2 = Zc.reshape(-1, F)  # a view when B == 1, else a copy
-                        Y2 = Yc.reshape(-1, O)
-                    else:
-                        valid = np.arange(lo, t1)[:, None] < lengths[None, :]  # (n, B)
-                        Z2, Y2 = Zc[valid], Yc[valid]
-                    if Z2.shape[0] == 0:
-                        continue
-                    count += Z2.shape[0]
-                    if pending is not None:
-                        pending.result()
-                    pending = pool.submit(accumulate, Z2, Y2)
-            if pending is not None:
-                pending.result()
-            self._set_last_state(finals)
-            if count == 0:
+        # the O(T N^2) regression work during the O(T nnz) recurrence.
+        with RidgeAccumulator(F, O, background=True) as acc:
+            chunks = self._chunks(T, B)
+            for t0 in chunks:
+                t1 = min(T, t0 + chunks.step)
+                Yp = self._teacher_prev(Yt, t0, t1, y0) if self.feedback else None
+                S = self._drive(batch, t0, t1, x, Yp)
+                x = S.block(-1)
+                record_finals(S, t0, batch.live, finals)
+                lo = max(warmup, t0)
+                if lo < t1:  # rows of the running sequences (a view for one sequence)
+                    acc.add(self._features(S, batch, t0, lo, t1), batch.rows(Yt, lo, t1))
+            self._set_last_state(batch, finals)
+            if acc.count == 0:
                 raise ValueError(
                     f"warmup={warmup} leaves no training step: every sequence is shorter"
                 )
-            # ridge on centred data = ridge on [1, z] with the intercept unpenalised
-            m_z, m_y = s_z / count, s_y / count
-            C = Szz
-            C -= count * np.outer(m_z, m_z)
-            C[np.diag_indices(F)] += self.ridge
-            W = _solve_spd(C, SY - count * np.outer(m_z, m_y))  # (F, O)
-        z_mean, y_mean = shift[0] + m_z, shift[1] + m_y
-        self.params["W_out"] = np.ascontiguousarray(W.T, dtype=self.dtype)
-        self.params["b_out"] = (y_mean - z_mean @ W).astype(self.dtype)
+            W_out, b_out = acc.solve(self.ridge)  # float64, under the BLAS cap
+        self.params["W_out"] = W_out.astype(self.dtype)
+        self.params["b_out"] = b_out.astype(self.dtype)
 
-    def _fit_online(self, groups: list[Any], warmup: int, *, reset: bool) -> None:
+    def _fit_online(self, batch: SequenceBatch, Yt: NDArray, warmup: int, *, reset: bool) -> None:
         N = self.units
         F = N + ((self.input_size or 0) if self.input_to_readout else 0)
-        O = groups[0][1].shape[2]
+        T, B, O = Yt.shape
         if reset:
             self.params["W_out"] = np.zeros((O, F), dtype=self.dtype)
             self.params["b_out"] = np.zeros(O, dtype=self.dtype)
             self.params["P"] = (np.eye(F + 1) / self.ridge).astype(self.dtype)
-        W_aug = np.concatenate([self.params["b_out"][:, None], self.params["W_out"]], axis=1)
-        W_aug = W_aug.astype(np.float64)  # (O, F + 1)
-        P = self.params["P"].astype(np.float64)
-        mu = self.forgetting
+        p = self.params
+        rls = RLS(p["W_out"], p["b_out"], p["P"], self.forgetting)  # float64 inside
         force = self.readout == "force"
-        for U, Yt, lengths in groups:
-            T, B, _ = U.shape
-            x = np.zeros((N, B), dtype=self.dtype)
-            y_prev = np.zeros((B, O), dtype=self.dtype)
-            finals = np.zeros((N, B), dtype=self.dtype)
-            for t in range(T):
-                Yp = y_prev[None] if self.feedback else None
-                S = self._drive(U[t : t + 1], x, Yp)
-                self._record_final(S, t, lengths, finals)
-                x = S[0]  # (N, B)
-                z = self._features(x[None], U[t : t + 1])[0]  # (B, F)
-                xi = np.concatenate([np.ones((B, 1)), z], axis=1)  # (B, F + 1)
-                y_hat = xi @ W_aug.T  # (B, O) prior output
-                active = slice(None) if lengths is None else (t < lengths)
-                if t >= warmup:
-                    xa = xi[active]
-                    PX = P @ xa.T  # (F + 1, b)
-                    S = mu * np.eye(xa.shape[0]) + xa @ PX
-                    K = np.linalg.solve(S, PX.T).T  # (F + 1, b) gains
-                    E = y_hat[active] - Yt[t][active]  # (b, O) prior errors
-                    W_aug -= E.T @ K.T
-                    P -= K @ PX.T
-                    P = 0.5 * (P + P.T)
-                    if mu != 1.0:
-                        P /= mu
-                fed = y_hat if (force and t >= warmup) else Yt[t]
-                y_prev = np.asarray(fed, dtype=self.dtype)
-            self._set_last_state(finals)
-        self.params["W_out"] = np.ascontiguousarray(W_aug[:, 1:], dtype=self.dtype)
-        self.params["b_out"] = W_aug[:, 0].astype(self.dtype)
-        self.params["P"] = P.astype(self.dtype)
+        x = np.zeros((N, B), dtype=self.dtype)
+        y_prev = np.zeros((B, O), dtype=self.dtype)
+        finals = np.zeros((N, B), dtype=self.dtype)
+        for t in range(T):
+            b = batch.live[t]  # the sequences still running: the first b columns
+            Yp = y_prev[:b] if self.feedback else None  # (b, O) rows
+            S = self._drive(batch, t, t + 1, x, Yp)
+            record_finals(S, t, batch.live, finals)
+            x = S.block(0)  # (N, b)
+            z = self._features(S, batch, t, t, t + 1)  # (b, F)
+            learn = t >= warmup
+            y_hat = rls.step(z, Yt[t, :b] if learn else None)  # (b, O) prior outputs
+            # FORCE feeds back the readout's own output, RLS the teacher
+            fed = y_hat if (force and learn) else Yt[t, :b]
+            y_prev = np.asarray(fed, dtype=self.dtype)
+        self._set_last_state(batch, finals)
+        self.params["W_out"] = rls.W_out.astype(self.dtype)
+        self.params["b_out"] = rls.b_out.astype(self.dtype)
+        self.params["P"] = rls.P.astype(self.dtype)
 
     # ------------------------------------------------------------------ running
+    @capped_blas
     def run(self, X: Any, Y: Any = None, *, state: Any = None) -> Any:
         """The reservoir states driven by ``X`` (and, with feedback, teacher-forced by ``Y``).
 
         Returns states shaped like ``X`` with ``units`` features: ``(T, N)``, ``(T, B, N)`` or
         a list of ``(T_k, N)``. ``state`` ``(N,)`` or ``(B, N)`` is the initial state (zeros
-        by default).
+        by default). A list of sequences of different lengths runs as one batch, packed by
+        length (:mod:`recurrent_zoo._core.reservoir`).
 
         Examples
         --------
         >>> esn = ESN(units=10, seed=0).initialize(1)
         >>> esn.run(np.ones((4, 1))).shape
         (4, 10)
+        >>> [s.shape for s in esn.run([np.ones((4, 1)), np.ones((2, 1))])]
+        [(4, 10), (2, 10)]
         """
         self._require_reservoir()
         if self.feedback and Y is None:
             raise ValueError("a feedback ESN is run open loop only when teacher-forced: pass Y")
-        form, groups = self._as_groups(X, Y if self.feedback else None)
-        U, Yt, lengths = groups[0]
-        B = U.shape[1]
-        x0 = self._initial_state(state, B)
+        batch, Yt = self._batch(X, Y if self.feedback else None)
+        T, B = batch.T, batch.B
+        x0 = self._initial_state(state, batch)
         Yp = None
-        if self.feedback:
-            assert Yt is not None  # a feedback ESN was given Y (checked above)
-            Yp = self._teacher_prev(Yt, 0, U.shape[0], np.zeros((B, Yt.shape[2]), self.dtype))
-        S = self._drive(U, x0, Yp)
+        if Yt is not None:
+            Yp = self._teacher_prev(Yt, 0, T, np.zeros((B, Yt.shape[2]), self.dtype))
+        S = self._drive(batch, 0, T, x0, Yp)
         finals = np.zeros_like(x0)
-        self._record_final(S, 0, lengths, finals)
-        self._set_last_state(finals)
-        return self._unpack(form, S.transpose(0, 2, 1), lengths)  # states (T, B, N)
+        record_finals(S, 0, batch.live, finals)
+        self._set_last_state(batch, finals)
+        if S.uniform:
+            return batch.unpack(S.dense().transpose(0, 2, 1))  # (T, B, N), a view
+        out = np.zeros((T, B, self.units), dtype=self.dtype)
+        out[batch.mask()] = S.rows()
+        return batch.unpack(out)
 
-    def _initial_state(self, state: Any, B: int) -> NDArray:
+    def _initial_state(self, state: Any, batch: SequenceBatch | int) -> NDArray:
+        """The state before the first step, (N, B) in the batch's column order."""
         N = self.units
+        B = batch if isinstance(batch, int) else batch.B
         if state is None:
             return np.zeros((N, B), dtype=self.dtype)
         s = check_array(state, "state", ndim=(1, 2), dtype=self.dtype)
@@ -968,23 +670,15 @@ class ESN:
             s = np.broadcast_to(s, (B, s.shape[0]))
         if s.shape != (B, N):
             raise ValueError(f"state must have shape (N={N},) or (B={B}, N={N}); got {s.shape}")
+        if not isinstance(batch, int):
+            s = batch.sort(s)
         return np.ascontiguousarray(s.T)
 
-    @staticmethod
-    def _record_final(S: NDArray, t0: int, lengths: NDArray | None, finals: NDArray) -> None:
-        """Copy into ``finals`` (N, B) each sequence's state at its last step, if in S."""
-        T = S.shape[0]
-        if lengths is None:
-            if t0 + T > 0:
-                finals[...] = S[-1]
-            return
-        for k, L in enumerate(lengths):
-            if t0 <= L - 1 < t0 + T:
-                finals[:, k] = S[L - 1 - t0, :, k]
+    def _set_last_state(self, batch: SequenceBatch | None, finals: NDArray) -> None:
+        last = finals.T.copy()  # (B, N)
+        self.last_state_ = last if batch is None else batch.unsort(last)
 
-    def _set_last_state(self, finals: NDArray) -> None:
-        self.last_state_ = finals.T.copy()  # (B, N)
-
+    @capped_blas
     def predict(self, X: Any, *, state: Any = None) -> Any:
         """Outputs for inputs ``X``, shaped like ``X`` with ``output_size`` features.
 
@@ -993,65 +687,77 @@ class ESN:
         own outputs are fed back (closed loop in the feedback channel).
         """
         self._require_fitted()
-        form, groups = self._as_groups(X)
-        U, _, lengths = groups[0]
-        T, B, _ = U.shape
-        x = self._initial_state(state, B)
+        batch, _ = self._batch(X)
+        T, B = batch.T, batch.B
+        x = self._initial_state(state, batch)
         finals = np.zeros_like(x)
         if self.feedback:
             y0 = np.zeros((B, self.output_size or 0), self.dtype)
-            Yout, _, _ = self._closed_loop(U, x, y0, lengths=lengths, finals=finals)
-            self._set_last_state(finals)
-            return self._unpack(form, Yout, lengths)
+            Yout, _, _ = self._closed_loop(batch, x, y0, finals=finals)
+            self._set_last_state(batch, finals)
+            return batch.unpack(Yout)
         W_out, b_out = self.params["W_out"], self.params["b_out"]
-        Yout = np.empty((T, B, W_out.shape[0]), dtype=self.dtype)
-        for t0 in self._chunks(T, B):
-            t1 = min(T, t0 + self._chunks(T, B).step)
-            S = self._drive(U[t0:t1], x, None)
-            x = S[-1]
-            self._record_final(S, t0, lengths, finals)
-            Z = self._features(S, U[t0:t1])
-            np.matmul(Z, W_out.T, out=Yout[t0:t1])
-        Yout += b_out
-        self._set_last_state(finals)
-        return self._unpack(form, Yout, lengths)
+        Yout = np.zeros((T, B, W_out.shape[0]), dtype=self.dtype)
+        chunks = self._chunks(T, B)
+        for t0 in chunks:
+            t1 = min(T, t0 + chunks.step)
+            S = self._drive(batch, t0, t1, x, None)
+            x = S.block(-1)
+            record_finals(S, t0, batch.live, finals)
+            Z = self._features(S, batch, t0, t0, t1)  # (n, F)
+            if batch.lengths is None:
+                np.matmul(Z, W_out.T, out=Yout[t0:t1].reshape(-1, W_out.shape[0]))
+            else:
+                Yout[t0:t1][batch.mask(t0, t1)] = Z @ W_out.T
+        Yout[batch.mask()] += b_out
+        self._set_last_state(batch, finals)
+        return batch.unpack(Yout)
 
     def _closed_loop(
         self,
-        U: NDArray | None,
+        batch: SequenceBatch | None,
         x: NDArray,
         y_prev: NDArray,
         n_steps: int | None = None,
         autoregressive: bool = False,
-        lengths: NDArray | None = None,
         finals: NDArray | None = None,
+        inputs: NDArray | None = None,
     ) -> tuple[NDArray, NDArray, NDArray]:
         """Run step by step, feeding the readout's output back (and as input if autoregressive).
 
-        Returns outputs (T, B, O), the final state (N, B) and the final output (B, O).
+        The inputs are ``batch``'s (or ``inputs`` (T, B, I) when there is no batch). Returns
+        outputs (T, B, O), the final state (N, b) and the final output (b, O).
         """
         p = self.params
         W_out, b_out = p["W_out"], p["b_out"]
         N = self.units
         B = x.shape[1]
-        T = U.shape[0] if U is not None else int(n_steps or 0)
+        if batch is None:
+            U = inputs if inputs is not None else np.zeros((int(n_steps or 0), B, 0), self.dtype)
+            step_batch = SequenceBatch("3d", U, None, None)
+        else:
+            step_batch = batch
+        T = step_batch.T
         O = W_out.shape[0]
-        Yout = np.empty((T, B, O), dtype=self.dtype)
+        Yout = np.zeros((T, B, O), dtype=self.dtype)
         Wx, Wu = W_out[:, :N], W_out[:, N:]
         for t in range(T):
-            u = y_prev if autoregressive else U[t]  # type: ignore[index]
-            Yp = y_prev[None] if self.feedback else None
-            S = self._drive(u[None], x, Yp)
+            b = step_batch.live[t]
+            if autoregressive:  # the previous output is the input
+                step_batch.U[t, :b] = y_prev[:b]
+            Yp = y_prev[:b] if self.feedback else None  # (b, O) rows
+            S = self._drive(step_batch, t, t + 1, x, Yp)
             if finals is not None:
-                self._record_final(S, t, lengths, finals)
-            x = S[0]  # (N, B)
-            y = (Wx @ x).T + b_out  # (B, O)
+                record_finals(S, t, step_batch.live, finals)
+            x = S.block(0)  # (N, b)
+            y = (Wx @ x).T + b_out  # (b, O)
             if self.input_to_readout:
-                y += u @ Wu.T
-            Yout[t] = y
+                y += step_batch.U[t, :b] @ Wu.T
+            Yout[t, :b] = y
             y_prev = y
         return Yout, x, y_prev
 
+    @capped_blas
     def generate(
         self,
         n_steps: int,
@@ -1101,14 +807,13 @@ class ESN:
             Pu = P if batched else P[:, None]
             if Pu.shape[2] != I or Pu.shape[0] < 1:
                 raise ValueError(f"prime must have shape (T0 >= 1, [B,] I={I}); got {P.shape}")
-            B = Pu.shape[1]
-            x = self._initial_state(state, B)
-            S = self._drive(Pu, x, None)
-            x = S[-1]
-            y0 = (self._features(S[-1:], Pu[-1:])[0] @ self.params["W_out"].T) + self.params[
-                "b_out"
-            ]
-            rest, _, _ = self._closed_loop(None, x, y0, n - 1, autoregressive=True)
+            B, T0 = Pu.shape[1], Pu.shape[0]
+            primed = SequenceBatch("3d", Pu, None, None)
+            S = self._drive(primed, 0, T0, self._initial_state(state, B), None)
+            z = self._features(S, primed, 0, T0 - 1, T0)  # (B, F) at the last primed step
+            y0 = z @ self.params["W_out"].T + self.params["b_out"]
+            fed = np.zeros((n - 1, B, I), dtype=self.dtype)  # filled with the outputs
+            rest, _, _ = self._closed_loop(None, S.block(-1), y0, autoregressive=True, inputs=fed)
             Yout = np.concatenate([y0[None], rest], axis=0)
             return Yout if batched else Yout[:, 0]
         batched = False
@@ -1149,37 +854,36 @@ class ESN:
                 raise ValueError(f"this ESN has {I} inputs: pass prime_inputs (T0, [B,] {I})")
             else:
                 Up = np.zeros((T0, B, 0), dtype=self.dtype)
-            Up = np.broadcast_to(Up, (T0, B, I))
+            primed = SequenceBatch("3d", np.broadcast_to(Up, (T0, B, I)), None, None)
             Pt = np.broadcast_to(Pt, (T0, B, O))
-            S = self._drive(Up, x, self._teacher_prev(Pt, 0, T0, y_prev))
-            x, y_prev = S[-1], np.array(Pt[-1])
-        Uf = np.broadcast_to(Uf, (n, B, I))
-        Yout, _, _ = self._closed_loop(Uf, x, y_prev)
+            S = self._drive(primed, 0, T0, x, self._teacher_prev(Pt, 0, T0, y_prev))
+            x, y_prev = S.block(-1), np.array(Pt[-1])
+        Uf = np.ascontiguousarray(np.broadcast_to(Uf, (n, B, I)))
+        Yout, _, _ = self._closed_loop(None, x, y_prev, inputs=Uf)
         return Yout if batched else Yout[:, 0]
 
-    def score(self, X: Any, Y: Any) -> float:
-        """Coefficient of determination R^2 of ``predict(X)`` (averaged over outputs).
+    def score(self, X: Any, Y: Any, *, warmup: int = 0, state: Any = None) -> float:
+        """Coefficient of determination R^2 of ``predict(X, state=state)`` past ``warmup`` steps.
+
+        Over the steps past ``warmup`` of every sequence (pooled), per output
+        ``R^2 = 1 - sum (y - y_hat)^2 / sum (y - mean(y))^2`` -- that is ``1 - NMSE`` -- averaged
+        over outputs. The prediction starts from ``state`` (zeros by default), as in
+        :meth:`predict`; like ``warmup`` in :meth:`fit`, ``warmup`` leaves out the first steps
+        of every sequence, where the reservoir still remembers its initial state. Scoring a
+        short stretch from a zero state without a warmup counts that transient: pass
+        ``state=esn.last_state_`` to continue where the training data ended, or a ``warmup``.
 
         Examples
         --------
         >>> X = np.random.default_rng(0).uniform(-1, 1, (300, 1))
         >>> esn = ESN(units=30, seed=0).fit(X, 2 * X, warmup=10)
-        >>> bool(esn.score(X, 2 * X) > 0.999)
+        >>> bool(esn.score(X, 2 * X, warmup=10) > 0.999)
         True
         """
-        pred = self.predict(X)
-        _, groups = self._as_groups(X, Y, need_y=True)
-        _, Yt, lengths = groups[0]
-        assert Yt is not None  # need_y=True
-        if isinstance(pred, list):
-            true = np.concatenate([Yt[: p.shape[0], k] for k, p in enumerate(pred)])
-            pred = np.concatenate(pred)
-        else:
-            true = Yt.reshape(-1, Yt.shape[2])
-            pred = pred.reshape(-1, Yt.shape[2])
-        ss_res = ((true - pred) ** 2).sum(axis=0)
-        ss_tot = ((true - true.mean(axis=0)) ** 2).sum(axis=0)
-        return float(np.mean(1.0 - ss_res / np.where(ss_tot == 0, 1.0, ss_tot)))
+        warmup = check_positive_int(warmup, "warmup", minimum=0)
+        pred = self.predict(X, state=state)
+        batch, Yt = self._batch(X, Y, need_y=True)
+        return r2_score(pred, batch.unpack(Yt), warmup)  # targets in X's form, like pred
 
 
 io.register_class(ESN)
@@ -1205,28 +909,6 @@ def _empty_like_inputs(Y: Any) -> Any:
     if len(shape) == 3:
         return np.zeros((shape[0], shape[1], 0))
     return np.zeros((shape[0], 0))
-
-
-def _check_targets(y: Any, name: str, T: int) -> NDArray:
-    arr = check_array(y, name, ndim=(1, 2))
-    arr = arr[:, None] if arr.ndim == 1 else arr
-    if arr.shape[0] != T:
-        raise ValueError(f"{name} must have T={T} steps like its inputs; got shape {arr.shape}")
-    return arr.astype(np.float64, copy=False)
-
-
-def _solve_spd(A: NDArray, rhs: NDArray) -> NDArray:
-    """Solve A X = rhs, A symmetric positive (semi-)definite given by its lower triangle.
-
-    Cholesky in float64 (LAPACK potrf/potrs, which read only the lower triangle); if A is
-    not numerically positive definite, least squares on the full symmetric matrix.
-    """
-    try:
-        factor = sla.cho_factor(A, lower=True, check_finite=False)
-        return np.asarray(sla.cho_solve(factor, rhs, check_finite=False))
-    except np.linalg.LinAlgError:
-        full = np.tril(A) + np.tril(A, -1).T
-        return np.asarray(sla.lstsq(full, rhs, check_finite=False)[0])
 
 
 # ---------------------------------------------------------------------- experiments

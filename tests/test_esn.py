@@ -10,14 +10,17 @@ Reference behaviour and where it comes from:
 - W is scaled by its true spectral radius (dense eigvals), not by an eigenvalue ARPACK settles on.
 """
 
+import os
+
 import numpy as np
 import pytest
 
 import recurrent_zoo
 from recurrent_zoo import esn as esn_module
+from recurrent_zoo._core import readouts
 from recurrent_zoo._core.init import spectral_radius
 from recurrent_zoo.esn import ESN, compare_run, mackey_glass_nrmse84, narma10_nmse
-from recurrent_zoo.tasks.reservoir import mackey_glass_series, nrmse
+from recurrent_zoo.tasks.reservoir import mackey_glass_series, nmse, nrmse
 
 
 def _small(**kw):
@@ -157,13 +160,13 @@ def test_blas_cap_only_lowers_and_is_undone():
         ]
 
     before = blas_threads()
-    with esn_module._blas_threads():
+    with readouts.blas_threads():
         inside = blas_threads()
     assert blas_threads() == before
-    cpus = len(esn_module.os.sched_getaffinity(0))
+    cpus = len(os.sched_getaffinity(0))
     assert all(n <= max(1, cpus - 1) and n <= min(before) for n in inside)
     with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
-        with esn_module._blas_threads():
+        with readouts.blas_threads():
             assert set(blas_threads()) <= {1}
 
 
@@ -311,9 +314,8 @@ def test_save_load_round_trip(tmp_path, kw):
     back = recurrent_zoo.load(path)
     assert isinstance(back, ESN) and back.get_params(deep=False) == {
         **esn.get_params(),
-        "seed": None,
         "dtype": np.dtype(np.float64),
-    }
+    }  # the seed included (_small's 0): the file draws the same reservoir again
     assert set(back.params) == set(esn.params)
     for k in esn.params:
         assert (
@@ -442,3 +444,140 @@ def test_narma10_nmse(units, bound):
     numbers were not checked here.
     """
     assert narma10_nmse(units, seed=0) < bound
+
+
+# ---------------------------------------------------------------------- review defects (issue 11)
+@pytest.mark.parametrize("seed", [0, None, "generator"])
+def test_saved_unfitted_esn_draws_the_same_reservoir(tmp_path, seed):
+    """Save an unfitted ESN, load it, fit both on the same data: identical predictions.
+
+    Before the fix ``get_config`` left the seed out, so the loaded ESN came back with
+    ``seed=None`` and drew another reservoir when fitted.
+    """
+    if seed == "generator":
+        seed = np.random.default_rng(3)
+    rng = np.random.default_rng(10)
+    X, Y = rng.uniform(-1, 1, (80, 2)), rng.uniform(-1, 1, (80, 1))
+    esn = _small(seed=seed)
+    path = tmp_path / "unfitted.safetensors"
+    esn.save(path)
+    back = recurrent_zoo.load(path)
+    assert back.params == {}
+    esn.fit(X, Y, warmup=5)
+    back.fit(X, Y, warmup=5)
+    for k in esn.params:
+        np.testing.assert_array_equal(back.params[k], esn.params[k], err_msg=k)
+    np.testing.assert_array_equal(back.predict(X), esn.predict(X))
+    # a new seed starts afresh; the config always carries the integer the reservoir comes from
+    assert esn.set_params(seed=5).get_config()["seed"] == 5 and esn.params == {}
+
+
+def test_score_takes_warmup_and_state():
+    """score(X, Y, warmup=, state=) scores what predict(X, state=) gives past the warmup.
+
+    A well-fitted model scored from a zero state on a short stretch is dominated by the
+    transient of the initial state (the user's NRMSE 0.001 -> R^2 0.75).
+    """
+    s = mackey_glass_series(1700)[:, None]
+    X, Y = s[:-1], s[1:]
+    esn = ESN(units=100, leak_rate=0.5, ridge=1e-8, seed=0).fit(X[:1500], Y[:1500], warmup=100)
+    Xte, Yte = X[1500:1600], Y[1500:1600]
+    state = esn.last_state_
+    P = esn.predict(Xte, state=state)
+    assert nrmse(Yte, P) < 0.01
+    assert esn.score(Xte, Yte, state=state) == pytest.approx(1 - nmse(Yte, P), rel=1e-12)
+    cold = esn.predict(Xte)  # from a zero state: the first steps are the transient
+    assert esn.score(Xte, Yte) < 0.99
+    assert esn.score(Xte, Yte, warmup=50) == pytest.approx(1 - nmse(Yte[50:], cold[50:]), rel=1e-12)
+    # variable-length lists: each sequence's own steps past the warmup
+    Xs, Ys = [X[1500:1560], X[1560:1650]], [Y[1500:1560], Y[1560:1650]]
+    Ps = esn.predict(Xs)
+    pooled_t = np.concatenate([y[20:] for y in Ys])
+    pooled_p = np.concatenate([p[20:] for p in Ps])
+    assert esn.score(Xs, Ys, warmup=20) == pytest.approx(1 - nmse(pooled_t, pooled_p), rel=1e-12)
+    with pytest.raises(ValueError, match="warmup=60 leaves no step"):
+        esn.score(X[:60], Y[:60], warmup=60)
+
+
+def test_the_esn_docs_imports_work():
+    """Every ``from recurrent_zoo... import ...`` in the ESN's docs and examples works."""
+    import ast
+    import importlib
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    examples = sorted((root / "examples" / "reservoir").glob("*.py"))
+    sources = [root / "recurrent_zoo" / "esn.py", *examples]
+    seen = 0
+    for path in sources:
+        text = path.read_text()
+        snippets = [text]
+        for node in ast.walk(ast.parse(text)):  # docstrings: their doctest lines
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)):
+                doc = ast.get_docstring(node)
+                if doc:
+                    lines = [ln.strip() for ln in doc.splitlines()]
+                    snippets.append("\n".join(ln[4:] for ln in lines if ln.startswith(">>> ")))
+        for snippet in snippets:
+            try:
+                tree = ast.parse(snippet)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                name = node.module if isinstance(node, ast.ImportFrom) else None
+                if name and name.startswith("recurrent_zoo"):
+                    module = importlib.import_module(name)
+                    for alias in node.names:
+                        assert hasattr(module, alias.name), f"{path.name}: {name}.{alias.name}"
+                        seen += 1
+    assert seen > 0
+    from recurrent_zoo.tasks import lorenz_series, mackey_glass_series, narma10_series  # noqa: F401
+
+
+# ---------------------------------------------------------------------- batches packed by length
+@pytest.mark.parametrize(
+    "lengths",
+    [[1], [5, 5, 5], [1, 30, 7, 7, 1, 29], [30, 29, 28, 1], list(range(1, 41)), [12, 3] * 20],
+)
+@pytest.mark.parametrize("feedback", [False, True])
+def test_packed_batch_equals_each_sequence_alone(lengths, feedback):
+    """One run over a list of any mix of lengths (sorted and packed by length, one sparse
+    product per step for the running sequences) gives each sequence's own states to 1e-12."""
+    rng = np.random.default_rng(len(lengths) + 7 * feedback)
+    Xs = [rng.uniform(-1, 1, (L, 3)) for L in lengths]
+    Ys = [rng.uniform(-1, 1, (L, 2)) for L in lengths]
+    esn = _small(feedback=feedback, feedback_scaling=0.3, input_to_readout=True)
+    esn.fit(Xs, Ys)
+    teacher = Ys if feedback else None
+    states = esn.run(Xs, teacher)
+    finals = esn.last_state_.copy()
+    preds = esn.predict(Xs)
+    for k, x in enumerate(Xs):
+        alone = esn.run(x, None if teacher is None else teacher[k])
+        np.testing.assert_allclose(states[k], alone, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(finals[k], alone[-1], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(preds[k], esn.predict(x), rtol=0, atol=1e-12)
+    # an initial state per sequence follows its sequence through the sort
+    start = rng.uniform(-1, 1, (len(Xs), 30))
+    moved = esn.run(Xs, teacher, state=start)
+    for k, x in enumerate(Xs):
+        alone = esn.run(x, None if teacher is None else teacher[k], state=start[k])
+        np.testing.assert_allclose(moved[k], alone, rtol=0, atol=1e-12)
+
+
+def test_saturated_units_are_exact_and_silent():
+    """The kernel computes a tanh(z) as a - 2a / (exp(2z) + 1) in float64: within a few ulp
+    of np.tanh, exactly +-1 where exp overflows (|z| > 354), and no overflow warning."""
+    rng = np.random.default_rng(12)
+    X = rng.uniform(-1, 1, (30, 2))
+    for scale in (1e-3, 1.0, 1e3):
+        esn = _small(input_scaling=scale, leak_rate=1.0).initialize(2)
+        S = esn.run(X)
+        # the drive's rounding grows with its size; the tanh's own error is below 4e-16
+        np.testing.assert_allclose(S, _naive_states(esn, X), rtol=0, atol=2e-15 * max(1, scale))
+    assert np.any(np.abs(S) == 1.0)
+    z = np.array([-800.0, -354.0, -20.0, -1e-12, 0.0, 1e-12, 20.0, 354.0, 800.0])
+    esn = ESN(units=1, connectivity=1.0, seed=0).initialize(1)
+    esn.params["W_data"][:] = 1e-300  # no recurrence to speak of; the input is z itself
+    esn.params["W_in"][:] = 1.0
+    np.testing.assert_allclose(esn.run(z[:, None])[:, 0], np.tanh(z), rtol=0, atol=4e-16)

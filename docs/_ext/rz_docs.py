@@ -41,7 +41,7 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 #: top-level modules of the package that are tooling, not architectures
-TOOLING = {"cli", "compare", "testing", "__main__", "__init__"}
+TOOLING = {"catalogue", "cli", "compare", "testing", "__main__", "__init__"}
 FAMILY_ORDER = ["classic", "gated", "wrapper", "associative", "reservoir", "continuous"]
 FAMILY_TITLES = {
     "classic": "Classic recurrent nets",

@@ -28,7 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from recurrent_zoo.esn import ESN
-from recurrent_zoo.tasks.reservoir import mackey_glass_series, nrmse
+from recurrent_zoo.tasks import mackey_glass_series, nrmse
 
 series = mackey_glass_series(4000)  # unit-time samples of the tau = 17 Mackey-Glass equation
 u = series[:300, None]  # (T, 1)

@@ -31,10 +31,13 @@ from .parity import parity
 from .patterns import pair_recall, pattern_recall
 from .reservoir import (
     lorenz,
+    lorenz_series,
     mackey_glass,
+    mackey_glass_series,
     memory_capacity,
     memory_capacity_task,
     narma10,
+    narma10_series,
     nmse,
     nrmse,
 )
@@ -47,6 +50,7 @@ from .speech import (
 )
 from .temporal_xor import temporal_xor
 from .tomita import all_strings, tomita_accepts, tomita_dataset, tomita_dfa, tomita_labels
+from .trajectories import trajectory_classification, trajectory_prototypes
 from .two_sided import two_sided_sum
 
 __all__ = [
@@ -63,11 +67,14 @@ __all__ = [
     "get_task",
     "log_mel_spectrogram",
     "lorenz",
+    "lorenz_series",
     "mackey_glass",
+    "mackey_glass_series",
     "memory_capacity",
     "memory_capacity_task",
     "mfcc",
     "narma10",
+    "narma10_series",
     "nmse",
     "nrmse",
     "pair_recall",
@@ -81,6 +88,8 @@ __all__ = [
     "tomita_dfa",
     "tomita_labels",
     "two_sided_sum",
+    "trajectory_classification",
+    "trajectory_prototypes",
 ]
 
 #: Short name -> generator. One entry per task.
@@ -101,6 +110,7 @@ TASKS: dict[str, Callable[..., Any]] = {
     "lorenz": lorenz,
     "memory_capacity": memory_capacity_task,
     "spoken_digits": spoken_digits,
+    "trajectories": trajectory_classification,
 }
 
 

@@ -203,6 +203,22 @@ class SequenceDataset:
             f"variable_length={self.lengths is not None})"
         )
 
+    def sequences(self) -> list[NDArray]:
+        """Each sequence's inputs as its own ``(T_k, input_size)`` array, the padding cut off.
+
+        The form reservoir models take a batch of sequences of different lengths in.
+
+        Examples
+        --------
+        >>> from recurrent_zoo.tasks import trajectory_classification
+        >>> data = trajectory_classification(3, seed=0)
+        >>> data.lengths, [x.shape for x in data.sequences()]
+        (array([19, 26, 19]), [(19, 12), (26, 12), (19, 12)])
+        """
+        T, N = self.inputs.shape[:2]
+        lengths = np.full(N, T) if self.lengths is None else self.lengths
+        return [np.ascontiguousarray(self.inputs[: int(L), n]) for n, L in enumerate(lengths)]
+
     # -- selecting sequences ----------------------------------------------------------------------
     def subset(self, indices: Any) -> SequenceDataset:
         """Return a new dataset with the sequences ``indices`` (ints, a bool mask or a slice).

@@ -367,7 +367,7 @@ def character_error_rate(references: Any, hypotheses: Any) -> float:
 @functools.lru_cache(maxsize=1)
 def _load_archive() -> dict[str, Any]:
     """The shipped arrays, read once (no pickle) and kept read-only."""
-    source = resources.files("recurrent_zoo.tasks").joinpath("data", _DATA_FILE)
+    source = resources.files("recurrent_zoo.tasks").joinpath("data").joinpath(_DATA_FILE)
     with resources.as_file(source) as path, np.load(path, allow_pickle=False) as archive:
         arrays = {key: archive[key] for key in archive.files}
     for a in arrays.values():

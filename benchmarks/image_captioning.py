@@ -13,7 +13,8 @@ and BLEU-4 >= 90 with beam search, on every seed.
 
 Run (the seeds in parallel processes, one BLAS thread each)::
 
-    nice python benchmarks/image_captioning.py --jobs 3 | tee benchmarks/results/image_captioning.txt
+    nice python benchmarks/image_captioning.py --jobs 3 \
+        | tee benchmarks/results/image_captioning.txt
 
 The output records the settings, per-epoch loss and held-out exact rate, the final numbers per
 seed, their mean, wall and CPU times, and the load average.
@@ -169,7 +170,9 @@ def main():
         f"target (beam: exact >= 80 %, BLEU-4 >= 90): {'met' if met else 'MISSED'} on every seed"
     )
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(f"CPU time of the workers: user {children.ru_utime:.0f} s, system {children.ru_stime:.0f} s")
+    print(
+        f"CPU time of the workers: user {children.ru_utime:.0f} s, system {children.ru_stime:.0f} s"
+    )
     print(f"load after {os.getloadavg()}")
     if args.json:
         with open(args.json, "w") as f:

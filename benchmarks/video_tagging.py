@@ -157,7 +157,9 @@ def main():
         f"{'met' if met else 'MISSED'} on every seed"
     )
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(f"CPU time of the workers: user {children.ru_utime:.0f} s, system {children.ru_stime:.0f} s")
+    print(
+        f"CPU time of the workers: user {children.ru_utime:.0f} s, system {children.ru_stime:.0f} s"
+    )
     print(f"load after {os.getloadavg()}")
     if args.json:
         with open(args.json, "w") as f:

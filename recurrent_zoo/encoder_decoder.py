@@ -146,7 +146,9 @@ class EncoderDecoder:
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
             raise TypeError(f"{name} must be an integer token index; got {value!r}")
         if not 0 <= value < self.vocab_size:
-            raise ValueError(f"{name} must be a token index in [0, V={self.vocab_size}); got {value}")
+            raise ValueError(
+                f"{name} must be a token index in [0, V={self.vocab_size}); got {value}"
+            )
         return int(value)
 
     def _parts(self) -> list[tuple[str, Any]]:
@@ -246,9 +248,7 @@ class EncoderDecoder:
             self.grads.update({f"{prefix}.{k}": v for k, v in m.grads.items()})
         return dX
 
-    def loss(
-        self, X: Any, targets: Any, lengths: Any = None, target_lengths: Any = None
-    ) -> float:
+    def loss(self, X: Any, targets: Any, lengths: Any = None, target_lengths: Any = None) -> float:
         """The mean cross-entropy per target token (``end`` included), without gradients."""
         logits = self.forward(X, targets, lengths, target_lengths)
         value, _ = SoftmaxCrossEntropy()(logits, np.asarray(targets), lengths=target_lengths)

@@ -102,7 +102,9 @@ def test_caption_words_and_bleu():
     with pytest.raises(TypeError, match="list of strings"):
         encode_captions("a 3")
     pytest.importorskip("sacrebleu")
-    assert np.isclose(caption_bleu(["a 3 above a 7 left of a 1"], ["a 3 above a 7 left of a 1"]), 100.0)
+    assert np.isclose(
+        caption_bleu(["a 3 above a 7 left of a 1"], ["a 3 above a 7 left of a 1"]), 100.0
+    )
     # BLEU-4 by hand for one hypothesis of 8 words against a reference of 8 words with one word
     # wrong in the middle: n-gram precisions 7/8, 5/7, 3/6, 2/5... (sacrebleu: geometric mean,
     # no brevity penalty at equal lengths)

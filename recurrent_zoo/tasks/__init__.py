@@ -27,6 +27,8 @@ from .base import SequenceDataset
 from .copy_memory import copy_task
 from .dyck import dyck, dyck_accepts
 from .frequency import frequency_classification
+from .handwritten import handwritten_digits
+from .moving_digits import moving_digits, tag_scores
 from .parity import parity
 from .patterns import pair_recall, pattern_recall
 from .reservoir import (
@@ -41,6 +43,7 @@ from .reservoir import (
     nmse,
     nrmse,
 )
+from .scenes import caption_bleu, digit_scenes, encode_captions
 from .speech import (
     character_error_rate,
     log_mel_spectrogram,
@@ -59,12 +62,16 @@ __all__ = [
     "adding_problem",
     "all_strings",
     "anbn",
+    "caption_bleu",
     "character_error_rate",
     "copy_task",
+    "digit_scenes",
     "dyck",
     "dyck_accepts",
+    "encode_captions",
     "frequency_classification",
     "get_task",
+    "handwritten_digits",
     "log_mel_spectrogram",
     "lorenz",
     "lorenz_series",
@@ -73,6 +80,7 @@ __all__ = [
     "memory_capacity",
     "memory_capacity_task",
     "mfcc",
+    "moving_digits",
     "narma10",
     "narma10_series",
     "nmse",
@@ -82,6 +90,7 @@ __all__ = [
     "pattern_recall",
     "spoken_digits",
     "spoken_digits_info",
+    "tag_scores",
     "temporal_xor",
     "tomita_accepts",
     "tomita_dataset",
@@ -110,6 +119,8 @@ TASKS: dict[str, Callable[..., Any]] = {
     "lorenz": lorenz,
     "memory_capacity": memory_capacity_task,
     "spoken_digits": spoken_digits,
+    "digit_scenes": digit_scenes,
+    "moving_digits": moving_digits,
     "trajectories": trajectory_classification,
 }
 

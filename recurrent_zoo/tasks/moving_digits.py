@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from .._core.init import make_rng
-from .._core.validation import NDArray, check_array, check_choice, check_positive_int
+from .._core.validation import check_array, check_choice, check_positive_int
 from .base import SequenceDataset
 from .handwritten import handwritten_digits
 

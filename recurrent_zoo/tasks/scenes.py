@@ -229,9 +229,7 @@ def digit_scenes(
         k = int(rng.integers(min_digits, max_digits + 1))
         where = rng.choice(grid * grid, size=k, replace=False)
         picks = rng.integers(len(pool), size=k)
-        offsets = (
-            rng.integers(0, slack + 1, size=(k, 2)) if jitter else np.full((k, 2), slack // 2)
-        )
+        offsets = rng.integers(0, slack + 1, size=(k, 2)) if jitter else np.full((k, 2), slack // 2)
         rc = np.stack([where // grid, where % grid], axis=1)  # (k, 2)
         for (r, c), pick, (dy, dx) in zip(rc, picks, offsets, strict=True):
             y, x = r * cell_size + dy, c * cell_size + dx

@@ -16,6 +16,11 @@ Run (the seeds in parallel processes, one BLAS thread each)::
     nice python benchmarks/image_captioning.py --jobs 3 \
         | tee benchmarks/results/image_captioning.txt
 
+The recorded result (``benchmarks/results/image_captioning.txt``) is a reduced run made on a
+machine shared at a load average of ~30 (its first line gives the command): 1500 training
+scenes, 8 epochs, smaller networks -- undertrained, far from the target. The default settings
+above are the full run, not yet recorded.
+
 The output records the settings, per-epoch loss and held-out exact rate, the final numbers per
 seed, their mean, wall and CPU times, and the load average.
 """

@@ -15,6 +15,12 @@ Target (ours; the issue sets none): on held-out videos, the recurrent tagger's f
 Run (the seeds in parallel processes, one BLAS thread each)::
 
     nice python benchmarks/video_tagging.py --jobs 3 | tee benchmarks/results/video_tagging.txt
+
+The recorded result (``benchmarks/results/video_tagging.txt``) is a reduced run made on a
+machine shared at a load average of ~30 (its first line gives the command): 600 training videos,
+10 epochs, smaller networks, 8 CPU seconds of training per model -- neither model left the
+plateau where every tag is predicted off. The default settings above are the full run, not yet
+recorded.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ model = EncoderDecoder(
     start=START,
     end=END,
 )
-history = model.fit(X, Y, target_lengths=lengths, epochs=8, batch_size=32, lr=5e-3, seed=0)
+history = model.fit(X, Y, target_lengths=lengths, epochs=8, batch_size=64, lr=8e-3, seed=0)
 print(
     f"{model.n_params} parameters, trained in {history.wall_time:.0f} s; cross-entropy per "
     f"word: first epoch {history['loss'][0]:.3f}, last {history['loss'][-1]:.3f}"

@@ -18,7 +18,8 @@ Run (the seeds in parallel processes, one BLAS thread each)::
 
 The recorded result (``benchmarks/results/image_captioning.txt``) is a reduced run made on a
 machine shared at a load average of ~30 (its first line gives the command): 1500 training
-scenes, 8 epochs, smaller networks -- undertrained, far from the target. The default settings
+scenes, 14 epochs (and an earlier one of 8), smaller networks -- undertrained, far from the
+target. The default settings
 above are the full run, not yet recorded.
 
 The output records the settings, per-epoch loss and held-out exact rate, the final numbers per

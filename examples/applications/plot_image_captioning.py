@@ -17,8 +17,11 @@ relative to the next ("a 3 left of a 7 above and right of a 1"). The model is th
 All three are trained together by explicit backpropagation (``EncoderDecoder.fit``, teacher
 forcing), and captions are written by greedy or beam search (``recurrent_zoo.decoding``). The
 held-out scenes are made from digit images that training never saw. This example uses a 2x2
-grid and small networks so that it trains in seconds; ``benchmarks/image_captioning.py`` runs
-the 3x3 grid with 2-4 digits, three seeds, and its recorded result is at the end.
+grid, small networks and 8 epochs so that it trains in about 10 CPU seconds (one BLAS thread,
+as the docs build runs it); so short a training reaches about 28 % exactly right captions and
+BLEU-4 about 47 on held-out scenes: a demonstration of the pipeline, not a finished
+captioner. ``benchmarks/image_captioning.py`` runs the 3x3 grid with 2-4 digits, three seeds,
+and its recorded result is at the end.
 """
 
 # %%

@@ -7,13 +7,18 @@ Srivastava et al. 2015, here with scikit-learn's 8x8 digits, shipped inside the 
 frame tagged with what each digit did since the previous frame: "the 3 moves left", "the 7
 bounces off the top" -- 10 digits x 8 events, 80 tags. A recurrent tagger reads the frames in
 order: a feed-forward layer makes features of each frame (trained jointly), an LSTM carries
-what it saw, a linear readout scores the 80 tags (binary cross-entropy, several tags may hold
-at once). Beside it, a *per-frame* baseline with the same layers but no recurrence: it sees one
-frame at a time, so it can tell which digit is there but not which way it moves, nor that it
-just turned round at a wall.
+what it saw, a linear readout scores the 80 tags. Beside it, a *per-frame* baseline with the
+same layers but no recurrence: it sees one frame at a time, so it can tell which digit is there
+but not which way it moves, nor that it just turned round at a wall.
+
+Each digit does exactly one thing per frame, so the tags of a frame are not 80 independent
+yes/no questions: with one digit per video, exactly one tag holds. The readout is therefore a
+softmax over the 80 tags (cross-entropy), and each frame gets its most probable tag. (Eighty
+independent sigmoids with a binary cross-entropy, the obvious multi-label choice, sit on the
+plateau where every tag is predicted off: each tag is on in one frame in eighty.)
 
 The held-out videos use digit images that training never saw. This example trains small
-networks for a few epochs on one digit per 16x16 video (one tag per frame);
+networks for 15 epochs on one digit per 16x16 video (about 20 CPU seconds);
 ``benchmarks/video_tagging.py`` runs two digits per 24x24 video and larger networks, three
 seeds, and its recorded result is at the end.
 """
@@ -32,7 +37,7 @@ from recurrent_zoo.tasks.moving_digits import frame_tags, moving_digits, tag_sco
 from recurrent_zoo.training import fit, predict
 
 settings = dict(frames=10, size=16, n_digits=1, speeds=(1, 2))
-train = moving_digits(600, split="train", seed=0, **settings)
+train = moving_digits(1000, split="train", seed=0, **settings)
 test = moving_digits(300, split="test", seed=1, **settings)
 size = test.info["size"]
 
@@ -49,9 +54,17 @@ plt.show()
 # %%
 # A recurrent tagger and a per-frame baseline
 # -------------------------------------------
-# Both are trained by ``fit`` with ``loss="bce"`` and the dataset's mask, same sizes, same
-# seeds, same epochs.
-F, H = 48, 48
+# Both are trained by ``fit`` with the softmax cross-entropy over the 80 tags (the 0/1 targets
+# are the class probabilities: one tag per frame) and the dataset's mask, same sizes, same
+# seeds, same epochs. A frame's predicted tag is its highest-scoring one.
+F, H = 64, 64
+
+
+def tag_of_each_frame(logits):
+    """0/1 predictions ``(T, N, 80)``: each frame's most probable tag."""
+    return np.eye(80)[logits.argmax(axis=2)]
+
+
 models = {
     "recurrent (LSTM)": Stacked(
         [
@@ -75,30 +88,41 @@ for name, model in models.items():
         train.inputs,
         train.targets,
         mask=train.mask,
-        loss="bce",
+        loss="cross_entropy",
         lr=1e-2,
         epochs=15,
         batch_size=32,
         clip_norm=5.0,
         seed=0,
     )
-    scores[name] = tag_scores(predict(model, test.inputs), test.targets, test.mask)
+    guess = tag_of_each_frame(predict(model, test.inputs))
+    scores[name] = tag_scores(guess, test.targets, test.mask, threshold=0.5)
+    right = guess[test.mask > 0].argmax(axis=1), test.targets[test.mask > 0].argmax(axis=1)
+    scores[name]["digit"] = np.mean(right[0] // 8 == right[1] // 8)  # which digit
+    scores[name]["event"] = np.mean(right[0] % 8 == right[1] % 8)  # what it does
     print(
         f"{name:16s} trained in {history.wall_time:4.1f} s; held-out: frame accuracy "
         f"{scores[name]['frame_accuracy']:.1%}, tag accuracy {scores[name]['tag_accuracy']:.1%}, "
-        f"bounce F1 {scores[name]['event_f1']:.2f}"
+        f"bounce F1 {scores[name]['event_f1']:.2f}; digit right {scores[name]['digit']:.1%}, "
+        f"event right {scores[name]['event']:.1%}"
     )
 
 # %%
 # Scores on held-out videos
 # -------------------------
 # *Frame accuracy*: the frames whose tag is exactly right (and nothing else predicted);
-# *tag accuracy*: the true tags predicted; *bounce F1*: the F1 score of the bounce tags.
-fig, ax = plt.subplots(figsize=(6, 3))
-keys = ("frame_accuracy", "tag_accuracy", "event_f1")
+# *tag accuracy*: the true tags predicted (the same here: one tag per frame); *bounce F1*: the
+# F1 score of the bounce tags. Split in two, a tag says *which digit* (one frame shows it) and
+# *what it does* (moves which way, bounces off which wall: that needs the frames before). The
+# per-frame baseline names the digit (here even more often than the tagger) but can only guess
+# the motion; the recurrent tagger gets the motion right in nearly every frame, and its errors
+# are in the digit's class (so short a training on 1000 videos recognises held-out handwriting
+# poorly).
+fig, ax = plt.subplots(figsize=(7, 3))
+keys = ("frame_accuracy", "event_f1", "digit", "event")
 for i, name in enumerate(models):
-    ax.bar(np.arange(3) + 0.4 * i, [scores[name][k] for k in keys], width=0.4, label=name)
-ax.set_xticks(np.arange(3) + 0.2, ["frame accuracy", "tag accuracy", "bounce F1"])
+    ax.bar(np.arange(4) + 0.4 * i, [scores[name][k] for k in keys], width=0.4, label=name)
+ax.set_xticks(np.arange(4) + 0.2, ["frame accuracy", "bounce F1", "digit right", "event right"])
 ax.set_ylim(0, 1)
 ax.legend()
 ax.set_title("held-out videos")
@@ -110,9 +134,9 @@ plt.show()
 # --------------------------
 # The recurrent tagger's tags for the first frames of a held-out video in which a digit
 # bounces; a wrong tag is marked.
-logits = predict(models["recurrent (LSTM)"], test.inputs)
+logits = tag_of_each_frame(predict(models["recurrent (LSTM)"], test.inputs))
 n = next(i for i in range(test.inputs.shape[1]) if (test.info["events"][1:7, i] >= 4).any())
-true, guessed = frame_tags(test.targets[:, n]), frame_tags(logits[:, n])
+true, guessed = frame_tags(test.targets[:, n]), frame_tags(logits[:, n], threshold=0.5)
 fig, axes = plt.subplots(1, 6, figsize=(11, 2.9))
 for panel, t in zip(axes, range(1, 7), strict=True):
     panel.imshow(test.inputs[t, n].reshape(size, size), cmap="gray_r")

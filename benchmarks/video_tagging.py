@@ -4,10 +4,14 @@ Videos of two bouncing scikit-learn digits (``recurrent_zoo.tasks.moving_digits`
 of 24x24 pixels), each frame tagged with what each digit did since the previous frame ("the 3
 moves left", "the 7 bounces off the top": 80 tags, multi-label). The tagger is
 ``Linear(576, F, tanh)`` (frame features, trained jointly) + ``LSTM(F, H)`` + ``Linear(H, 80)``,
-trained with the binary cross-entropy by ``fit``; the baseline replaces the LSTM by a per-frame
-``Linear(F, H, tanh)``, so it sees one frame at a time and cannot see motion. The held-out
-videos use held-out digit images. Reports frame accuracy (tag set exactly right), tag accuracy
-and the bounces' event F1, for several seeds.
+trained by ``fit`` with the softmax cross-entropy over the 80 tags, the 0/1 targets divided by
+the digits per video (each digit does exactly one thing per frame, so a frame's targets are a
+probability distribution over the tags); a frame's predicted tags are its ``digits`` highest-
+scoring ones. (Eighty independent sigmoids with the binary cross-entropy stayed on the plateau
+where every tag is predicted off: see the git history of the recorded result.) The baseline
+replaces the LSTM by a per-frame ``Linear(F, H, tanh)``, so it sees one frame at a time and
+cannot see motion. The held-out videos use held-out digit images. Reports frame accuracy (tag
+set exactly right), tag accuracy and the bounces' event F1, for several seeds.
 
 Target (ours; the issue sets none): on held-out videos, the recurrent tagger's frame accuracy
 >= 90 % and event F1 >= 0.9 on every seed, far above the per-frame baseline.
@@ -42,6 +46,19 @@ from recurrent_zoo.tasks.moving_digits import moving_digits, tag_scores
 from recurrent_zoo.training import fit, predict
 
 
+def top_tags(logits, k):
+    """0/1 predictions ``(T, N, 80)``: the ``k`` highest-scoring tags of each frame."""
+    guess = np.zeros(logits.shape)
+    np.put_along_axis(guess, np.argsort(-logits, axis=2)[..., :k], 1.0, axis=2)
+    return guess
+
+
+def scores_of(model, data, k, n=None):
+    sl = slice(None, n)
+    guess = top_tags(predict(model, data.inputs[:, sl]), k)
+    return tag_scores(guess, data.targets[:, sl], data.mask[:, sl], threshold=0.5)
+
+
 def models(args, seed, pixels):
     recurrent = Stacked(
         [
@@ -70,8 +87,7 @@ def run(seed, args):
 
         def report(epoch, logs, model=model, name=name, curve=curve):
             if (epoch + 1) % args.eval_every == 0 or epoch + 1 == args.epochs:
-                s = tag_scores(predict(model, test.inputs[:, :200]), test.targets[:, :200],
-                               test.mask[:, :200])  # fmt: skip
+                s = scores_of(model, test, args.digits, 200)
                 curve.append((epoch + 1, logs["loss"], s["frame_accuracy"], s["event_f1"]))
                 print(
                     f"  seed {seed} {name:9s} epoch {epoch + 1:3d}  loss {logs['loss']:.4f}  "
@@ -84,9 +100,9 @@ def run(seed, args):
         history = fit(
             model,
             train.inputs,
-            train.targets,
+            train.targets / args.digits,
             mask=train.mask,
-            loss="bce",
+            loss="cross_entropy",
             lr=args.lr,
             epochs=args.epochs,
             batch_size=args.batch_size,
@@ -94,10 +110,8 @@ def run(seed, args):
             seed=seed,
             callback=report,
         )
-        scores = tag_scores(predict(model, test.inputs), test.targets, test.mask)
-        scores["train_frame_accuracy"] = tag_scores(
-            predict(model, train.inputs[:, :500]), train.targets[:, :500], train.mask[:, :500]
-        )["frame_accuracy"]
+        scores = scores_of(model, test, args.digits)
+        scores["train_frame_accuracy"] = scores_of(model, train, args.digits, 500)["frame_accuracy"]
         scores.update(
             train_seconds=history.wall_time,
             train_cpu_seconds=time.process_time() - cpu0,

@@ -19,8 +19,8 @@ plateau where every tag is predicted off: each tag is on in one frame in eighty.
 
 The held-out videos use digit images that training never saw. This example trains small
 networks for 15 epochs on one digit per 16x16 video (about 20 CPU seconds);
-``benchmarks/video_tagging.py`` runs two digits per 24x24 video and larger networks, three
-seeds, and its recorded result is at the end.
+``benchmarks/video_tagging.py`` runs more and longer videos, three seeds, and its recorded
+result is at the end.
 """
 
 # %%

@@ -20,11 +20,13 @@ Run (the seeds in parallel processes, one BLAS thread each)::
 
     nice python benchmarks/video_tagging.py --jobs 3 | tee benchmarks/results/video_tagging.txt
 
-The recorded result (``benchmarks/results/video_tagging.txt``) is a reduced run made on a
-machine shared at a load average of ~30 (its first line gives the command): 600 training videos,
-10 epochs, smaller networks, 8 CPU seconds of training per model -- neither model left the
-plateau where every tag is predicted off. The default settings above are the full run, not yet
-recorded.
+The recorded result (``benchmarks/results/video_tagging.txt``; its first line gives the
+command) is a reduced run: ONE digit per 16x16 video, 2000 training videos, 64 units, 25
+epochs, about 75 CPU seconds of training per seed. The recurrent tagger reaches 76.5 % frame
+accuracy (min 72.9 %) and bounce F1 0.77 against the per-frame baseline's 22.4 % and 0.17, but
+misses the 90 % target: it fits its training videos (99 %) and errs on the class of held-out
+handwriting. The default settings (two digits per 24x24 video) are not yet recorded; in a short
+trial (1500 videos, 128 units, lr 3e-3) they were still at 13 % tag accuracy after 10 epochs.
 """
 
 from __future__ import annotations

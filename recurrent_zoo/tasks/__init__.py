@@ -44,7 +44,9 @@ from .base import SequenceDataset
 from .copy_memory import copy_task
 from .dyck import dyck, dyck_accepts
 from .frequency import frequency_classification
+from .handwritten import handwritten_digits
 from .hierarchy import long_lag_symbols, nested_periodic, sum_of_sines
+from .moving_digits import moving_digits, tag_scores
 from .parity import parity
 from .patterns import pair_recall, pattern_recall
 from .penn_treebank import Corpus, penn_treebank, token_streams
@@ -61,6 +63,7 @@ from .reservoir import (
     nmse,
     nrmse,
 )
+from .scenes import caption_bleu, digit_scenes, encode_captions
 from .speech import (
     character_error_rate,
     log_mel_spectrogram,
@@ -99,16 +102,20 @@ __all__ = [
     "bit_errors",
     "arithmetic_expressions",
     "boolean_expressions",
+    "caption_bleu",
     "character_error_rate",
     "copy_task",
+    "digit_scenes",
     "dyck",
     "dyck_accepts",
+    "encode_captions",
     "frequency_classification",
     "from_bracketed",
     "get_task",
     "listops",
     "listops_tree",
     "logical_terms",
+    "handwritten_digits",
     "log_mel_spectrogram",
     "long_lag_symbols",
     "lorenz",
@@ -118,6 +125,7 @@ __all__ = [
     "memory_capacity",
     "memory_capacity_task",
     "mfcc",
+    "moving_digits",
     "narma10",
     "narma10_series",
     "nested_periodic",
@@ -134,6 +142,7 @@ __all__ = [
     "spoken_digits",
     "spoken_digits_info",
     "sum_of_sines",
+    "tag_scores",
     "temporal_xor",
     "token_streams",
     "to_bracketed",
@@ -193,6 +202,8 @@ TASKS: dict[str, Callable[..., Any]] = {
     "logical_terms": logical_terms,
     "raam_grammar": raam_grammar,
     "spoken_digits": spoken_digits,
+    "digit_scenes": digit_scenes,
+    "moving_digits": moving_digits,
     "trajectories": trajectory_classification,
 }
 

@@ -1,6 +1,6 @@
 """
 The neural Turing machine learns to copy: memory use and generalisation
-======================================================================
+=======================================================================
 
 Graves, Wayne & Danihelka (2014) gave a recurrent controller an external memory of ``N`` slots,
 read and written through *weightings* -- soft attention over the slots -- that the controller

@@ -20,7 +20,7 @@ argument           shape            meaning
                                     ``-(S // 2) .. S // 2``
 ``sharpening``     ``(B, H)``       :math:`\gamma_t \ge 1`
 ``weights``        ``(B, H, N)``    :math:`w_t`, a distribution over the slots
-``erase``, ``add`` ``(B, H, W)``    :math:`e_t \in [0, 1]^W`, :math:`a_t`
+``erase``/``add``  ``(B, H, W)``    :math:`e_t \in [0, 1]^W`, :math:`a_t`
 =================  ===============  ==========================================================
 
 The addressing pipeline (figure 2 of the paper) is

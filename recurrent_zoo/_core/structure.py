@@ -639,8 +639,10 @@ NodeState = tuple[NDArray, ...]
 class StructureModel(abc.ABC):
     """Abstract base class of recursive nets over forests (see the module docstring).
 
-    What a new recursive net provides
-    ---------------------------------
+    Notes
+    -----
+    What a new recursive net provides:
+
     ``__init__(input_size, ..., *, seed=None, dtype=np.float64)``
         Call ``super().__init__(input_size, dtype=dtype)``, store every hyperparameter under its
         own name, put the weights in ``self.params``.

@@ -61,7 +61,6 @@ A. Graves, G. Wayne, M. Reynolds, T. Harley, I. Danihelka, A. Grabska-Barwinska 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
@@ -600,39 +599,14 @@ def copy_experiment(mode: dict[str, Any], seed: int = 0) -> tuple[DNC, dict[str,
     >>> result["details"]["training_sequences"], sorted(result["details"]["bit_errors_by_length"])
     (32, [5, 10])
     """
-    from .ntm import train_copy
-    from .tasks import binary_copy, bit_errors
+    from .ntm import score_copy
 
     model = DNC(9, 8, **mode["model"], seed=seed)
-    start = time.perf_counter()
-    history = train_copy(model, **mode["training"], seed=seed)
-    errors = {}
-    for L in (mode["test_length"], 2 * mode["test_length"]):
-        test = binary_copy(200, L, seed=seed + 1000 + L)
-        Y, _ = model.forward(test.inputs)
-        errors[L] = float(bit_errors(Y, test).mean())
-    value = errors[mode["test_length"]]
-    curve = history["loss"]
-    return model, {
-        "task": "binary_copy",
-        "metric": f"bit errors per sequence, copy of length {mode['test_length']}",
-        "value": value,
-        "target": 1.0,
-        "higher_is_better": False,
-        "target_source": (
-            "the NTM's copy target in this library (Graves et al. 2014, figure 3: near-perfect "
-            "copies at the training lengths); the DNC paper reports no copy numbers"
-        ),
-        "passed": bool(value <= 1.0),
-        "seconds": time.perf_counter() - start,
-        "curve": [float(np.mean(curve[i : i + 10])) for i in range(0, len(curve), 10)],
-        "details": {
-            "bit_errors_by_length": errors,
-            "training_sequences": mode["training"]["batch_size"] * len(curve),
-            "training": dict(mode["training"]),
-            "model": dict(mode["model"]),
-        },
-    }
+    target_source = (
+        "the NTM's copy target in this library (Graves et al. 2014, figure 3: near-perfect "
+        "copies at the training lengths); the DNC paper reports no copy numbers"
+    )
+    return model, score_copy(model, mode, seed, target_source)
 
 
 # ----------------------------------------------------------------------------- catalogue entry

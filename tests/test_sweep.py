@@ -1,21 +1,21 @@
 """Sweeps without Dask: specs checked before anything runs, grid and random expansion, the task
-key, the JSON Lines store (torn rows, the lock), resuming, failing tasks, the report, and the
-commands' behaviour when dask.distributed is absent. The Dask engine: tests/test_sweep_dask.py.
+key, resuming, failing tasks, the report, and the commands' behaviour when dask.distributed is
+absent. The store itself: tests/test_store.py; the engine in one process: tests/test_engine.py;
+the Dask engine: tests/test_sweep_dask.py.
 """
 
 import hashlib
 import json
-import math
 import os
 
 import numpy as np
 import pytest
-from sweep_helpers import blas_threads, started
+from sweep_helpers import started
 
 import recurrent_zoo
 from recurrent_zoo import engine
 from recurrent_zoo.cli import main
-from recurrent_zoo.store import ResultStore, read_store
+from recurrent_zoo.store import read_store
 from recurrent_zoo.sweeps import SpecError, format_report, plan, summarize, sweep, task_key
 
 PROBE = "sweep_helpers:PROBE"
@@ -337,46 +337,6 @@ def test_all_entries_with_seeds_only():
     assert p.entries == names and len(p.tasks) == 2 * len(names)
 
 
-# -- the store ---------------------------------------------------------------------------------
-def test_store_rows_survive_a_half_written_row(tmp_path):
-    path = tmp_path / "s.jsonl"
-    with ResultStore(path) as store:
-        store.append({"key": "a", "value": 1.0})
-        store.append({"key": "b", "value": math.nan, "curve": np.arange(3)})
-    # a crash in the middle of the next row: no newline at the end
-    with open(path, "ab") as fh:
-        fh.write(b'{"key":"c","value":')
-    contents = read_store(path)
-    assert list(contents.rows) == ["a", "b"] and contents.torn == len(b'{"key":"c","value":')
-    assert contents.rows["b"] == {"key": "b", "value": None, "curve": [0, 1, 2]}
-    with ResultStore(path) as store:  # the next writer cuts the torn row off, then appends
-        assert store.contents.torn > 0
-        store.append({"key": "c", "value": 3.0})
-    lines = path.read_bytes().split(b"\n")
-    assert lines[-1] == b"" and [json.loads(x)["key"] for x in lines[:-1]] == ["a", "b", "c"]
-    assert read_store(path).torn == 0
-
-
-def test_store_later_rows_supersede_and_bad_lines_are_skipped(tmp_path):
-    path = tmp_path / "s.jsonl"
-    path.write_text('{"key":"a","v":1}\nnot json\n[1, 2]\n{"key":"b","v":2}\n{"key":"a","v":3}\n')
-    contents = read_store(path)
-    assert contents.rows == {"b": {"key": "b", "v": 2}, "a": {"key": "a", "v": 3}}
-    assert contents.bad_lines == [2, 3] and contents.n_rows == 3
-    assert read_store(tmp_path / "missing.jsonl").rows == {}
-
-
-def test_one_writer_at_a_time(tmp_path):
-    pytest.importorskip("fcntl")
-    path = tmp_path / "s.jsonl"
-    with ResultStore(path):
-        with pytest.raises(ValueError, match="being written by another sweep"):
-            with ResultStore(path):
-                pass
-    with ResultStore(path):  # released on close
-        pass
-
-
 # -- running in this process -------------------------------------------------------------------
 def test_sweep_writes_one_row_per_task_and_resumes(tmp_path):
     spec = {
@@ -555,28 +515,7 @@ def test_jobs_and_scheduler_exclude_each_other(capsys):
     assert "expected a positive integer or 'auto'" in capsys.readouterr().err
 
 
-def test_the_engine_in_one_process_keeps_order_and_records_errors():
-    seen = []
-    rows = engine.run_tasks(
-        math.sqrt,
-        [4.0, -1.0, 9.0],
-        error_row=lambda i, exc: {"error": type(exc).__name__, "i": i},
-        on_result=lambda i, r: seen.append(i),
-        progress=False,
-    )
-    assert rows == [2.0, {"error": "ValueError", "i": 1}, 3.0] and seen == [0, 1, 2]
-    with pytest.raises(ValueError, match="jobs must be an int >= 1 or 'auto'"):
-        engine.run_tasks(abs, [1], error_row=None, jobs=0, progress=False)
-    assert engine.resolve_jobs("auto") == (engine.cores() if engine.has_distributed() else 1)
-
-
 def test_module_reference_entries_resolve_like_catalogue_names():
     p = plan({"entries": [PROBE, "elman"], "seeds": 1})
     assert [(t.entry, t.name) for t in p.tasks] == [(PROBE, "probe"), ("elman", "elman")]
     assert os.path.basename(started.__code__.co_filename) == "sweep_helpers.py"
-
-
-def test_tasks_run_with_the_blas_threads_asked_for():
-    for n in (2, 1):  # the suite runs with one BLAS thread: 2 shows the cap is set per task
-        rows = engine.run_tasks(blas_threads, [0], error_row=None, blas_threads=n, progress=False)
-        assert rows[0] and set(rows[0]) == {n}

@@ -46,6 +46,12 @@ Usage::
     python benchmarks/bench_ptb_language_model.py report benchmarks/results/ptb_*.jsonl
 
 Run long trainings with ``nice`` in the background; ``OPENBLAS_NUM_THREADS`` sets our threads.
+
+A run longer than one sitting: ``--checkpoint PATH`` saves the model after every epoch (``PATH``,
+safetensors, and ``PATH.json`` saying how many epochs are done); the same command with ``--resume``
+added loads it and trains the remaining epochs, appending to ``--out``. The continuation is exact
+for the recipes whose training carries no state between epochs beyond the weights (SGD without
+momentum, no dropout: the small word models); the others are refused.
 """
 
 from __future__ import annotations
@@ -146,6 +152,7 @@ def _git_commit() -> str:
 def train(args: argparse.Namespace) -> None:
     import numpy as np
 
+    import recurrent_zoo
     from recurrent_zoo.language_model import LanguageModel, sample
     from recurrent_zoo.tasks import penn_treebank, token_streams
     from recurrent_zoo.training import (
@@ -183,7 +190,24 @@ def train(args: argparse.Namespace) -> None:
     )
     scale = k if cfg["loss_sum_over_steps"] else 1
     loss = SoftmaxCrossEntropy(precision="logits")
-    out = open(args.out, "w", buffering=1)  # noqa: SIM115 - one line per epoch, flushed
+    done_epochs = 0  # epochs trained before this process (``--resume``)
+    if args.resume:
+        if not args.checkpoint:
+            raise SystemExit("--resume needs --checkpoint PATH (the run's checkpoint)")
+        if cfg["optimizer"] != "sgd" or cfg["dropout"] or args.eval_every is not None:
+            raise SystemExit(
+                f"--resume: {args.config} keeps optimizer or dropout state between epochs "
+                "(or --eval-every is set); only the plain SGD recipes resume exactly"
+            )
+        with open(args.checkpoint + ".json") as f:
+            info = json.load(f)
+        if info["config"] != args.config or info["seed"] != args.seed:
+            raise SystemExit(f"--resume: the checkpoint is of {info}, not of this run")
+        done_epochs = int(info["epochs_done"])
+        loaded = recurrent_zoo.load(args.checkpoint)
+        for name, value in loaded.params.items():
+            model.params[name][...] = value
+    out = open(args.out, "a" if args.resume else "w", buffering=1)  # noqa: SIM115 - flushed lines
 
     last: dict[str, Any] = {}  # the latest record written
 
@@ -210,6 +234,7 @@ def train(args: argparse.Namespace) -> None:
             "train_windows": -(-X.shape[0] // k),
             "load": _load(),
             "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "resumed_after_epochs": done_epochs,
         }
     )
 
@@ -246,6 +271,10 @@ def train(args: argparse.Namespace) -> None:
             }
         )
         clock["last"], clock["cpu"] = time.perf_counter(), time.process_time()
+        if args.checkpoint and float(epoch).is_integer():  # a whole epoch: save to resume from
+            model.save(args.checkpoint)
+            with open(args.checkpoint + ".json", "w") as f:
+                json.dump({"config": args.config, "seed": args.seed, "epochs_done": epoch}, f)
 
     schedule = None
     if cfg["decay_after"] is not None:
@@ -253,16 +282,18 @@ def train(args: argparse.Namespace) -> None:
     settings = dict(loss=loss, batch_size=B, tbptt=k, clip_norm=cfg["clip"] / scale, shuffle=False)
     start = time.perf_counter()
     if args.eval_every is None:  # the recipe as it is: one fit, a record per epoch
+        if done_epochs >= cfg["epochs"]:
+            raise SystemExit(f"--resume: all {cfg['epochs']} epochs are done already")
         fit(
             model,
             X,
             Y,
             optimizer=cfg["optimizer"],
             lr=cfg["lr"] * scale,
-            epochs=cfg["epochs"],
+            epochs=cfg["epochs"] - done_epochs,
             seed=args.seed,
-            callback=lambda epoch, logs: callback(epoch + 1, logs),
-            lr_schedule=schedule,
+            callback=lambda epoch, logs: callback(epoch + 1 + done_epochs, logs),
+            lr_schedule=None if schedule is None else (lambda e: schedule(e + done_epochs)),
             **settings,
         )
     else:  # a record every N windows: fit over segments, one optimizer throughout (the state
@@ -533,6 +564,11 @@ def report(paths: list[str]) -> None:
         print("   " + "".join(f"{c:>12}" for c in cols + ("eval s", "load")))
         previous, sums = 0.0, [0.0, 0.0]  # the last row's epoch; weighted sum, weight
         for r in records[1:]:
+            if r["kind"] == "header":  # a --resume of this run: say where and when it went on
+                print(
+                    f"   resumed after epoch {r['resumed_after_epochs']} at {r['started']} "
+                    f"(commit {r['commit'][:12]}): {r['command']}"
+                )
             if r["kind"] != "epoch":
                 continue
             if math.ceil(r["epoch"]) != math.ceil(previous) or previous == math.ceil(previous):
@@ -559,7 +595,7 @@ def report(paths: list[str]) -> None:
             print("   " + "".join(f"{v:>12}" for v in values))
         final = [r for r in records if r["kind"] == "final"]
         if final:
-            r = final[0]
+            r = final[-1]  # a resumed run's own, if one finished before
             print(
                 f"   final: test {r[f'test_{metric}']:.3f} (20 streams), "
                 f"{r[f'test_{metric}_batch1']:.3f} (one stream, as the paper), "
@@ -589,6 +625,12 @@ def main() -> None:
         "the test text at the end of each epoch",
     )
     p.add_argument("--save", help="save the trained model to this safetensors file")
+    p.add_argument(
+        "--checkpoint", help="save the model here after every epoch (and PATH.json: epochs done)"
+    )
+    p.add_argument(
+        "--resume", action="store_true", help="continue from --checkpoint, appending to --out"
+    )
     p = sub.add_parser("speed")
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--rounds", type=int, default=2)

@@ -199,8 +199,9 @@ class LanguageModel(SequenceModel):
             self.params["decoder.weight"] = uniform((self.vocab_size, size), 0.1, rng, dt)
         self.params["decoder.bias"] = np.zeros(self.vocab_size, dt)
         if self.init_range is not None:  # Zaremba et al.: every parameter from U(-r, r)
-            for p in self.params.values():
-                p[...] = uniform(p.shape, self.init_range, rng, dt)
+            for p in self.params.values():  # refilled in place: the arrays exist (and were
+                # counted against a load's allocation budget) already, nothing new is allocated
+                p[...] = rng.uniform(-self.init_range, self.init_range, size=p.shape)
 
     # ------------------------------------------------------------------ the model
     def initial_state(self, batch_size: int) -> State:

@@ -190,6 +190,20 @@ def test_seed_dtype_and_save_load(tmp_path):
     assert not np.allclose(other.forward(X)[0], Z)
 
 
+def test_a_model_drawn_with_init_range_loads_at_scale(tmp_path):
+    # init_range refills every array already drawn; a load builds the skeleton under a budget of
+    # the file's values (+ 65,536 slack), so refilling by fresh draws counted the weights twice
+    # and a PTB-sized model (4.65M values) could not be loaded. 94,120 values here.
+    lm = LanguageModel(1000, 40, init_range=0.1, seed=0, dtype=np.float32)
+    assert lm.n_params > 1 << 16  # more than the slack: the double count would not fit
+    path = tmp_path / "lm.safetensors"
+    lm.save(path)
+    other = load(path)
+    for k in lm.params:
+        np.testing.assert_array_equal(other.params[k], lm.params[k])
+    assert float(np.abs(lm.params["decoder.weight"]).max()) <= 0.1
+
+
 def test_bad_arguments_name_them():
     with pytest.raises(ValueError, match="unknown architecture name 'lstn'"):
         LanguageModel(5, 3, cell="lstn")

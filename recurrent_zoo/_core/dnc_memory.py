@@ -75,6 +75,7 @@ import math
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit
 
 from .validation import NDArray
@@ -700,13 +701,8 @@ def sparse_link_update(
     cols = np.rint(columns).astype(np.intp)  # (B, N, K)
     w_dense = np.zeros((B, N), values.dtype)
     w_dense[rows_b, write_index] = write_values
-    factor = (
-        1.0
-        - w_dense[:, :, None]
-        - np.take_along_axis(w_dense[:, None, :], cols.reshape(B, 1, N * K), axis=-1).reshape(
-            B, N, K
-        )
-    )
+    base = np.arange(B)[:, None, None] * N  # row offsets of the batch in flat (B N) indexing
+    factor = 1.0 - w_dense[:, :, None] - w_dense.reshape(-1)[base + cols]
     off_diagonal = cols != np.arange(N)[:, None]  # a diagonal entry (only when N = 1) is zeroed
     factor *= off_diagonal
     new_values = values * factor  # (B, N, K)
@@ -734,15 +730,19 @@ def sparse_link_update(
     pick = np.argpartition(-key, K - 1, axis=-1)[..., :K]  # (B, Kw, K)
     new_values[rows_b, write_index] = np.take_along_axis(cand_values, pick, axis=-1)
     new_cols[rows_b, write_index] = np.take_along_axis(cand_cols, pick, axis=-1)
-    # the columns that gained entries keep their K largest
-    in_col = new_cols[:, :, :, None] == prec_index[:, None, None, :]  # (B, N, K, Kp)
-    by_col = (in_col * new_values[..., None]).sum(2)  # (B, N, Kp): L[i, p_m]
+    # the columns that gained entries (those of p) keep their K largest
     keep = np.ones((B, N, K), bool)
     if N - 1 > K:  # else no column can hold more than K entries
+        which = np.full(B * N, -1, np.intp)  # the position m of a column in p's index, or -1
+        which[(rows_b * N + prec_index).ravel()] = np.tile(np.arange(Kp), B)
+        m = which[base + new_cols]  # (B, N, K)
+        hit = np.nonzero(m >= 0)  # the entries in those columns (one per row and column)
+        by_col = np.zeros((B, N, Kp), values.dtype)  # L[i, p_m]
+        by_col[hit[0], hit[1], m[hit]] = new_values[hit]
         top_rows = np.argpartition(-by_col, K - 1, axis=1)[:, :K]  # (B, K, Kp)
         col_keep = np.zeros((B, N, Kp), bool)
         np.put_along_axis(col_keep, top_rows, True, axis=1)
-        keep = ~(in_col & ~col_keep[:, :, None, :]).any(-1)
+        keep[hit] = col_keep[hit[0], hit[1], m[hit]]
         new_values *= keep
     cache = (values, cols, factor, write_index, write_values, prec_index, prec_values, match,
              fresh, off_diag, pick, keep)  # fmt: skip
@@ -787,12 +787,20 @@ def sparse_link_update_backward(
     return dvalues, dw_values, dp_values
 
 
+def _sparse_matrix(values: NDArray, cols: NDArray) -> Any:
+    """The batch's links as one block-diagonal ``(B N, B N)`` CSR matrix (no copy of values)."""
+    B, N, K = values.shape
+    flat = (np.arange(B)[:, None, None] * N + cols).reshape(-1)
+    indptr = np.arange(0, B * N * K + 1, K)
+    return sp.csr_matrix((values.reshape(-1), flat, indptr), shape=(B * N, B * N)), flat
+
+
 def sparse_directional_weightings(
     values: NDArray, columns: NDArray, read_weights: NDArray
 ) -> tuple[NDArray, NDArray]:
     r"""The forward :math:`f^i_t = \hat L_t w^{r,i}_{t-1}` and backward
     :math:`b^i_t = \hat L_t^\top w^{r,i}_{t-1}` weightings from the sparse links, in
-    :math:`O(R N K)`: a gather for the forward, a scatter-add for the backward.
+    :math:`O(R N K)` (two sparse matrix products, ``scipy.sparse``).
 
     Parameters
     ----------
@@ -812,15 +820,11 @@ def sparse_directional_weightings(
     """
     B, N, K = values.shape
     R = read_weights.shape[1]
-    cols = np.rint(columns).astype(np.intp)
-    gathered = np.take_along_axis(
-        read_weights, np.broadcast_to(cols.reshape(B, 1, N * K), (B, R, N * K)), axis=-1
-    ).reshape(B, R, N, K)  # w[b, r, cols[b, i, e]]
-    forward = _add(gathered * values[:, None], -1)
-    contrib = values[:, None] * read_weights[..., None]  # (B, R, N, K): L[i, c] w[i]
-    flat = (np.arange(B * R).reshape(B, R, 1, 1) * N + cols[:, None]).ravel()
-    backward = np.bincount(flat, weights=contrib.ravel(), minlength=B * R * N)
-    return forward, backward.reshape(B, R, N).astype(values.dtype, copy=False)
+    L, _ = _sparse_matrix(values, np.rint(columns).astype(np.intp))
+    w = read_weights.transpose(0, 2, 1).reshape(B * N, R)
+    forward = (L @ w).reshape(B, N, R).transpose(0, 2, 1)
+    backward = (L.T @ w).reshape(B, N, R).transpose(0, 2, 1)
+    return np.ascontiguousarray(forward), np.ascontiguousarray(backward)
 
 
 def sparse_directional_weightings_backward(
@@ -830,13 +834,12 @@ def sparse_directional_weightings_backward(
     ``read_weights``."""
     B, N, K = values.shape
     R = read_weights.shape[1]
-    cols = np.rint(columns).astype(np.intp)
-    idx = np.broadcast_to(cols.reshape(B, 1, N * K), (B, R, N * K))
-    w_at = np.take_along_axis(read_weights, idx, axis=-1).reshape(B, R, N, K)
-    db_at = np.take_along_axis(dbackward, idx, axis=-1).reshape(B, R, N, K)
-    dvalues = _add(dforward[..., None] * w_at + read_weights[..., None] * db_at, 1)
-    dread = _add(values[:, None] * db_at, -1)  # from the backward weighting
-    contrib = values[:, None] * dforward[..., None]  # from the forward: scatter to the columns
-    flat = (np.arange(B * R).reshape(B, R, 1, 1) * N + cols[:, None]).ravel()
-    dread += np.bincount(flat, weights=contrib.ravel(), minlength=B * R * N).reshape(B, R, N)
-    return dvalues, dread
+    L, flat = _sparse_matrix(values, np.rint(columns).astype(np.intp))
+    w = read_weights.transpose(0, 2, 1).reshape(B * N, R)
+    df = dforward.transpose(0, 2, 1).reshape(B * N, R)
+    db = dbackward.transpose(0, 2, 1).reshape(B * N, R)
+    # d values[i, e] = sum_r df[i, r] w[c, r] + w[i, r] db[c, r], c = the entry's column
+    dvalues = np.einsum("nkr,nr->nk", w[flat].reshape(B * N, K, R), df)
+    dvalues += np.einsum("nkr,nr->nk", db[flat].reshape(B * N, K, R), w)
+    dread = L.T @ df + L @ db
+    return dvalues.reshape(B, N, K), np.ascontiguousarray(dread.reshape(B, N, R).transpose(0, 2, 1))

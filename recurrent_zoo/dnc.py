@@ -48,9 +48,34 @@ layer are one matrix product over all steps, the weight gradients too, the memor
 slot-minor ``(B, W, N)`` inside the loop, and a padded batch reads each final state at the
 sequence's own length.
 
-The link matrix is dense: a step costs :math:`O(N^2)` time and memory, which is fine for the
-tens to hundreds of slots of the paper's tasks; the paper's sparse link approximation (top-K
-write weights and precedence, for memories of thousands of slots) is not implemented yet.
+**Sparse links** (``sparse_links=K``). The dense link matrix costs :math:`O(N^2)` time and
+memory a step, fine for the tens to hundreds of slots of the paper's tasks. For thousands of
+slots the paper ("Sparse link matrix") keeps only the ``K`` largest entries of the write
+weighting and of the previous precedence, :math:`\hat w^w_t` and :math:`\hat p_{t-1}`,
+updates
+
+.. math::
+
+    \hat L_t[i, j] = (1 - \hat w^w_t[i] - \hat w^w_t[j]) \hat L_{t-1}[i, j]
+        + \hat w^w_t[i] \hat p_{t-1}[j], \qquad \hat L_t[i, i] = 0,
+
+and prunes :math:`\hat L_t` to at most ``K`` non-zeros per row and per column; the forward
+and backward weightings are then sparse products. A step costs :math:`O(N \log N)` (the
+allocation's sort and the top-``K`` selections; the rest is :math:`O(N K + N W)`) and the
+links take :math:`O(N K)` memory. Two details differ from the paper's text, so that with
+``K >= memory_slots`` the sparse links *are* the dense ones (tested: outputs, state and every
+gradient to 1e-12): the kept ``K`` values are rescaled to the weighting's own mass rather than
+to 1 (the same for a full write; a half-shut write gate stays a half write), and each row and
+column keeps its ``K`` largest entries rather than those above :math:`1/K` (every entry the
+paper keeps is kept, with the same bound of ``K`` per row and column). The selections and the
+pruning carry no gradient, as the allocation's sort (see
+:func:`recurrent_zoo._core.dnc_memory.sparse_link_update`). The state then holds the links as
+``link_values`` and ``link_columns``, both ``(B, N, K')`` with ``K' = min(K, N - 1)``, in
+place of ``link``: ``L[b, i, link_columns[b, i, e]] = link_values[b, i, e]`` (the columns are
+whole numbers kept in the float dtype; their gradient is zero).
+:func:`recurrent_zoo._core.dnc_memory.sparse_link_to_dense` gives the dense matrix back.
+``benchmarks/bench_dnc_sparse_links.py`` times a step against ``N`` (64 ... 4096), dense and
+sparse.
 
 Reference
 ---------
@@ -115,6 +140,10 @@ class DNC(SequenceModel):
         Numbers ``W`` in a slot.
     read_heads : int, default 4
         Read heads ``R`` (one write head, as in the paper).
+    sparse_links : int, optional
+        ``K``: keep the temporal link matrix sparse, with at most ``K`` non-zeros per row and
+        column (the paper's approximation for large memories; it uses ``K = 8``). ``None``
+        (default): dense links. With ``K >= memory_slots`` the result equals the dense links.
     seed : int or numpy.random.Generator, optional
     dtype : {np.float64, np.float32}
 
@@ -144,6 +173,16 @@ class DNC(SequenceModel):
     >>> dX = dnc.backward(np.ones_like(Y))
     >>> dnc.grads["interface_weight"].shape                          # P = 12 + 18 + 10 + 3
     (43, 12)
+
+    A memory of 1024 slots with the paper's sparse links: the links are stored as ``K = 8``
+    entries per row.
+
+    >>> big = DNC(5, 4, controller_size=12, memory_slots=1024, word_size=6, read_heads=2,
+    ...           sparse_links=8, seed=0)
+    >>> Y, state = big.forward(X)
+    >>> link_values, link_columns = state[7], state[8]
+    >>> link_values.shape
+    (3, 1024, 8)
     """
 
     def __init__(
@@ -715,6 +754,14 @@ ENTRY = Entry(
             "memory_slots": 5,
             "word_size": 2,
             "read_heads": 2,
+        },
+        {  # sparse links small enough that the pruning acts
+            "output_size": 2,
+            "controller_size": 3,
+            "memory_slots": 6,
+            "word_size": 2,
+            "read_heads": 1,
+            "sparse_links": 2,
         },
     ),
 )

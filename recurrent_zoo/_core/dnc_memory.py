@@ -59,6 +59,15 @@ first mapped to :math:`\epsilon + (1 - \epsilon) u` (:data:`ALLOCATION_EPS`), so
 usage is exactly 0 and the products stay differentiable; ties are broken by slot index (a stable
 sort), so the result is deterministic.
 
+**Sparse links.** For memories of thousands of slots the paper ("Sparse link matrix") keeps the
+link matrix with at most ``K`` non-zeros per row and column: :func:`top_k_weighting` keeps the
+``K`` largest entries of the write weighting and of the previous precedence,
+:func:`sparse_link_update` applies the link equation to the sparse matrix (stored row-wise as
+values and columns, ``(B, N, K)`` each) and prunes it, and :func:`sparse_directional_weightings`
+computes the forward and backward weightings from it. With ``K >= N`` they give the dense
+links exactly. As for the sort in the allocation, the top-``K`` selections and the pruning are
+piecewise constant and carry no gradient; the gradient flows through the kept values.
+
 Reference
 ---------
 A. Graves, G. Wayne, M. Reynolds, T. Harley, I. Danihelka, A. Grabska-Barwinska, S. Gomez
@@ -101,6 +110,15 @@ __all__ = [
     "directional_weightings_backward",
     "read_weighting",
     "read_weighting_backward",
+    "sparse_link_width",
+    "sparse_link_init",
+    "sparse_link_to_dense",
+    "top_k_weighting",
+    "top_k_weighting_backward",
+    "sparse_link_update",
+    "sparse_link_update_backward",
+    "sparse_directional_weightings",
+    "sparse_directional_weightings_backward",
 ]
 
 #: usage is mapped to ``eps + (1 - eps) u`` before allocation (DeepMind's ``_EPSILON``)

@@ -580,7 +580,9 @@ def sparse_link_width(memory_slots: int, k: int) -> int:
     return max(1, min(k, memory_slots - 1))
 
 
-def sparse_link_init(batch_size: int, memory_slots: int, k: int, dtype: Any = np.float64):
+def sparse_link_init(
+    batch_size: int, memory_slots: int, k: int, dtype: Any = np.float64
+) -> tuple[NDArray, NDArray]:
     """The empty sparse link matrix: zero values, row ``i`` holding columns ``i + 1, ..., i + K``
     (mod ``N``), distinct and off the diagonal.
 

@@ -20,6 +20,8 @@ Usage::
     python benchmarks/bench_dnc_sparse_links.py \\
         --out benchmarks/results/bench_dnc_sparse_links.txt \\
         --plot benchmarks/results/bench_dnc_sparse_links.png
+    python benchmarks/bench_dnc_sparse_links.py --replot \
+        benchmarks/results/bench_dnc_sparse_links.json --plot benchmarks/results/...png
 """
 
 from __future__ import annotations
@@ -106,6 +108,7 @@ def plot(results: dict, k: int, path: str) -> None:
         ax.annotate(label, (grid[-1], t_last * shape(grid[-1]) / shape(n_last)), fontsize=9,
                     color="gray", textcoords="offset points", xytext=(4, 0))  # fmt: skip
     ax.set_xscale("log", base=2)
+    ax.set_xlim(right=2 ** (math.log2(max(SLOTS)) + 0.9))  # room for the guides' labels
     ax.set_yscale("log")
     ax.set_xlabel("memory slots N")
     ax.set_ylabel("one step, forward + backward (ms)")
@@ -126,7 +129,12 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="write the table here too")
     parser.add_argument("--plot", default=None, help="save the plot here (png)")
     parser.add_argument("--worker", nargs=2, type=int, default=None, help="slots, K (0: dense)")
+    parser.add_argument("--replot", default=None, help="only redraw --plot from this .json")
     args = parser.parse_args()
+    if args.replot:
+        with open(args.replot) as f:
+            plot(json.load(f)["results"], args.k, args.plot)
+        return
     if args.worker:
         slots, k = args.worker
         print(json.dumps(worker(slots, k or None, args.steps, args.repeat)))

@@ -464,16 +464,20 @@ class DNC(SequenceModel):
         Y = (F.reshape(T * B, -1) @ p["output_weight"].T).reshape(T, B, -1)
         Y += p["output_bias"]
         cols = np.arange(B)
-        # sparse: each link's values and columns side by side, (B, N, 2K), to pick them together
-        links = Ls if sparse is None else [np.concatenate(link, axis=-1) for link in Ls]
+
+        # sparse: the link's values and columns side by side, (B, N, 2K), to pick them together
+        def link_at(n: int) -> NDArray:
+            return Ls[n] if sparse is None else np.concatenate(Ls[n], axis=-1)
+
         if lengths is None:
             last = np.full(B, T)
-            final_link = links[T].copy()
+            final_link = link_at(T).copy()
             final_memory = Ms[T].transpose(0, 2, 1).copy()
         else:
             last = lengths
             Y *= (np.arange(T)[:, None] < lengths[None, :])[:, :, None]
-            final_link = np.stack([links[int(n)][b] for b, n in enumerate(lengths)])
+            steps = {int(n): link_at(int(n)) for n in set(lengths.tolist())}
+            final_link = np.stack([steps[int(n)][b] for b, n in enumerate(lengths)])
             final_memory = np.stack([Ms[int(n)][b].T for b, n in enumerate(lengths)])
         final_links = (final_link,) if sparse is None else tuple(np.split(final_link, 2, -1))
         final: tuple[NDArray, ...] = (

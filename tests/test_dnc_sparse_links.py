@@ -331,3 +331,19 @@ def test_bad_sparse_links_and_bad_sparse_state():
     state[7] = state[7] - 1.0
     with pytest.raises(ValueError, match="link_values"):
         model.forward(X, tuple(state))
+
+
+def test_long_float32_sequence_with_sparse_links_stays_bounded():
+    # 200 steps of float32 (the dense model's test runs 1000): links stay non-negative, rows and
+    # columns sum to at most 1 with at most K non-zeros each, nothing overflows
+    model = DNC(3, 2, controller_size=8, memory_slots=12, word_size=4, read_heads=2,
+                sparse_links=3, seed=0, dtype=np.float32)  # fmt: skip
+    X = np.random.default_rng(0).normal(size=(200, 2, 3)).astype(np.float32)
+    Y, state = model.forward(X)
+    dX = model.backward(np.ones_like(Y))
+    assert np.isfinite(Y).all() and np.isfinite(dX).all()
+    assert all(np.isfinite(g).all() for g in model.grads.values())
+    L = dm.sparse_link_to_dense(state[7].astype(np.float64), state[8])
+    assert (L >= 0).all() and L.sum(1).max() <= 1.001 and L.sum(2).max() <= 1.001
+    assert ((L > 0).sum(1) <= 3).all() and ((L > 0).sum(2) <= 3).all()
+    assert (state[8] == np.rint(state[8])).all()  # the columns stay whole numbers in float32

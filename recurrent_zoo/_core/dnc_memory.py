@@ -695,7 +695,8 @@ def sparse_link_update(
     Parameters
     ----------
     values, columns : ndarray, shape (B, N, K)
-        :math:`\hat L_{t-1}` (module comment above: row-wise sparse, distinct columns per row).
+        :math:`\hat L_{t-1}`, row-wise: ``L[b, i, columns[b, i, e]] = values[b, i, e]``, the
+        columns of a row distinct.
     write_index, write_values : ndarray, shape (B, Kw)
         :math:`\hat w_t`: its slots (distinct) and values.
     prec_index, prec_values : ndarray, shape (B, Kp)

@@ -17,7 +17,8 @@ With ``--scaling`` it also times one step (forward + backward of a batch of 16, 
 averaged over 10-step sequences) of our DNC for ``memory_slots`` 64 ... 1024 (word size 16):
 with dense links the link matrix makes a step grow like N^2 in time and memory (a batch of 16
 keeps 16 N^2 numbers per step for the backward pass: 2048 slots would need 3 GB for 10 steps),
-which is what the paper's sparse links avoid (not built yet).
+which is what the paper's sparse links avoid (``DNC(..., sparse_links=8)``; dense against
+sparse up to 4096 slots: ``benchmarks/bench_dnc_sparse_links.py``).
 
 Usage::
 

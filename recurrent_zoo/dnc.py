@@ -48,9 +48,34 @@ layer are one matrix product over all steps, the weight gradients too, the memor
 slot-minor ``(B, W, N)`` inside the loop, and a padded batch reads each final state at the
 sequence's own length.
 
-The link matrix is dense: a step costs :math:`O(N^2)` time and memory, which is fine for the
-tens to hundreds of slots of the paper's tasks; the paper's sparse link approximation (top-K
-write weights and precedence, for memories of thousands of slots) is not implemented yet.
+**Sparse links** (``sparse_links=K``). The dense link matrix costs :math:`O(N^2)` time and
+memory a step, fine for the tens to hundreds of slots of the paper's tasks. For thousands of
+slots the paper ("Sparse link matrix") keeps only the ``K`` largest entries of the write
+weighting and of the previous precedence, :math:`\hat w^w_t` and :math:`\hat p_{t-1}`,
+updates
+
+.. math::
+
+    \hat L_t[i, j] = (1 - \hat w^w_t[i] - \hat w^w_t[j]) \hat L_{t-1}[i, j]
+        + \hat w^w_t[i] \hat p_{t-1}[j], \qquad \hat L_t[i, i] = 0,
+
+and prunes :math:`\hat L_t` to at most ``K`` non-zeros per row and per column; the forward
+and backward weightings are then sparse products. A step costs :math:`O(N \log N)` (the
+allocation's sort and the top-``K`` selections; the rest is :math:`O(N K + N W)`) and the
+links take :math:`O(N K)` memory. Two details differ from the paper's text, so that with
+``K >= memory_slots`` the sparse links *are* the dense ones (tested: outputs, state and every
+gradient to 1e-12): the kept ``K`` values are rescaled to the weighting's own mass rather than
+to 1 (the same for a full write; a half-shut write gate stays a half write), and each row and
+column keeps its ``K`` largest entries rather than those above :math:`1/K` (every entry the
+paper keeps is kept, with the same bound of ``K`` per row and column). The selections and the
+pruning carry no gradient, as the allocation's sort (see
+:func:`recurrent_zoo._core.dnc_memory.sparse_link_update`). The state then holds the links as
+``link_values`` and ``link_columns``, both ``(B, N, K')`` with ``K' = min(K, N - 1)``, in
+place of ``link``: ``L[b, i, link_columns[b, i, e]] = link_values[b, i, e]`` (the columns are
+whole numbers kept in the float dtype; their gradient is zero).
+:func:`recurrent_zoo._core.dnc_memory.sparse_link_to_dense` gives the dense matrix back.
+``benchmarks/bench_dnc_sparse_links.py`` times a step against ``N`` (64 ... 4096), dense and
+sparse.
 
 Reference
 ---------
@@ -93,6 +118,8 @@ MEMORY_STATE = (
     "link",
     "memory",
 )
+#: the same with sparse links: the link as row-wise values and their columns
+SPARSE_MEMORY_STATE = (*MEMORY_STATE[:5], "link_values", "link_columns", "memory")
 
 
 class DNC(SequenceModel):
@@ -113,6 +140,10 @@ class DNC(SequenceModel):
         Numbers ``W`` in a slot.
     read_heads : int, default 4
         Read heads ``R`` (one write head, as in the paper).
+    sparse_links : int, optional
+        ``K``: keep the temporal link matrix sparse, with at most ``K`` non-zeros per row and
+        column (the paper's approximation for large memories; it uses ``K = 8``). ``None``
+        (default): dense links. With ``K >= memory_slots`` the result equals the dense links.
     seed : int or numpy.random.Generator, optional
     dtype : {np.float64, np.float32}
 
@@ -142,6 +173,16 @@ class DNC(SequenceModel):
     >>> dX = dnc.backward(np.ones_like(Y))
     >>> dnc.grads["interface_weight"].shape                          # P = 12 + 18 + 10 + 3
     (43, 12)
+
+    A memory of 1024 slots with the paper's sparse links: the links are stored as ``K = 8``
+    entries per row.
+
+    >>> big = DNC(5, 4, controller_size=12, memory_slots=1024, word_size=6, read_heads=2,
+    ...           sparse_links=8, seed=0)
+    >>> Y, state = big.forward(X)
+    >>> link_values, link_columns = state[7], state[8]
+    >>> link_values.shape
+    (3, 1024, 8)
     """
 
     def __init__(
@@ -154,6 +195,7 @@ class DNC(SequenceModel):
         memory_slots: int = 16,
         word_size: int = 16,
         read_heads: int = 4,
+        sparse_links: int | None = None,
         seed: Any = None,
         dtype: Any = np.float64,
     ) -> None:
@@ -164,6 +206,9 @@ class DNC(SequenceModel):
         self.memory_slots = check_positive_int(memory_slots, "memory_slots")
         self.word_size = check_positive_int(word_size, "word_size")
         self.read_heads = check_positive_int(read_heads, "read_heads")
+        if sparse_links is not None:
+            sparse_links = check_positive_int(sparse_links, "sparse_links")
+        self.sparse_links = sparse_links
         rng = make_rng(seed)
         I, O, H = self.input_size, self.output_size, self.controller_size
         W, R = self.word_size, self.read_heads
@@ -233,7 +278,11 @@ class DNC(SequenceModel):
             self.read_heads,
         )
         z = lambda *shape: np.zeros(shape, self.dtype)  # noqa: E731
-        rest = (z(B, R, W), z(B, R, N), z(B, N), z(B, N), z(B, N), z(B, N, N), z(B, N, W))
+        if self.sparse_links is None:
+            link: tuple[NDArray, ...] = (z(B, N, N),)
+        else:
+            link = dm.sparse_link_init(B, N, self.sparse_links, self.dtype)
+        rest = (z(B, R, W), z(B, R, N), z(B, N), z(B, N), z(B, N), *link, z(B, N, W))
         if self.controller == "lstm":
             return (z(B, H), z(B, H), *rest)
         return rest
@@ -254,26 +303,53 @@ class DNC(SequenceModel):
         B, N = batch_size, self.memory_slots
         template = self.initial_state(B)
         out = [(0.5 * rng.standard_normal(a.shape)).astype(self.dtype) for a in template]
-        k = len(out) - len(MEMORY_STATE)
+        k = len(out) - len(self._memory_state_names)
         out[k + 1] = 0.9 * softmax(rng.standard_normal(template[k + 1].shape))
         out[k + 2] = 0.9 * softmax(rng.standard_normal((B, N)))
         out[k + 3] = rng.uniform(0.05, 0.95, size=(B, N))
         out[k + 4] = 0.9 * softmax(rng.standard_normal((B, N)))
-        link = rng.uniform(size=(B, N, N)) / N
-        link[:, np.arange(N), np.arange(N)] = 0.0
-        out[k + 5] = link
+        if self.sparse_links is None:
+            link = rng.uniform(size=(B, N, N)) / N
+            link[:, np.arange(N), np.arange(N)] = 0.0
+            out[k + 5] = link
+        else:  # K' distinct off-diagonal columns per row, each column used K' times
+            K = template[k + 5].shape[-1]
+            cols = np.empty((B, N, K))
+            for b in range(B):
+                s = rng.permutation(N)
+                cols[b, s] = s[(np.arange(N)[:, None] + 1 + np.arange(K)) % N]
+            out[k + 5] = rng.uniform(size=(B, N, K)) / (2 * K)
+            out[k + 6] = cols
         return tuple(a.astype(self.dtype) for a in out)
+
+    @property
+    def _memory_state_names(self) -> tuple[str, ...]:
+        return MEMORY_STATE if self.sparse_links is None else SPARSE_MEMORY_STATE
 
     def _check_memory_state(self, parts: tuple[NDArray, ...]) -> None:
         """Weightings, usage and precedence must be non-negative, usage at most 1 (the
         allocation divides by the mapped usage, which must stay positive)."""
         k = 2 if self.controller == "lstm" else 0
+        N = self.memory_slots
         for i, (name, a) in enumerate(zip(MEMORY_STATE[1:5], parts[1:5], strict=True)):
             if (a < 0).any():
                 i = k + 1 + i
                 raise ValueError(f"state: the {name} (state[{i}]) must be non-negative")
         if (parts[3] > 1).any():
             raise ValueError(f"state: the usage (state[{k + 3}]) must lie in [0, 1]")
+        if self.sparse_links is not None:  # the pruning ranks the values: they must be >= 0
+            if (parts[5] < 0).any():
+                raise ValueError(f"state: the link_values (state[{k + 5}]) must be non-negative")
+            cols = parts[6]
+            near = np.rint(cols)
+            if (np.abs(cols - near) > 0.25).any() or (near < 0).any() or (near >= N).any():
+                raise ValueError(
+                    f"state: the link columns (state[{k + 6}]) must be whole numbers in [0, {N})"
+                )
+            if (np.diff(np.sort(near, axis=-1), axis=-1) == 0).any():
+                raise ValueError(
+                    f"state: the link columns (state[{k + 6}]) must be distinct within a row"
+                )
 
     # ------------------------------------------------------------------ forward
     def _forward(self, X: NDArray, state: State, lengths: NDArray | None) -> tuple[NDArray, State]:
@@ -287,7 +363,12 @@ class DNC(SequenceModel):
             mem_state = list(state)
             h = c = np.zeros((B, H), dt)
         self._check_memory_state(tuple(mem_state))
-        reads, read_w, write_w, usage, prec, link, memory = mem_state
+        sparse = self.sparse_links
+        if sparse is None:
+            reads, read_w, write_w, usage, prec, link, memory = mem_state
+        else:
+            reads, read_w, write_w, usage, prec, link_values, link_cols, memory = mem_state
+            link = (link_values, np.rint(link_cols))
 
         # the controller's pre-activations: the input's share for all steps at once. An LSTM's
         # gates are computed in the order (i, f, o, g) (three sigmoids on one block); the
@@ -317,7 +398,7 @@ class DNC(SequenceModel):
         WW = np.empty((T + 1, B, N), dt)  # write weightings
         U = np.empty((T + 1, B, N), dt)  # usage
         Pr = np.empty((T + 1, B, N), dt)  # precedence
-        Ls = [link]  # link matrices, (B, N, N)
+        Ls = [link]  # link matrices, (B, N, N), or sparse: (values, columns), each (B, N, K)
         Ms = [np.ascontiguousarray(memory.transpose(0, 2, 1))]  # slot-minor (B, W, N)
         Hs[0], Rs[0], WR[0], WW[0], U[0], Pr[0] = h, reads, read_w, write_w, usage, prec
         if lstm:
@@ -355,16 +436,27 @@ class DNC(SequenceModel):
             new_memory, write_cache = write(Ms[t], ww[:, None], xi["erase"], xi["write_vector"])
             Ms.append(new_memory)
             # temporal links, then precedence
-            Ls.append(dm.link_update(Ls[t], ww, Pr[t]))
+            if sparse is None:
+                Ls.append(dm.link_update(Ls[t], ww, Pr[t]))
+                link_cache = None
+            else:  # top-K write weighting and previous precedence, then the sparse update
+                w_idx, w_val, w_cache = dm.top_k_weighting(ww, sparse)
+                p_idx, p_val, p_cache = dm.top_k_weighting(Pr[t], sparse)
+                *new_link, up_cache = dm.sparse_link_update(*Ls[t], w_idx, w_val, p_idx, p_val)
+                Ls.append(tuple(new_link))
+                link_cache = (w_cache, p_cache, up_cache)
             Pr[t + 1] = dm.precedence_update(Pr[t], ww)
             # read: forward, backward and content weightings, mixed by the read modes
-            fw, bw = dm.directional_weightings(Ls[t + 1], WR[t])
+            if sparse is None:
+                fw, bw = dm.directional_weightings(Ls[t + 1], WR[t])
+            else:
+                fw, bw = dm.sparse_directional_weightings(*Ls[t + 1], WR[t])
             cr, cr_cache = content_weighting(xi["read_keys"], xi["read_strengths"], new_memory)
             WR[t + 1] = dm.read_weighting(bw, cr, fw, xi["read_modes"])
             Rs[t + 1] = read(new_memory, WR[t + 1])
             caches.append(
                 (xi, xi_cache, psi, alloc, alloc_cache, cw, cw_cache, write_cache, fw, bw, cr,
-                 cr_cache)
+                 cr_cache, link_cache)
             )  # fmt: skip
 
         # the output layer, for all steps at once: y_t = W_y [h_t; r_t] + b_y
@@ -372,22 +464,29 @@ class DNC(SequenceModel):
         Y = (F.reshape(T * B, -1) @ p["output_weight"].T).reshape(T, B, -1)
         Y += p["output_bias"]
         cols = np.arange(B)
+
+        # sparse: the link's values and columns side by side, (B, N, 2K), to pick them together
+        def link_at(n: int) -> NDArray:
+            return Ls[n] if sparse is None else np.concatenate(Ls[n], axis=-1)
+
         if lengths is None:
             last = np.full(B, T)
-            final_link = Ls[T]
+            final_link = link_at(T).copy()
             final_memory = Ms[T].transpose(0, 2, 1).copy()
         else:
             last = lengths
             Y *= (np.arange(T)[:, None] < lengths[None, :])[:, :, None]
-            final_link = np.stack([Ls[int(n)][b] for b, n in enumerate(lengths)])
+            steps = {int(n): link_at(int(n)) for n in set(lengths.tolist())}
+            final_link = np.stack([steps[int(n)][b] for b, n in enumerate(lengths)])
             final_memory = np.stack([Ms[int(n)][b].T for b, n in enumerate(lengths)])
+        final_links = (final_link,) if sparse is None else tuple(np.split(final_link, 2, -1))
         final: tuple[NDArray, ...] = (
             Rs[last, cols],
             WR[last, cols],
             WW[last, cols],
             U[last, cols],
             Pr[last, cols],
-            final_link.copy(),
+            *final_links,
             final_memory,
         )
         if lstm:
@@ -420,7 +519,10 @@ class DNC(SequenceModel):
         if not lstm:
             dstate = (np.zeros((B, H), dt), np.zeros((B, H), dt), *dstate)
         # the memory's gradient in the slot-minor layout of the loop
-        dstate = (*dstate[:8], np.ascontiguousarray(dstate[8].transpose(0, 2, 1)))
+        sparse = self.sparse_links
+        # (h, c, reads, read weights, write weights, usage, precedence, link, memory): with
+        # sparse links, "link" is the values' gradient (the columns pass none)
+        dstate = (*dstate[:8], np.ascontiguousarray(dstate[-1].transpose(0, 2, 1)))
         # carried gradients: h, c, reads, read weights, write weights, usage, precedence, link,
         # memory; the gradient of each sequence's final state enters at its own last step
         enter: dict[int, Any] = {}
@@ -442,7 +544,7 @@ class DNC(SequenceModel):
             dh = dh + dF[t, :, :H]
             dr = dr + dF[t, :, H:].reshape(B, R, W)
             xi, xi_cache, psi, alloc, alloc_cache, cw, cw_cache, write_cache = caches[t][:8]
-            fw, bw, cr, cr_cache = caches[t][8:]
+            fw, bw, cr, cr_cache, link_cache = caches[t][8:]
             M_new = Ms[t + 1]
             dxi: dict[str, NDArray] = {}
             # read
@@ -457,12 +559,23 @@ class DNC(SequenceModel):
                 dcr, cr_cache
             )
             dM += dM_c
-            dL_dir, dwr_prev = dm.directional_weightings_backward(dfw, dbw, Ls[t + 1], WR[t])
+            ww = WW[t + 1]
+            if sparse is None:
+                dL_dir, dwr_prev = dm.directional_weightings_backward(dfw, dbw, Ls[t + 1], WR[t])
+            else:
+                dL_dir, dwr_prev = dm.sparse_directional_weightings_backward(
+                    dfw, dbw, *Ls[t + 1], WR[t]
+                )
             dL = dL + dL_dir
             # precedence and links
-            ww = WW[t + 1]
             dp_prev, dww_p = dm.precedence_update_backward(dp, Pr[t], ww)
-            dL_prev, dww_l, dp_prev_l = dm.link_update_backward(dL, Ls[t], ww, Pr[t])
+            if sparse is None:
+                dL_prev, dww_l, dp_prev_l = dm.link_update_backward(dL, Ls[t], ww, Pr[t])
+            else:
+                w_cache, p_cache, up_cache = link_cache
+                dL_prev, dw_val, dp_val = dm.sparse_link_update_backward(dL, up_cache)
+                dww_l = dm.top_k_weighting_backward(dw_val, w_cache)
+                dp_prev_l = dm.top_k_weighting_backward(dp_val, p_cache)
             dp_prev += dp_prev_l
             # write
             dM_prev, dww_w, derase, dv = write_backward(dM, write_cache)
@@ -528,6 +641,8 @@ class DNC(SequenceModel):
         grads["interface_bias"] = dRAW2.sum(axis=0)
         self.grads = {k: grads[k].astype(dt, copy=False) for k in p}
         carry[8] = carry[8].transpose(0, 2, 1).copy()  # back to the state's (B, N, W)
+        if sparse is not None:  # the link columns' gradient: zeros
+            carry = [*carry[:8], np.zeros_like(carry[7]), carry[8]]
         dstate0 = tuple(carry) if lstm else tuple(carry[2:])
         return dX.reshape(T, B, I), dstate0
 
@@ -643,6 +758,14 @@ ENTRY = Entry(
             "memory_slots": 5,
             "word_size": 2,
             "read_heads": 2,
+        },
+        {  # sparse links small enough that the pruning acts
+            "output_size": 2,
+            "controller_size": 3,
+            "memory_slots": 6,
+            "word_size": 2,
+            "read_heads": 1,
+            "sparse_links": 2,
         },
     ),
 )

@@ -59,6 +59,15 @@ first mapped to :math:`\epsilon + (1 - \epsilon) u` (:data:`ALLOCATION_EPS`), so
 usage is exactly 0 and the products stay differentiable; ties are broken by slot index (a stable
 sort), so the result is deterministic.
 
+**Sparse links.** For memories of thousands of slots the paper ("Sparse link matrix") keeps the
+link matrix with at most ``K`` non-zeros per row and column: :func:`top_k_weighting` keeps the
+``K`` largest entries of the write weighting and of the previous precedence,
+:func:`sparse_link_update` applies the link equation to the sparse matrix (stored row-wise as
+values and columns, ``(B, N, K)`` each) and prunes it, and :func:`sparse_directional_weightings`
+computes the forward and backward weightings from it. With ``K >= N`` they give the dense
+links exactly. As for the sort in the allocation, the top-``K`` selections and the pruning are
+piecewise constant and carry no gradient; the gradient flows through the kept values.
+
 Reference
 ---------
 A. Graves, G. Wayne, M. Reynolds, T. Harley, I. Danihelka, A. Grabska-Barwinska, S. Gomez
@@ -75,6 +84,7 @@ import math
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit
 
 from .validation import NDArray
@@ -100,6 +110,15 @@ __all__ = [
     "directional_weightings_backward",
     "read_weighting",
     "read_weighting_backward",
+    "sparse_link_width",
+    "sparse_link_init",
+    "sparse_link_to_dense",
+    "top_k_weighting",
+    "top_k_weighting_backward",
+    "sparse_link_update",
+    "sparse_link_update_backward",
+    "sparse_directional_weightings",
+    "sparse_directional_weightings_backward",
 ]
 
 #: usage is mapped to ``eps + (1 - eps) u`` before allocation (DeepMind's ``_EPSILON``)
@@ -535,3 +554,313 @@ def read_weighting_backward(
         axis=-1,
     )
     return modes[..., 0:1] * dread, modes[..., 1:2] * dread, modes[..., 2:3] * dread, dmodes
+
+
+# ----------------------------------------------------------------------------- sparse links
+# Graves et al. 2016, Methods, "Sparse link matrix": the link matrix kept with at most K
+# non-zeros per row and column, so that a step costs O(N log N) (the selections) and O(N K)
+# (the update and the directional weightings) instead of O(N^2).
+#
+# Storage: a row-wise sparse (ELL) layout, ``values`` (B, N, K) and ``columns`` (B, N, K):
+# ``L[b, i, columns[b, i, e]] = values[b, i, e]``. The columns of a row are distinct (an entry
+# may hold 0); ``columns`` is kept in the model's float dtype (whole numbers) so that the state
+# stays a tuple of float arrays, and it is read through ``np.rint``: it is piecewise constant
+# and passes no gradient (its gradient is reported as zeros).
+
+
+def sparse_link_width(memory_slots: int, k: int) -> int:
+    """Entries stored per row: ``min(K, N - 1)`` (a row has ``N - 1`` off-diagonal entries), at
+    least 1.
+
+    Examples
+    --------
+    >>> sparse_link_width(1024, 8), sparse_link_width(6, 8)
+    (8, 5)
+    """
+    return max(1, min(k, memory_slots - 1))
+
+
+def sparse_link_init(
+    batch_size: int, memory_slots: int, k: int, dtype: Any = np.float64
+) -> tuple[NDArray, NDArray]:
+    """The empty sparse link matrix: zero values, row ``i`` holding columns ``i + 1, ..., i + K``
+    (mod ``N``), distinct and off the diagonal.
+
+    Examples
+    --------
+    >>> values, columns = sparse_link_init(1, 4, 2)
+    >>> values.shape, columns[0].tolist()
+    ((1, 4, 2), [[1.0, 2.0], [2.0, 3.0], [3.0, 0.0], [0.0, 1.0]])
+    """
+    N, K = memory_slots, sparse_link_width(memory_slots, k)
+    cols = (np.arange(N)[:, None] + 1 + np.arange(K)[None, :]) % N
+    values = np.zeros((batch_size, N, K), dtype)
+    return values, np.broadcast_to(cols.astype(dtype), values.shape).copy()
+
+
+def sparse_link_to_dense(values: NDArray, columns: NDArray) -> NDArray:
+    """The dense ``(B, N, N)`` link matrix of a sparse one (for inspection and tests).
+
+    Examples
+    --------
+    >>> L = sparse_link_to_dense(np.array([[[0.5], [0.0]]]), np.array([[[1.0], [0.0]]]))
+    >>> L[0].tolist()
+    [[0.0, 0.5], [0.0, 0.0]]
+    """
+    B, N, _ = values.shape
+    dense = np.zeros((B, N, N), values.dtype)
+    b = np.arange(B)[:, None, None]
+    i = np.arange(N)[None, :, None]
+    np.add.at(dense, (b, i, np.rint(columns).astype(np.intp)), values)
+    return dense
+
+
+def top_k_weighting(weights: NDArray, k: int) -> tuple[NDArray, NDArray, tuple[Any, ...]]:
+    r"""The sparse :math:`\hat w`: the ``K`` largest entries of a weighting, rescaled to the
+    weighting's own total mass.
+
+    The paper divides the ``K`` kept values by their sum so that they sum to 1; here they are
+    rescaled to :math:`\sum_i w[i]` instead, which is the same for a weighting that sums to 1
+    and keeps two things the paper's rule loses: a weighting of mass :math:`m < 1` (a half-shut
+    write gate) still counts as a write of mass :math:`m`, and with ``K >= N`` nothing changes
+    (the sparse links equal the dense ones). An all-zero weighting stays zero. The selection
+    (which ``K``) carries no gradient, as allocation's sort; the values and the rescaling do.
+
+    Parameters
+    ----------
+    weights : ndarray, shape (B, N), non-negative
+    k : int
+
+    Returns
+    -------
+    index : ndarray of int, shape (B, min(K, N))
+        The kept slots (all ``N`` in order when ``K >= N``).
+    values : ndarray, shape (B, min(K, N))
+    cache : tuple, for :func:`top_k_weighting_backward`
+
+    Examples
+    --------
+    >>> index, values, _ = top_k_weighting(np.array([[0.1, 0.5, 0.0, 0.2]]), 2)
+    >>> sorted(zip(index[0].tolist(), values[0].round(4).tolist()))
+    [(1, 0.5714), (3, 0.2286)]
+    """
+    B, N = weights.shape
+    if k >= N:
+        index = np.broadcast_to(np.arange(N), (B, N))
+    else:
+        index = np.argpartition(-weights, k - 1, axis=-1)[:, :k]
+    top = np.take_along_axis(weights, index, axis=-1)
+    total = _add(weights, -1)
+    kept = _add(top, -1)
+    positive = kept > 0
+    scale = np.where(positive, total / np.where(positive, kept, 1.0), 1.0)
+    return index, top * scale[:, None], (weights, index, top, total, kept, scale, positive)
+
+
+def top_k_weighting_backward(dvalues: NDArray, cache: tuple[Any, ...]) -> NDArray:
+    """Gradient of :func:`top_k_weighting` with respect to ``weights`` (through the kept values
+    and the rescaling, not through the selection)."""
+    weights, index, top, total, kept, scale, positive = cache
+    dscale = np.where(positive, _add(dvalues * top, -1), 0.0)
+    dtotal = dscale / np.where(positive, kept, 1.0)
+    dkept = -dscale * scale / np.where(positive, kept, 1.0)
+    dweights = np.empty_like(weights)
+    dweights[...] = dtotal[:, None]
+    rows = np.arange(weights.shape[0])[:, None]
+    dweights[rows, index] += dvalues * scale[:, None] + dkept[:, None]
+    return dweights
+
+
+def sparse_link_update(
+    values: NDArray,
+    columns: NDArray,
+    write_index: NDArray,
+    write_values: NDArray,
+    prec_index: NDArray,
+    prec_values: NDArray,
+) -> tuple[NDArray, NDArray, tuple[Any, ...]]:
+    r"""The sparse link update :math:`\hat L_t[i, j] = (1 - \hat w[i] - \hat w[j]) \hat L_{t-1}
+    [i, j] + \hat w[i] \hat p[j]` (zero diagonal), then pruned to at most ``K`` non-zeros per row
+    and per column.
+
+    :math:`\hat w, \hat p` are the sparse write weighting and previous precedence
+    (:func:`top_k_weighting`). Only the ``K`` rows written to gain entries (the ``K x K`` outer
+    product); each keeps its ``K`` largest of its old and new entries, and each of the ``K``
+    columns that gained entries keeps its ``K`` largest. The paper prunes instead every entry
+    below :math:`1/K`; as rows and columns sum to at most 1, what it keeps is kept here too, with
+    the same bound of ``K`` per row and column, and with ``K >= N - 1`` nothing is pruned (the
+    dense links, exactly). The pruning carries no gradient (a pruned entry is a constant 0).
+    Cost :math:`O(N K + K^3)` per batch row.
+
+    Parameters
+    ----------
+    values, columns : ndarray, shape (B, N, K)
+        :math:`\hat L_{t-1}`, row-wise: ``L[b, i, columns[b, i, e]] = values[b, i, e]``, the
+        columns of a row distinct.
+    write_index, write_values : ndarray, shape (B, Kw)
+        :math:`\hat w_t`: its slots (distinct) and values.
+    prec_index, prec_values : ndarray, shape (B, Kp)
+        :math:`\hat p_{t-1}`.
+
+    Returns
+    -------
+    values, columns : ndarray, shape (B, N, K)
+        :math:`\hat L_t`.
+    cache : tuple, for :func:`sparse_link_update_backward`
+
+    Examples
+    --------
+    >>> values, columns = sparse_link_init(1, 4, 2)
+    >>> one = lambda i: (np.array([[i]]), np.array([[1.0]]))
+    >>> values, columns, _ = sparse_link_update(values, columns, *one(1), *one(0))
+    >>> values, columns, _ = sparse_link_update(values, columns, *one(2), *one(1))
+    >>> sparse_link_to_dense(values, columns)[0].tolist()   # 0, then 1, then 2 were written
+    [[0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
+    """
+    B, N, K = values.shape
+    rows_b = np.arange(B)[:, None]
+    cols = np.rint(columns).astype(np.intp)  # (B, N, K)
+    w_dense = np.zeros((B, N), values.dtype)
+    w_dense[rows_b, write_index] = write_values
+    base = np.arange(B)[:, None, None] * N  # row offsets of the batch in flat (B N) indexing
+    factor = 1.0 - w_dense[:, :, None] - w_dense.reshape(-1)[base + cols]
+    off_diagonal = cols != np.arange(N)[:, None]  # a diagonal entry (only when N = 1) is zeroed
+    factor *= off_diagonal
+    new_values = values * factor  # (B, N, K)
+    new_cols = cols.copy()
+    # the rows written to: old entries (plus the new value where the column is already there)
+    # and the new entries w[i] p[j] at the other columns; keep the K largest
+    Kw, Kp = write_index.shape[1], prec_index.shape[1]
+    old_rows = new_values[rows_b, write_index]  # (B, Kw, K)
+    old_cols = cols[rows_b, write_index]  # (B, Kw, K)
+    outer = write_values[:, :, None] * prec_values[:, None, :]  # (B, Kw, Kp)
+    match = old_cols[:, :, :, None] == prec_index[:, None, None, :]  # (B, Kw, K, Kp)
+    fresh = ~match.any(axis=2)  # (B, Kw, Kp): the column is not yet in the row
+    off_diag = prec_index[:, None, :] != write_index[:, :, None]  # (B, Kw, Kp)
+    outer_kept = outer * off_diag
+    cand_values = np.concatenate(
+        [old_rows + (match * outer_kept[:, :, None, :]).sum(-1), outer_kept * fresh], axis=-1
+    )  # (B, Kw, K + Kp)
+    cand_cols = np.concatenate(
+        [old_cols, np.broadcast_to(prec_index[:, None, :], (B, Kw, Kp))], axis=-1
+    )
+    # a column already in the row (or the diagonal) cannot be picked: rank it below everything
+    key = np.concatenate(
+        [cand_values[..., :K], np.where(fresh & off_diag, cand_values[..., K:], -1.0)], axis=-1
+    )
+    pick = np.argpartition(-key, K - 1, axis=-1)[..., :K]  # (B, Kw, K)
+    new_values[rows_b, write_index] = np.take_along_axis(cand_values, pick, axis=-1)
+    new_cols[rows_b, write_index] = np.take_along_axis(cand_cols, pick, axis=-1)
+    # the columns that gained entries (those of p) keep their K largest
+    keep = np.ones((B, N, K), bool)
+    if N - 1 > K:  # else no column can hold more than K entries
+        which = np.full(B * N, -1, np.intp)  # the position m of a column in p's index, or -1
+        which[(rows_b * N + prec_index).ravel()] = np.tile(np.arange(Kp), B)
+        m = which[base + new_cols]  # (B, N, K)
+        hit = np.nonzero(m >= 0)  # the entries in those columns (one per row and column)
+        by_col = np.zeros((B, N, Kp), values.dtype)  # L[i, p_m]
+        by_col[hit[0], hit[1], m[hit]] = new_values[hit]
+        top_rows = np.argpartition(-by_col, K - 1, axis=1)[:, :K]  # (B, K, Kp)
+        col_keep = np.zeros((B, N, Kp), bool)
+        np.put_along_axis(col_keep, top_rows, True, axis=1)
+        keep[hit] = col_keep[hit[0], hit[1], m[hit]]
+        new_values *= keep
+    cache = (values, cols, factor, write_index, write_values, prec_index, prec_values, match,
+             fresh, off_diag, pick, keep)  # fmt: skip
+    return new_values, new_cols.astype(values.dtype), cache
+
+
+def sparse_link_update_backward(
+    dvalues_new: NDArray, cache: tuple[Any, ...]
+) -> tuple[NDArray, NDArray, NDArray]:
+    """Gradients of :func:`sparse_link_update` with respect to ``values``, ``write_values`` and
+    ``prec_values`` (the selections and the pruning pass none; ``columns`` gets none)."""
+    (
+        values,
+        cols,
+        factor,
+        w_index,
+        w_values,
+        p_index,
+        p_values,
+        match,
+        fresh,
+        off_diag,
+        pick,
+        keep,
+    ) = cache
+    B, N, K = values.shape
+    Kp = p_index.shape[1]
+    rows_b = np.arange(B)[:, None]
+    d = dvalues_new * keep  # (B, N, K), at the scaled / merged values
+    dcand = np.zeros((*pick.shape[:2], K + Kp), d.dtype)  # (B, Kw, K + Kp)
+    np.put_along_axis(dcand, pick, d[rows_b, w_index], axis=-1)
+    d[rows_b, w_index] = dcand[..., :K]  # now: at the scaled old values
+    douter = ((match * dcand[..., :K, None]).sum(2) + dcand[..., K:] * fresh) * off_diag
+    dw_values = (douter * p_values[:, None, :]).sum(-1)
+    dp_values = (douter * w_values[:, :, None]).sum(1)
+    dvalues = d * factor
+    dfactor = d * values * (cols != np.arange(N)[:, None])  # factor = 1 - w[i] - w[cols]
+    dw_dense = -_add(dfactor, -1)
+    flat = (np.arange(B)[:, None, None] * N + cols).ravel()
+    dw_dense -= np.bincount(flat, weights=dfactor.ravel(), minlength=B * N).reshape(B, N)
+    dw_values += np.take_along_axis(dw_dense, w_index, axis=-1)
+    return dvalues, dw_values, dp_values
+
+
+def _sparse_matrix(values: NDArray, cols: NDArray) -> Any:
+    """The batch's links as one block-diagonal ``(B N, B N)`` CSR matrix (no copy of values)."""
+    B, N, K = values.shape
+    flat = (np.arange(B)[:, None, None] * N + cols).reshape(-1)
+    indptr = np.arange(0, B * N * K + 1, K)
+    return sp.csr_matrix((values.reshape(-1), flat, indptr), shape=(B * N, B * N)), flat
+
+
+def sparse_directional_weightings(
+    values: NDArray, columns: NDArray, read_weights: NDArray
+) -> tuple[NDArray, NDArray]:
+    r"""The forward :math:`f^i_t = \hat L_t w^{r,i}_{t-1}` and backward
+    :math:`b^i_t = \hat L_t^\top w^{r,i}_{t-1}` weightings from the sparse links, in
+    :math:`O(R N K)` (two sparse matrix products, ``scipy.sparse``).
+
+    Parameters
+    ----------
+    values, columns : ndarray, shape (B, N, K)
+    read_weights : ndarray, shape (B, R, N)
+
+    Returns
+    -------
+    forward, backward : ndarray, shape (B, R, N)
+
+    Examples
+    --------
+    >>> f, b = sparse_directional_weightings(np.array([[[0.0], [1.0]]]),
+    ...                                      np.array([[[1.0], [0.0]]]), np.array([[[1.0, 0.0]]]))
+    >>> f.tolist(), b.tolist()                         # slot 1 was written after slot 0
+    ([[[0.0, 1.0]]], [[[0.0, 0.0]]])
+    """
+    B, N, K = values.shape
+    R = read_weights.shape[1]
+    L, _ = _sparse_matrix(values, np.rint(columns).astype(np.intp))
+    w = read_weights.transpose(0, 2, 1).reshape(B * N, R)
+    forward = (L @ w).reshape(B, N, R).transpose(0, 2, 1)
+    backward = (L.T @ w).reshape(B, N, R).transpose(0, 2, 1)
+    return np.ascontiguousarray(forward), np.ascontiguousarray(backward)
+
+
+def sparse_directional_weightings_backward(
+    dforward: NDArray, dbackward: NDArray, values: NDArray, columns: NDArray, read_weights: NDArray
+) -> tuple[NDArray, NDArray]:
+    """Gradients of :func:`sparse_directional_weightings` with respect to ``values`` and
+    ``read_weights``."""
+    B, N, K = values.shape
+    R = read_weights.shape[1]
+    L, flat = _sparse_matrix(values, np.rint(columns).astype(np.intp))
+    w = read_weights.transpose(0, 2, 1).reshape(B * N, R)
+    df = dforward.transpose(0, 2, 1).reshape(B * N, R)
+    db = dbackward.transpose(0, 2, 1).reshape(B * N, R)
+    # d values[i, e] = sum_r df[i, r] w[c, r] + w[i, r] db[c, r], c = the entry's column
+    dvalues = np.einsum("nkr,nr->nk", w[flat].reshape(B * N, K, R), df)
+    dvalues += np.einsum("nkr,nr->nk", db[flat].reshape(B * N, K, R), w)
+    dread = L.T @ df + L @ db
+    return dvalues.reshape(B, N, K), np.ascontiguousarray(dread.reshape(B, N, R).transpose(0, 2, 1))

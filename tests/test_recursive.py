@@ -71,8 +71,10 @@ def test_recursive_learns_boolean_expressions_deeper_than_trained():
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_recursive_boolean_target_at_the_roots(seed):
     """The issue's target: >= 99% on held-out expressions deeper than training (depths 5-7
-    after depths 1-4), from the roots' values only -- the compare run, three seeds."""
+    after depths 1-4), from the roots' values only -- the compare run in full mode, three seeds
+    (measured 1.0 for each, benchmarks/results/boolean_recursive.txt; quick mode's budget
+    leaves seed 2 at 0.978)."""
     from recurrent_zoo.recursive import compare_run
 
-    result = compare_run(quick=True, seed=seed)
+    result = compare_run(quick=False, seed=seed)
     assert result["value"] >= 0.99, result

@@ -389,10 +389,17 @@ def _height(tree: Nested) -> int:
 
 
 # ----------------------------------------------------------------------------- ListOps
+def _median(args: list[int]) -> int:
+    """The median, rounded down (as ``int(np.median(args))`` for digits, without numpy)."""
+    s = sorted(args)
+    m = len(s) // 2
+    return s[m] if len(s) % 2 else (s[m - 1] + s[m]) // 2
+
+
 _LISTOPS: dict[str, Callable[[list[int]], int]] = {
     "MIN": min,
     "MAX": max,
-    "MED": lambda args: int(np.median(args)),  # rounded down, as Nangia & Bowman's generator
+    "MED": _median,  # rounded down, as Nangia & Bowman's generator
     "SM": lambda args: sum(args) % 10,
 }
 
@@ -437,43 +444,43 @@ def _listops_nested(expr: Any, parse: str) -> Nested:
     return (None, (node, ("]", ())))
 
 
-def _listops_node_values(G: Any, prefixes: bool = False) -> tuple[list[int], list[float]]:
-    """Each node's value where it has one: a digit, a complete list (the node above its ``]``
-    in the binary parse, the operator's node in the n-ary one) and, with ``prefixes``, a
-    partial list of the binary parse holding at least one argument (the operator applied to
-    the arguments so far); the mask of those nodes."""
-    state: dict[Any, Any] = {}
-    for node in reversed(list(G.nodes)):  # pre-order reversed: children first
-        label = G.nodes[node].get("label")
-        kids = _ordered_children(G, node)
+def _listops_node_values(tree: Nested, prefixes: bool = False) -> tuple[list[int], list[float]]:
+    """Each node's value where it has one, in the pre-order that numbers the graph's nodes: a
+    digit, a complete list (the node above its ``]`` in the binary parse, the operator's node
+    in the n-ary one) and, with ``prefixes``, a partial list of the binary parse holding at
+    least one argument (the operator applied to the arguments so far); the mask of those
+    nodes. Read off the nested tree, not the graph (networkx lookups cost ten times more)."""
+    values: list[int] = []
+    mask: list[float] = []
+
+    def visit(node: Nested) -> tuple[Any, ...]:
+        label, children = node
+        row = len(values)
+        values.append(0)
+        mask.append(0.0)
+        kids = [visit(c) for c in children]
         if not kids:
-            if label is not None and label.isdigit():
-                state[node] = ("value", int(label))
+            if label.isdigit():
+                state: tuple[Any, ...] = ("value", int(label))
             elif label == "]":
-                state[node] = ("end", None)
+                state = ("end",)
             else:
-                state[node] = ("list", label[1:], [])
+                state = ("list", label[1:], [])
         elif label is not None:  # n-ary: an operator node with its arguments
-            args = [state[k][1] for k in kids]
-            state[node] = ("value", int(_LISTOPS[label[1:]](args)))
+            state = ("value", int(_LISTOPS[label[1:]]([k[1] for k in kids])))
         else:  # binary: a partial list extended by one argument, or closed by "]"
-            left, right = state[kids[0]], state[kids[1]]
+            left, right = kids
             if right[0] == "end":
-                state[node] = ("value", int(_LISTOPS[left[1]](left[2])))
+                state = ("value", int(_LISTOPS[left[1]](left[2])))
             else:
-                state[node] = ("list", left[1], left[2] + [right[1]])
-    values, mask = [], []
-    for node in G.nodes:
-        s = state[node]
-        if s[0] == "value":
-            values.append(s[1])
-            mask.append(1.0)
-        elif prefixes and s[0] == "list" and s[2]:
-            values.append(int(_LISTOPS[s[1]](s[2])))
-            mask.append(1.0)
-        else:
-            values.append(0)
-            mask.append(0.0)
+                state = ("list", left[1], [*left[2], right[1]])
+        if state[0] == "value":
+            values[row], mask[row] = state[1], 1.0
+        elif prefixes and state[0] == "list" and state[2]:
+            values[row], mask[row] = int(_LISTOPS[state[1]](state[2])), 1.0
+        return state
+
+    visit(tree)
     return values, mask
 
 
@@ -641,10 +648,10 @@ def listops(
                 int(rng.integers(2, max_args + 1)),
             ),
         )
-        G = _to_graph(_listops_nested(expr, parse), featurize)
-        graphs.append(G)
+        nested = _listops_nested(expr, parse)
+        graphs.append(_to_graph(nested, featurize))
         targets.append(listops_value(expr))
-        values, mask = _listops_node_values(G, prefixes)
+        values, mask = _listops_node_values(nested, prefixes)
         node_targets += values
         node_mask += mask
         toks = _listops_tokens(expr)

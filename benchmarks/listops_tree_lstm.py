@@ -54,12 +54,13 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def accuracy_by_depth(pred: np.ndarray, data) -> dict[str, float]:
+    """Accuracy at each depth, by the outermost operator (``[MAX`` ...) and over all."""
     depth = data.info["depth"]
-    out = {
-        str(int(d)): float(np.mean(pred[depth == d] == data.targets[depth == d]))
-        for d in np.unique(depth)
-    }
-    out["all"] = float(np.mean(pred == data.targets))
+    ok = pred == data.targets
+    out = {str(int(d)): float(np.mean(ok[depth == d])) for d in np.unique(depth)}
+    op = np.array([s.split()[0] for s in data.info["source"]])
+    out.update({o: float(np.mean(ok[op == o])) for o in sorted(set(op))})
+    out["all"] = float(np.mean(ok))
     return out
 
 

@@ -30,6 +30,12 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20000)
     parser.add_argument("--lr", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=None,
+        help="stop a configuration's training after this long (checked every 250 steps)",
+    )
     args = parser.parse_args()
     from threadpoolctl import threadpool_limits
 
@@ -44,7 +50,9 @@ def main() -> None:
     print("# command: python benchmarks/raam_depth.py " + " ".join(sys.argv[1:]))
     print(
         f"\nbinary trees over A, B; Adam lr {args.lr}, full batch, at most {args.steps} steps; "
-        f"seed {args.seed}; terminal test tolerance 0.3\n"
+        f"seed {args.seed}; terminal test tolerance 0.3"
+        + ("" if args.max_seconds is None else f"; at most {args.max_seconds:.0f} s each")
+        + "\n"
     )
     print(f"{'K':>4} {'trained on':>12} {'trees':>6} {'steps':>6} {'s':>6}   exact by height")
     for K in args.code_sizes:
@@ -52,13 +60,14 @@ def main() -> None:
             data = raam_grammar(("A", "B"), max_depth=top, code_size=K)
             model = RAAM(K, seed=args.seed)
             start = time.time()
+
+            def check(data=data, model=model, start=start):
+                if args.max_seconds is not None and time.time() - start > args.max_seconds:
+                    return True
+                return bool(exact_reconstructions(model, data).all())
+
             losses = train_raam(
-                model,
-                data.forest(),
-                steps=args.steps,
-                lr=args.lr,
-                check=lambda data=data, model=model: bool(exact_reconstructions(model, data).all()),
-                check_every=250,
+                model, data.forest(), steps=args.steps, lr=args.lr, check=check, check_every=250
             )
             seconds = time.time() - start
             ok = exact_reconstructions(model, data)

@@ -1,9 +1,9 @@
-"""RecursiveNN and RNTN: the compositions by hand, BPTS on a DAG by hand, a learning test.
+"""RecursiveNN: the composition by hand, BPTS on a DAG by hand, a learning test.
 
 The reference numbers come from the papers' equations written out in the test (Goller &
-Küchler 1996's folding architecture, Socher et al. 2011's composition ``tanh(W [c1; c2] + b)``
-and Socher et al. 2013's tensor term ``c^T V^[k] c``), independent of the library's per-node
-cells; the learning test trains on Boolean expressions of depth 1-3 and scores depth 4-5.
+Küchler 1996's folding architecture, Socher et al. 2011's composition ``tanh(W [c1; c2] + b)``),
+independent of the library's per-node cells; the learning test trains on Boolean expressions
+of depth 1-3 and scores depth 4-5.
 """
 
 import networkx as nx
@@ -12,7 +12,6 @@ import pytest
 
 from recurrent_zoo import Linear
 from recurrent_zoo.recursive import RecursiveNN
-from recurrent_zoo.rntn import RNTN
 from recurrent_zoo.tasks.trees import boolean_expressions, from_bracketed
 from recurrent_zoo.training.structure import evaluate_forest, fit_forest
 
@@ -55,31 +54,6 @@ def test_recursive_bpts_on_a_dag_by_hand():
     np.testing.assert_allclose(model.grads["weight_hh"], np.outer(dzp, np.r_[s, s]), rtol=1e-12)
 
 
-def test_rntn_tensor_term_by_hand():
-    rng = np.random.default_rng(2)
-    G = nx.DiGraph()
-    x = {n: rng.standard_normal(2) for n in "plr"}
-    for n in "plr":
-        G.add_node(n, x=x[n])
-    G.add_edge("p", "l", order=0)
-    G.add_edge("p", "r", order=1)
-    model = RNTN(2, 3, seed=3)
-    Wx, Wc, b, V = (model.params[k] for k in ("weight_ih", "weight_hh", "bias", "tensor"))
-    H = model.forward(G)
-    hl, hr = np.tanh(Wx @ x["l"] + b), np.tanh(Wx @ x["r"] + b)  # leaves: no children
-    c = np.r_[hl, hr]
-    bilinear = np.array(
-        [sum(c[d] * V[k, d, e] * c[e] for d in range(6) for e in range(6)) for k in range(3)]
-    )
-    np.testing.assert_allclose(H[0], np.tanh(bilinear + Wc @ c + Wx @ x["p"] + b), rtol=1e-12)
-    # without the tensor it is a RecursiveNN with the same other weights
-    V[...] = 0.0
-    rnn = RecursiveNN(2, 3, seed=0)
-    for k in ("weight_ih", "weight_hh", "bias"):
-        rnn.params[k][...] = model.params[k]
-    np.testing.assert_allclose(model.forward(G), rnn.forward(G), rtol=1e-14)
-
-
 def test_recursive_learns_boolean_expressions_deeper_than_trained():
     """Trained on depths 1-3 with every sub-expression's value as a target (per-node loss),
     tested at the root on depths 4-5; the compare run and the slow test train on the roots'
@@ -97,18 +71,10 @@ def test_recursive_learns_boolean_expressions_deeper_than_trained():
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_recursive_boolean_target_at_the_roots(seed):
     """The issue's target: >= 99% on held-out expressions deeper than training (depths 5-7
-    after depths 1-4), from the roots' values only -- the compare run, three seeds."""
+    after depths 1-4), from the roots' values only -- the compare run in full mode, three seeds
+    (measured 1.0 for each, benchmarks/results/boolean_recursive.txt; quick mode's budget
+    leaves seed 2 at 0.978)."""
     from recurrent_zoo.recursive import compare_run
 
-    result = compare_run(quick=True, seed=seed)
+    result = compare_run(quick=False, seed=seed)
     assert result["value"] >= 0.99, result
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_rntn_logical_terms(seed):
-    """The RNTN's compare run: instances of f(Z, Z) among DAG terms, >= 95% held out."""
-    from recurrent_zoo.rntn import compare_run
-
-    result = compare_run(quick=True, seed=seed)
-    assert result["value"] >= 0.95, result

@@ -18,6 +18,7 @@ from recurrent_zoo.tasks.trees import (
     boolean_expressions,
     from_bracketed,
     listops,
+    listops_step_targets,
     listops_tree,
     listops_value,
     logical_terms,
@@ -117,6 +118,71 @@ def test_listops_generator():
     forest = data.forest()
     np.testing.assert_array_equal(data.node_targets[forest.roots()], data.targets)
     assert np.all(data.node_mask[forest.roots()] == 1)
+
+
+def _leaf_tokens(G, node):
+    """The tokens under ``node``, left to right."""
+    kids = sorted(G.out_edges(node, data="order"), key=lambda e: e[2])
+    if not kids:
+        return [G.nodes[node]["label"]]
+    return [t for _, v, _ in kids for t in _leaf_tokens(G, v)]
+
+
+def test_listops_prefix_targets():
+    """With prefixes, every partial list ``(([OP a1) ... ak)`` of the gold parse gets OP applied
+    to a1..ak -- checked by evaluating its tokens closed by "]" -- and the other targets stay."""
+    plain = listops(60, min_depth=1, max_depth=3, seed=4)
+    data = listops(60, min_depth=1, max_depth=3, prefixes=True, seed=4)
+    assert data.info["source"] == plain.info["source"]
+    on = plain.node_mask > 0
+    np.testing.assert_array_equal(data.node_targets[on], plain.node_targets[on])
+    assert np.all(data.node_mask[on] == 1) and data.node_mask.sum() > plain.node_mask.sum()
+    forest, n_prefix = data.forest(), 0
+    for g, G in enumerate(data.graphs):
+        rows = forest.rows(g)
+        for k, node in enumerate(G.nodes):
+            toks = _leaf_tokens(G, node)
+            complete = toks[0].isdigit() or toks[-1] == "]" and _eval_listops_ok(toks)
+            if toks[0].startswith("[") and len(toks) > 1 and not complete:
+                n_prefix += 1
+                assert data.node_mask[rows][k] == 1
+                assert data.node_targets[rows][k] == _eval_listops(toks + ["]"])
+            elif complete:
+                assert data.node_targets[rows][k] == _eval_listops(toks)
+            else:  # an operator leaf, a closing bracket
+                assert data.node_mask[rows][k] == 0
+    assert n_prefix == data.node_mask.sum() - plain.node_mask.sum()
+
+
+def _eval_listops_ok(tokens):
+    level = np.cumsum([1 if t.startswith("[") else -1 if t == "]" else 0 for t in tokens])
+    return level[-1] == 0 and level[:-1].min(initial=1) > 0
+
+
+def test_listops_step_targets_prefixes():
+    toks = "[SM 8 9 [MAX 4 7 ] ]".split()
+    Y, mask = listops_step_targets([toks], prefixes=True)
+    # by hand: SM(8) = 8, SM(8, 9) = 7, MAX(4) = 4, MAX(4, 7) = 7, (8 + 9 + 7) mod 10 = 4
+    assert Y[:, 0].tolist() == [0, 8, 7, 0, 4, 7, 7, 4]
+    assert mask[:, 0].tolist() == [0, 1, 1, 0, 1, 1, 1, 1]
+    Y0, mask0 = listops_step_targets([toks])
+    assert mask0[:, 0].tolist() == [0, 0, 0, 0, 0, 0, 1, 1] and Y0[6, 0] == 7 and Y0[7, 0] == 4
+    data = listops(40, min_depth=1, max_depth=3, seed=5)
+    Y, mask = listops_step_targets(data.info["tokens"], prefixes=True)
+    for b, toks in enumerate(data.info["tokens"]):
+        for t, tok in enumerate(toks):
+            k, level = t - 1, 0  # k: the innermost list open before step t
+            while k >= 0 and not (toks[k].startswith("[") and level == 0):
+                level += 1 if toks[k] == "]" else -1 if toks[k].startswith("[") else 0
+                k -= 1
+            if tok == "]":
+                assert mask[t, b] == 1 and Y[t, b] == _eval_listops(toks[k : t + 1])
+            elif tok.isdigit() and k >= 0:
+                assert mask[t, b] == 1 and Y[t, b] == _eval_listops(toks[k : t + 1] + ["]"])
+            else:
+                assert mask[t, b] == 0
+    with pytest.raises(ValueError, match="unbalanced"):
+        listops_step_targets([["[MAX", "2"]])
 
 
 def _eval_listops(tokens):

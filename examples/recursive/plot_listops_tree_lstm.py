@@ -73,7 +73,9 @@ plt.show()
 # ``benchmarks/listops_tree_lstm.py`` trains the pair: the same training expressions (depth 1 to
 # 4), hidden size (64), epochs, minibatches, Adam and learning rate, and the same supervision --
 # the value of every complete list, at the node that closes it for the Tree-LSTM, at the step of
-# its closing bracket for the LSTM. It keeps each model's best validation epoch and saves the
+# its closing bracket for the LSTM, and of every list so far, the operator applied to the
+# arguments read (``listops(..., prefixes=True)``: at each partial list of the parse, at each
+# digit argument for the LSTM). It keeps each model's best validation epoch and saves the
 # weights next to its log in ``benchmarks/results/``; they are loaded here. (Run outside the
 # repository, where they are not at hand, this example trains a much smaller pair instead.)
 import json  # noqa: E402
@@ -94,7 +96,7 @@ def recorded(name):
 
 names = ("listops_tree_lstm.tree.safetensors", "listops_tree_lstm.readout.safetensors")
 paths = [recorded(n) for n in (*names, "listops_tree_lstm.lstm.safetensors")]
-logs = [recorded(f"listops_tree_lstm_{m}_lists.json") for m in ("tree", "lstm")]
+logs = [recorded(f"listops_tree_lstm_{m}_prefixes.json") for m in ("tree", "lstm")]
 if all(paths) and all(logs):
     tree, tree_readout, lstm = (load(p) for p in paths)
     runs = {m: json.loads(p.read_text()) for m, p in zip(("Tree-LSTM", "LSTM"), logs, strict=True)}
@@ -103,7 +105,7 @@ if all(paths) and all(logs):
     top = 4
 else:  # a small stand-in: 1000 expressions of depth 1-3, 32 units, 6 epochs
     dtype, epochs, lr, top, runs = np.float32, 6, 0.01, 3, None
-    train = listops(1000, min_depth=1, max_depth=top, seed=0)
+    train = listops(1000, min_depth=1, max_depth=top, prefixes=True, seed=0)
     tree = NaryTreeLSTM(15, 32, seed=0, dtype=dtype)
     tree_readout = Linear(32, 10, seed=1, dtype=dtype)
     fit_forest(
@@ -120,7 +122,7 @@ else:  # a small stand-in: 1000 expressions of depth 1-3, 32 units, 6 epochs
     )
     lstm = Stacked([LSTM(15, 32, seed=0, dtype=dtype), Linear(32, 10, seed=1, dtype=dtype)])
     X, lengths = token_sequences(train.info["tokens"])
-    Y, mask = listops_step_targets(train.info["tokens"])
+    Y, mask = listops_step_targets(train.info["tokens"], prefixes=True)
     fit(
         lstm,
         X.astype(dtype),
@@ -145,8 +147,9 @@ print(f"Tree-LSTM: {tree}\nLSTM: {lstm}\ntrained on {trained}")
 # composition at every level, so what it learnt up to depth 4 carries over and its accuracy
 # hardly changes with depth; the LSTM has to find the nesting in a flat stream of tokens, the
 # longer the more lists it must hold open, and falls towards chance. The recorded run is a
-# reduced one (a few thousand expressions, a dozen epochs, on a shared machine): both are far
-# from Nangia & Bowman's full-scale numbers, the gap between them is the point.
+# reduced one (10,000 expressions, 20 epochs, on a shared machine): on its own test sets the
+# Tree-LSTM reached 94.6% at depths 1-4 and 88.0% at 6-8, short of Nangia & Bowman's 98.7%
+# (SM, the sum modulo 10, is the operator it still misses most), the LSTM 51.7% and 20.2%.
 depths = np.arange(1, 9)
 test = listops(60 * len(depths), min_depth=1, max_depth=8, seed=2026)
 forest = test.forest()

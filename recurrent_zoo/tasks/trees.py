@@ -389,10 +389,17 @@ def _height(tree: Nested) -> int:
 
 
 # ----------------------------------------------------------------------------- ListOps
+def _median(args: list[int]) -> int:
+    """The median, rounded down (as ``int(np.median(args))`` for digits, without numpy)."""
+    s = sorted(args)
+    m = len(s) // 2
+    return s[m] if len(s) % 2 else (s[m - 1] + s[m]) // 2
+
+
 _LISTOPS: dict[str, Callable[[list[int]], int]] = {
     "MIN": min,
     "MAX": max,
-    "MED": lambda args: int(np.median(args)),  # rounded down, as Nangia & Bowman's generator
+    "MED": _median,  # rounded down, as Nangia & Bowman's generator
     "SM": lambda args: sum(args) % 10,
 }
 
@@ -437,31 +444,43 @@ def _listops_nested(expr: Any, parse: str) -> Nested:
     return (None, (node, ("]", ())))
 
 
-def _listops_node_values(G: Any) -> tuple[list[int], list[float]]:
-    """Each node's value where it has one: a digit, a complete list (the node above its ``]``
-    in the binary parse, the operator's node in the n-ary one); the mask of those nodes."""
-    state: dict[Any, Any] = {}
-    for node in reversed(list(G.nodes)):  # pre-order reversed: children first
-        label = G.nodes[node].get("label")
-        kids = _ordered_children(G, node)
+def _listops_node_values(tree: Nested, prefixes: bool = False) -> tuple[list[int], list[float]]:
+    """Each node's value where it has one, in the pre-order that numbers the graph's nodes: a
+    digit, a complete list (the node above its ``]`` in the binary parse, the operator's node
+    in the n-ary one) and, with ``prefixes``, a partial list of the binary parse holding at
+    least one argument (the operator applied to the arguments so far); the mask of those
+    nodes. Read off the nested tree, not the graph (networkx lookups cost ten times more)."""
+    values: list[int] = []
+    mask: list[float] = []
+
+    def visit(node: Nested) -> tuple[Any, ...]:
+        label, children = node
+        row = len(values)
+        values.append(0)
+        mask.append(0.0)
+        kids = [visit(c) for c in children]
         if not kids:
-            if label is not None and label.isdigit():
-                state[node] = ("value", int(label))
+            if label.isdigit():
+                state: tuple[Any, ...] = ("value", int(label))
             elif label == "]":
-                state[node] = ("end", None)
+                state = ("end",)
             else:
-                state[node] = ("list", label[1:], [])
+                state = ("list", label[1:], [])
         elif label is not None:  # n-ary: an operator node with its arguments
-            args = [state[k][1] for k in kids]
-            state[node] = ("value", int(_LISTOPS[label[1:]](args)))
+            state = ("value", int(_LISTOPS[label[1:]]([k[1] for k in kids])))
         else:  # binary: a partial list extended by one argument, or closed by "]"
-            left, right = state[kids[0]], state[kids[1]]
+            left, right = kids
             if right[0] == "end":
-                state[node] = ("value", int(_LISTOPS[left[1]](left[2])))
+                state = ("value", int(_LISTOPS[left[1]](left[2])))
             else:
-                state[node] = ("list", left[1], left[2] + [right[1]])
-    values = [state[n][1] if state[n][0] == "value" else 0 for n in G.nodes]
-    mask = [1.0 if state[n][0] == "value" else 0.0 for n in G.nodes]
+                state = ("list", left[1], [*left[2], right[1]])
+        if state[0] == "value":
+            values[row], mask[row] = state[1], 1.0
+        elif prefixes and state[0] == "list" and state[2]:
+            values[row], mask[row] = int(_LISTOPS[state[1]](state[2])), 1.0
+        return state
+
+    visit(tree)
     return values, mask
 
 
@@ -563,6 +582,7 @@ def listops(
     max_args: int = 5,
     list_p: float = 0.25,
     parse: str = "binary",
+    prefixes: bool = False,
     seed: Any = None,
 ) -> TreeDataset:
     """ListOps expressions with their parse trees; the target is the value (10 classes).
@@ -580,15 +600,20 @@ def listops(
         generator: 0.25).
     parse : {"binary", "nary"}
         See :func:`listops_tree`.
+    prefixes : bool, default False
+        Also give a node target to every partial list of the binary parse that holds at least
+        one argument -- the node ``((([OP a1) a2) ... ak)`` gets the operator applied to
+        ``a1 .. ak`` -- so that a per-node loss supervises each step of a list's
+        left-to-right accumulation, not only its end (the n-ary parse has no such nodes).
     seed : int or numpy.random.Generator, optional
 
     Returns
     -------
     TreeDataset
         ``targets`` the values; ``node_targets`` the value of every digit and every complete
-        (sub-)list, ``node_mask`` 1 at those nodes (0 at partial lists, operators of the
-        binary parse and closing brackets); ``info``: ``depth`` (n,), ``tokens`` (lists of
-        str), ``source`` (strings).
+        (sub-)list (and partial list, with ``prefixes``), ``node_mask`` 1 at those nodes (0 at
+        the other partial lists, operators of the binary parse and closing brackets);
+        ``info``: ``depth`` (n,), ``tokens`` (lists of str), ``source`` (strings).
 
     Examples
     --------
@@ -623,10 +648,10 @@ def listops(
                 int(rng.integers(2, max_args + 1)),
             ),
         )
-        G = _to_graph(_listops_nested(expr, parse), featurize)
-        graphs.append(G)
+        nested = _listops_nested(expr, parse)
+        graphs.append(_to_graph(nested, featurize))
         targets.append(listops_value(expr))
-        values, mask = _listops_node_values(G)
+        values, mask = _listops_node_values(nested, prefixes)
         node_targets += values
         node_mask += mask
         toks = _listops_tokens(expr)
@@ -671,35 +696,49 @@ def token_sequences(
     return X, lengths
 
 
-def listops_step_targets(tokens: Sequence[Sequence[str]]) -> tuple[NDArray, NDArray]:
+def listops_step_targets(
+    tokens: Sequence[Sequence[str]], *, prefixes: bool = False
+) -> tuple[NDArray, NDArray]:
     """Per-step targets for a sequence model: the value of each list at its closing ``]``.
 
     The same supervision as the per-list ``node_targets`` of :func:`listops`, read off the
     tokens: ``Y`` ``(T, B)`` int64 holds at the step of every ``]`` the value of the list it
     closes, and ``mask`` ``(T, B)`` is 1 at those steps (the last one is the whole
-    expression's).
+    expression's). With ``prefixes``, also at every digit that is an argument of a list: the
+    list's operator applied to its arguments up to that digit (the tree's ``prefixes``
+    targets; after a nested list the step of its ``]`` keeps the nested list's value, so that
+    the sequence model gets one target fewer per nested argument).
 
     Examples
     --------
     >>> Y, mask = listops_step_targets([["[MAX", "2", "[MIN", "4", "7", "]", "]"]])
     >>> Y[:, 0].tolist(), mask[:, 0].tolist()
     ([0, 0, 0, 0, 0, 4, 4], [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0])
+    >>> Y, mask = listops_step_targets([["[SM", "8", "9", "]"]], prefixes=True)
+    >>> Y[:, 0].tolist(), mask[:, 0].tolist()
+    ([0, 8, 7, 7], [0.0, 1.0, 1.0, 1.0])
     """
     T = max(len(t) for t in tokens)
     Y = np.zeros((T, len(tokens)), dtype=np.int64)
     mask = np.zeros((T, len(tokens)))
     for b, toks in enumerate(tokens):
+        _listops_from_tokens(toks)  # a clear error for a malformed expression
+        stack: list[tuple[str, list[int]]] = []
         for t, tok in enumerate(toks):
-            if tok == "]":
-                # the list this bracket closes starts at the matching opening token
-                depth, k = 0, t
-                while True:
-                    depth += 1 if toks[k] == "]" else -1 if toks[k].startswith("[") else 0
-                    if depth == 0:
-                        break
-                    k -= 1
-                Y[t, b] = listops_value(_listops_from_tokens(toks[k : t + 1]))
+            if tok.startswith("["):
+                stack.append((tok[1:], []))
+            elif tok == "]":
+                op, args = stack.pop()
+                Y[t, b] = int(_LISTOPS[op](args))
                 mask[t, b] = 1.0
+                if stack:
+                    stack[-1][1].append(int(Y[t, b]))
+            elif stack:  # a digit, an argument of the innermost open list
+                op, args = stack[-1]
+                args.append(int(tok))
+                if prefixes:
+                    Y[t, b] = int(_LISTOPS[op](args))
+                    mask[t, b] = 1.0
     return Y, mask
 
 

@@ -23,6 +23,16 @@ Run (the seeds one after another, one BLAS thread)::
 
     OPENBLAS_NUM_THREADS=1 nice python benchmarks/seq2seq_attention.py \\
         | tee benchmarks/results/seq2seq_attention.txt
+
+Recorded (``benchmarks/results/seq2seq_attention.txt``, seeds 0-2, about 25 s of training CPU
+for the summary model and 60 s for the attention model per seed): the attention model
+translates all 600 held-out sentences exactly on every seed (BLEU-4 100 at one, two and three
+clauses), with its strongest weight on the source word translated for 90.1 % of the target
+words; at the same budget the summary model translates 9.0 % exactly (26 % of the one-clause
+sentences, 0.2 % of the two-clause and none of the three-clause ones; BLEU-4 84.5, 49.0 and
+39.9). The summary model is not at its best after 8 epochs -- it learns more slowly, the
+shortest sentences first -- so this measures what attention gains at equal training cost, not
+the summary model's ceiling.
 """
 
 from __future__ import annotations

@@ -16,11 +16,12 @@ Run (the seeds in parallel processes, one BLAS thread each)::
     nice python benchmarks/image_captioning.py --jobs 3 \
         | tee benchmarks/results/image_captioning.txt
 
-The recorded result (``benchmarks/results/image_captioning.txt``) is a reduced run made on a
-machine shared at a load average of ~30 (its first line gives the command): 1500 training
-scenes, 14 epochs (and an earlier one of 8), smaller networks -- undertrained, far from the
-target. The default settings
-above are the full run, not yet recorded.
+The recorded result (``benchmarks/results/image_captioning.txt``; its first line gives the
+command) has the full data and networks above but one seed and 12 epochs (234 s of training
+CPU): held-out exact captions 85.4 % with beam search (85.2 % greedy), BLEU-4 96.8 (96.8) --
+the target met on that seed. The three seeds of 30 epochs (about 11-13 CPU minutes per seed)
+are not yet recorded. Below it, earlier reduced runs (1500 scenes, smaller networks, 8 and 14
+epochs), far from the target.
 
 The output records the settings, per-epoch loss and held-out exact rate, the final numbers per
 seed, their mean, wall and CPU times, and the load average.

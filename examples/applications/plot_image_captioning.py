@@ -136,7 +136,8 @@ plt.show()
 # The full setting
 # ----------------
 # ``benchmarks/image_captioning.py`` trains on 3x3 scenes of 2-4 digits, three seeds, and
-# records its output in ``benchmarks/results/image_captioning.txt``; its summary line:
+# records its output in ``benchmarks/results/image_captioning.txt``; the latest run's settings
+# (which may be reduced: the file says how) and summary line:
 from pathlib import Path  # noqa: E402
 
 try:
@@ -145,7 +146,7 @@ except NameError:  # run interactively, without __file__
     recorded = Path("benchmarks") / "results"
 recorded = recorded / "image_captioning.txt"
 if recorded.exists():
-    lines = recorded.read_text().splitlines()
+    lines = recorded.read_text().split("\n-----")[0].splitlines()  # the latest run only
     print("\n".join(line for line in lines if line.startswith(("settings", "mean over"))))
 else:
     print("no recorded run found (run benchmarks/image_captioning.py)")

@@ -73,6 +73,7 @@ from .speech import (
 )
 from .temporal_xor import temporal_xor
 from .tomita import all_strings, tomita_accepts, tomita_dataset, tomita_dfa, tomita_labels
+from .toy_translation import TranslationPairs, toy_translation, translate
 from .trajectories import trajectory_classification, trajectory_prototypes
 from .transduction import TRANSDUCTIONS, transduction, transduction_accuracy
 from .trees import (
@@ -151,6 +152,9 @@ __all__ = [
     "tomita_dataset",
     "tomita_dfa",
     "tomita_labels",
+    "toy_translation",
+    "translate",
+    "TranslationPairs",
     # pushdown memories: counting languages, context-free acceptors, transduction
     "CFL_LANGUAGES",
     "TRANSDUCTIONS",

@@ -171,9 +171,9 @@ def train(args) -> dict:
     if args.max_length:
         key = "items" if task == "associative_recall" else "length"
         train_cfg[key] = (train_cfg[key][0], args.max_length)
-    sets = test_sets(task)
+    sets = test_sets(task, n=args.test_size)
     # monitored on a validation set of the test sets' kind, drawn from other seeds
-    monitor = {monitor_key(task): test_sets(task, seed=777, n=100)[monitor_key(task)]}
+    monitor = {monitor_key(task): test_sets(task, seed=777, n=args.test_size)[monitor_key(task)]}
     best = {"bit_errors": np.inf, "sequences": 0, "params": None}
     dropped = [False]
     timed_out = [False]
@@ -316,7 +316,8 @@ def report(args) -> None:
         names = list(runs[0]["final"])
         for which in ("final", "best"):
             when = "at the end of training" if which == "final" else "best validation checkpoint"
-            print(f"\n   {when}: mean wrong bits per sequence on 100 test sequences")
+            size = st.get("test_size", 100)
+            print(f"\n   {when}: mean wrong bits per sequence on {size} test sequences")
             head = "   seed  sequences  to <=1 err  status  finite  "
             print(head + "  ".join(f"{n:>13s}" for n in names))
             table = []
@@ -346,6 +347,28 @@ def report(args) -> None:
                 print(f"   median fraction correct, {label:9s}              {frac}")
         diverged = [r["seed"] for r in runs if r["status"] != "ok" or not r["finite_params"]]
         print(f"\n   runs with NaN/inf or a diverged loss: {diverged or 'none'}")
+    if args.curves:
+        print_curves(rows)
+
+
+def print_curves(rows: list) -> None:
+    """Each run's validation curve: mean wrong bits per sequence after so many sequences."""
+    print("\n\n# validation curves: mean wrong bits per validation sequence after each evaluation")
+    for r in rows:
+        why = {"ok": "", "time": " (stopped at the time limit)"}.get(
+            _status(r), f" ({r['status']})"
+        )
+        if r["settings"].get("stop_at") is not None and not r.get("stopped_at_time_limit"):
+            if r["curve"] and r["curve"][-1]["bit_errors"] <= r["settings"]["stop_at"]:
+                why = f" (stopped on reaching {r['settings']['stop_at']:g} wrong bits)"
+        load = ", ".join(f"{x:.1f}" for x in r["load_average_end"])
+        print(
+            f"\n{r['run']}: {r['sequences']} sequences in {r['seconds']:.0f} s{why}, "
+            f"load average at the end ({load})"
+        )
+        cells = [f"{p['sequences']:7d}: {p['bit_errors']:6.2f}" for p in r["curve"]]
+        for i in range(0, len(cells), 6):
+            print("  ".join(cells[i : i + 6]))
 
 
 def main() -> None:
@@ -389,11 +412,15 @@ def main() -> None:
     t.add_argument("--lstm-size", type=int, default=119, help="119: the NTM's parameter count")
     t.add_argument("--lstm-layers", type=int, default=1)
     t.add_argument("--float32", action="store_true")
+    t.add_argument(
+        "--test-size", type=int, default=100, help="sequences per test and validation set"
+    )
     t.add_argument("--out", default=None)
     t.add_argument("--log", default=None)
     t.add_argument("--save", default=None)
     r = sub.add_parser("report")
     r.add_argument("files", nargs="+")
+    r.add_argument("--curves", action="store_true", help="also print every run's curve")
     args = parser.parse_args()
     if args.command == "report":
         report(args)

@@ -264,7 +264,8 @@ def graph_run(args, seed: int) -> dict:
             "window": args.window,
             "threshold": args.graph_threshold,
             "lessons": GRAPH_LESSONS,
-        },  # fmt: skip
+            "review": args.review,
+        },
     }
 
 

@@ -258,3 +258,35 @@ def test_curriculum_drives_fit_generated():
 def test_curriculum_bad_arguments(args, kwargs, error, match):
     with pytest.raises(error, match=match):
         Curriculum(*args, **kwargs)
+
+
+# ------------------------------------------------------------------------- the free-gate ablation
+def test_pinned_free_gates_stay_exactly_zero_through_training():
+    # benchmarks/dnc_tasks.py's ablation: the free gates' interface rows pinned so that every
+    # gate is exactly 0 -- and stays so under Adam -- hence nothing is ever freed
+    import importlib.util
+    from pathlib import Path
+
+    from recurrent_zoo.dnc import DNC
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "dnc_tasks.py"
+    spec = importlib.util.spec_from_file_location("dnc_tasks", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for dtype in (np.float64, np.float32):
+        model = DNC(5, 4, controller_size=8, memory_slots=4, word_size=3, read_heads=2, seed=0,
+                    dtype=dtype)  # fmt: skip
+        module.pin_free_gates(model)
+        fit_generated(model, lambda rng: copy_reuse(4, 2, 2, n_bits=4, seed=rng), 5, lr=0.05,
+                      seed=0)  # fmt: skip
+        data = copy_reuse(3, 3, 3, n_bits=4, seed=1)
+        gates = module._free_gates(model, data.inputs)
+        assert gates.shape == (data.n_steps, 3, 2) and (gates == 0).all()
+        _, state = model.forward(data.inputs[:1])
+        usage_before = state[5]
+        _, state = model.forward(data.inputs[1:], state)
+        assert (state[5] >= usage_before).all()  # no slot's usage ever goes down
+        # without the pin, the same training moves the gates off 0
+        free = DNC(5, 4, controller_size=8, memory_slots=4, word_size=3, read_heads=2, seed=0,
+                   dtype=dtype)  # fmt: skip
+        assert (module._free_gates(free, data.inputs) > 0).all()

@@ -75,6 +75,18 @@ def pin_free_gates(model) -> None:
     model.params["interface_bias"][rows] = -1e4
 
 
+def _budget(args, callback=None):
+    """``callback`` (if any), and a stop once ``--max-seconds`` of wall time have passed (the
+    run's ``batches`` then says how far it got)."""
+    start = time.perf_counter()
+
+    def check(i, logs):
+        stop = callback(i, logs) if callback is not None else False
+        return bool(stop) or time.perf_counter() - start > args.max_seconds
+
+    return check
+
+
 def _finite(model, history) -> bool:
     """Every training loss and every parameter finite (a non-finite loss would also have stopped
     ``fit_generated`` with a FloatingPointError)."""
@@ -112,7 +124,7 @@ def repeat_copy_run(args, seed: int) -> dict:
                             score=score, review=args.review, seed=seed + 1)  # fmt: skip
     t0, c0 = time.perf_counter(), time.process_time()
     history = fit_generated(model, curriculum, args.batches, lr=args.lr, clip_norm=50.0,
-                            seed=seed, callback=curriculum.callback)  # fmt: skip
+                            seed=seed, callback=_budget(args, curriculum.callback))  # fmt: skip
     cpu = time.process_time() - c0
     errors = {}
     for k in sorted({2, curriculum.lesson, top}):
@@ -164,7 +176,8 @@ def reuse_run(args, seed: int) -> dict:
         return copy_reuse(16, (1, K), (1, L), n_bits=bits, seed=rng)
 
     t0, c0 = time.perf_counter(), time.process_time()
-    history = fit_generated(model, batch, args.batches, lr=args.lr, clip_norm=50.0, seed=seed)
+    history = fit_generated(model, batch, args.batches, lr=args.lr, clip_norm=50.0, seed=seed,
+                            callback=_budget(args))  # fmt: skip
     cpu = time.process_time() - c0
     test = copy_reuse(500, K, L, n_bits=bits, seed=20_000)
     Y, _ = model.forward(test.inputs)
@@ -239,7 +252,7 @@ def graph_run(args, seed: int) -> dict:
                             review=args.review, seed=seed + 1)  # fmt: skip
     t0, c0 = time.perf_counter(), time.process_time()
     history = fit_generated(model, curriculum, args.batches, lr=args.lr, clip_norm=50.0,
-                            seed=seed, callback=curriculum.callback)  # fmt: skip
+                            seed=seed, callback=_budget(args, curriculum.callback))  # fmt: skip
     cpu = time.process_time() - c0
     scores = {}
     for name, lesson in (("5-8 nodes, 2-4 hops", GRAPH_LESSONS[-1]), ("5-8 nodes, 2 hops",
@@ -312,6 +325,7 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=0.1)
     parser.add_argument("--window", type=int, default=100)
     parser.add_argument("--review", type=float, default=0.2)
+    parser.add_argument("--max-seconds", type=float, default=float("inf"))
     parser.add_argument("--slots", type=int, default=8)
     parser.add_argument("--episode-length", type=int, default=4)
     parser.add_argument("--read-heads", type=int, default=4)
@@ -327,7 +341,9 @@ def main() -> None:
     for seed in args.seeds:
         start_load = _load()
         result = run[args.experiment](args, seed)
+        budget = None if args.max_seconds == float("inf") else args.max_seconds
         result.update(commit=_git_commit(), load_start=start_load, load_end=_load(),
+                      max_seconds=budget, stopped_by_budget=result["batches"] < args.batches,
                       command=" ".join(sys.argv))  # fmt: skip
         line = json.dumps(result)
         print(line, flush=True)

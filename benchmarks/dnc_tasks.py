@@ -154,7 +154,8 @@ def repeat_copy_run(args, seed: int) -> dict:
             "window": args.window,
             "max_lesson": top,
             "bits": args.bits,
-        },  # fmt: skip
+            "review": args.review,
+        },
     }
 
 

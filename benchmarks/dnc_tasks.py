@@ -166,8 +166,9 @@ def reuse_run(args, seed: int) -> dict:
     from recurrent_zoo.training import fit_generated
 
     bits, slots = 6, args.slots
-    model = DNC(bits + 1, bits, controller_size=64, memory_slots=slots, word_size=16,
-                read_heads=args.read_heads, seed=seed)  # fmt: skip
+    model = DNC(bits + 1, bits, controller=args.controller, controller_size=64,
+                memory_slots=slots, word_size=16, read_heads=args.read_heads,
+                seed=seed)  # fmt: skip
     if args.pin_free_gates:
         pin_free_gates(model)
     L = args.episode_length
@@ -190,7 +191,9 @@ def reuse_run(args, seed: int) -> dict:
                            / (bits * L * test.inputs.shape[1]))  # fmt: skip
     gates = _free_gates(model, test.inputs[:, :50])
     return {
-        "experiment": "reuse" + ("_pinned" if args.pin_free_gates else ""),
+        "experiment": "reuse"
+        + ("_feedforward" if args.controller == "feedforward" else "")
+        + ("_pinned" if args.pin_free_gates else ""),
         "seed": seed,
         "batches": len(history["loss"]),
         "sequences": 16 * len(history["loss"]),
@@ -210,6 +213,7 @@ def reuse_run(args, seed: int) -> dict:
             "slots": slots,
             "episode_length": L,
             "pin_free_gates": args.pin_free_gates,
+            "controller": args.controller,
         },  # fmt: skip
     }
 
@@ -331,6 +335,7 @@ def main() -> None:
     parser.add_argument("--episode-length", type=int, default=4)
     parser.add_argument("--read-heads", type=int, default=4)
     parser.add_argument("--pin-free-gates", action="store_true")
+    parser.add_argument("--controller", choices=["lstm", "feedforward"], default="lstm")
     parser.add_argument("--model", choices=["dnc", "lstm"], default="dnc")
     parser.add_argument("--graph-threshold", type=float, default=0.9)
     parser.add_argument("--out", default="benchmarks/results/dnc_tasks.jsonl")

@@ -314,7 +314,14 @@ def report(files: list[str]) -> None:
             print(f"  median bits correct: {np.median([r['bits_correct'] for r in runs]):.4f}")
         else:
             for r in runs:
-                print("  " + json.dumps({k: v for k, v in r.items() if k not in ("checks",)}))
+                exact = {k: round(v, 3) for k, v in r["queries_exact"].items()}
+                last = r["checks"][-1] if r["checks"] else None
+                print(
+                    f"  seed {r['seed']}: {r['parameters']} parameters, {r['sequences']} "
+                    f"sequences, lesson reached {r['lesson_reached']} of "
+                    f"{len(r['settings']['lessons'])} (last check: batch, lesson, 1 - accuracy "
+                    f"= {last}), queries answered exactly {exact}, CPU {r['cpu_seconds']} s"
+                )
         print(f"  all finite: {all(r['finite'] for r in runs)}")
 
 

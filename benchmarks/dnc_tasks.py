@@ -9,7 +9,8 @@ scores it on held-out sets drawn from a fixed seed, and prints one JSON line (al
 Usage::
 
     python benchmarks/dnc_tasks.py repeat_copy --seeds 0 1 2 3 4 --batches 3000
-    python benchmarks/dnc_tasks.py reuse --seeds 0 1 2 --batches 2000 [--pin-free-gates]
+    python benchmarks/dnc_tasks.py reuse --seeds 0 1 2 --batches 2000 [--pin-free-gates] \\
+        [--controller feedforward]
     python benchmarks/dnc_tasks.py graph --model dnc --seeds 0 --batches 3000
     python benchmarks/dnc_tasks.py graph --model lstm --seeds 0 --batches 3000
     python benchmarks/dnc_tasks.py report benchmarks/results/dnc_tasks.jsonl
@@ -30,6 +31,9 @@ Settings (the defaults; where they come from):
 - copy with reuse: 4 copy episodes of 4 six-bit vectors each (16 vectors) into a memory of 8
   slots (2 x the slots), the same controller and read heads; trained on 1-4 episodes of 1-4
   vectors. ``--pin-free-gates`` fixes every free gate at exactly 0 (:func:`pin_free_gates`).
+  ``--controller feedforward`` is the ablation that bites: an LSTM controller of 64 units holds
+  an episode of 4 vectors by itself and succeeds without freeing (recorded), a feedforward one
+  keeps nothing between steps but what it reads from memory.
 - graph traversal: see :func:`recurrent_zoo.tasks.graph_traversal`.
 """
 

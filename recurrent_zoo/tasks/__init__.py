@@ -28,6 +28,7 @@ from .algorithmic import (
     associative_recall,
     binary_copy,
     bit_errors,
+    copy_reuse,
     priority_sort,
     repeat_copy,
     sequence_cost,
@@ -42,8 +43,10 @@ from .anbn import (
 )
 from .base import SequenceDataset
 from .copy_memory import copy_task
+from .curriculum import Curriculum
 from .dyck import dyck, dyck_accepts
 from .frequency import frequency_classification
+from .graphs import graph_traversal, traversal_accuracy
 from .handwritten import handwritten_digits
 from .hierarchy import long_lag_symbols, nested_periodic, sum_of_sines
 from .moving_digits import moving_digits, tag_scores
@@ -93,6 +96,7 @@ from .two_sided import two_sided_sum
 __all__ = [
     "TASKS",
     "Corpus",
+    "Curriculum",
     "SequenceDataset",
     "TreeDataset",
     "adding_problem",
@@ -106,6 +110,7 @@ __all__ = [
     "caption_bleu",
     "character_error_rate",
     "copy_task",
+    "copy_reuse",
     "digit_scenes",
     "dyck",
     "dyck_accepts",
@@ -113,6 +118,7 @@ __all__ = [
     "frequency_classification",
     "from_bracketed",
     "get_task",
+    "graph_traversal",
     "listops",
     "listops_tree",
     "logical_terms",
@@ -155,6 +161,7 @@ __all__ = [
     "toy_translation",
     "translate",
     "TranslationPairs",
+    "traversal_accuracy",
     # pushdown memories: counting languages, context-free acceptors, transduction
     "CFL_LANGUAGES",
     "TRANSDUCTIONS",
@@ -195,6 +202,8 @@ TASKS: dict[str, Callable[..., Any]] = {
     "nested_periodic": nested_periodic,
     "binary_copy": binary_copy,
     "repeat_copy": repeat_copy,
+    "copy_reuse": copy_reuse,
+    "graph_traversal": graph_traversal,
     "associative_recall": associative_recall,
     "priority_sort": priority_sort,
     "anbmcnm": anbmcnm,

@@ -11,6 +11,11 @@ different lengths are zero-padded to the longest and carry ``lengths``.
     of no input during which the model must reproduce the vectors in order. Each sequence has
     ``2 L + 1`` steps. (The :func:`~recurrent_zoo.tasks.copy_task` of this package is the other
     classic, symbol by symbol after a delay, Hochreiter & Schmidhuber's form.)
+:func:`copy_reuse` (Graves et al. 2016's memory reuse)
+    Several copy episodes of :func:`binary_copy`'s layout one after another in one sequence, so
+    that a memory-augmented model writes more vectors in all than its memory has slots and can
+    only succeed by freeing the slots of an episode it has answered (the differentiable neural
+    computer's free gates).
 :func:`repeat_copy` (4.2)
     ``L`` vectors, the delimiter, then the number of repeats ``R`` as a scalar on a separate
     channel, normalised to mean 0 and variance 1 over the training range; the model outputs the
@@ -51,6 +56,7 @@ __all__ = [
     "associative_recall",
     "binary_copy",
     "bit_errors",
+    "copy_reuse",
     "priority_sort",
     "repeat_copy",
     "sequence_cost",
@@ -165,6 +171,90 @@ def binary_copy(
         "binary_copy",
         {"sequence_length": L},
         ("sequence_length",),
+    )
+
+
+# ----------------------------------------------------------------------------- copy with reuse
+def copy_reuse(
+    n_sequences: int,
+    episodes: Any = 4,
+    length: Any = 4,
+    n_bits: int = 6,
+    seed: Any = None,
+) -> SequenceDataset:
+    """Copy episodes back to back: more vectors to remember in all than a memory holds at once.
+
+    Each sequence is ``K`` copy episodes of :func:`binary_copy`'s layout, one after the other:
+    ``L_k`` random vectors, the delimiter, then ``L_k`` steps without input in which the model
+    outputs the vectors in order. An episode only needs its own vectors, so a memory of ``N``
+    slots suffices for any number of episodes of at most ``N`` vectors -- if the model frees
+    what it has answered. With ``K L`` larger than ``N`` (Graves et al. 2016 show the
+    differentiable neural computer reusing memory this way, figure 1 and Methods, "memory
+    allocation"), a model that never frees its slots runs out of them.
+
+    Parameters
+    ----------
+    n_sequences : int
+    episodes : int or (int, int), default 4
+        Number ``K`` of episodes per sequence, or the inclusive range it is drawn from.
+    length : int or (int, int), default 4
+        Vectors ``L_k`` per episode, or the range each episode's count is drawn from.
+    n_bits : int, default 6
+    seed : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    SequenceDataset
+        ``inputs`` ``(T, N, n_bits + 1)``, the last channel the delimiter; ``targets``
+        ``(T, N, n_bits)``; ``mask`` 1 on the answer steps; a sequence has
+        ``sum_k (2 L_k + 1)`` steps (``lengths``, ``None`` when all are equal);
+        ``info["episodes"]`` ``(N,)``, ``info["episode_lengths"]`` ``(N, max K)`` (0 past a
+        sequence's episodes) and ``info["written"]`` ``(N,)``, the vectors written in all.
+
+    Examples
+    --------
+    >>> data = copy_reuse(1, episodes=2, length=1, n_bits=2, seed=0)
+    >>> data.inputs[:, 0].astype(int)     # vector, delimiter, answer step; twice
+    array([[0, 1, 0],
+           [0, 0, 1],
+           [0, 0, 0],
+           [1, 1, 0],
+           [0, 0, 1],
+           [0, 0, 0]])
+    >>> data.targets[:, 0].astype(int)[[2, 5]], data.mask[:, 0].astype(int)
+    (array([[0, 1],
+           [1, 1]]), array([0, 0, 1, 0, 0, 1]))
+    """
+    n = check_positive_int(n_sequences, "n_sequences")
+    k_low, k_high = _int_range(episodes, "episodes")
+    low, high = _int_range(length, "length")
+    n_bits = check_positive_int(n_bits, "n_bits")
+    rng = make_rng(seed)
+    K = rng.integers(k_low, k_high + 1, size=n)  # (N,)
+    L = rng.integers(low, high + 1, size=(n, k_high)) * (np.arange(k_high)[None, :] < K[:, None])
+    total = (2 * L + (L > 0)).sum(axis=1)  # (N,)
+    T = int(total.max())
+    inputs = np.zeros((T, n, n_bits + 1))
+    targets = np.zeros((T, n, n_bits))
+    mask = np.zeros((T, n))
+    for b in range(n):
+        t = 0
+        for ell in L[b, : K[b]]:
+            seq = _bits(rng, (int(ell), n_bits))
+            inputs[t : t + ell, b, :n_bits] = seq
+            inputs[t + ell, b, n_bits] = 1.0
+            targets[t + ell + 1 : t + 2 * ell + 1, b] = seq
+            mask[t + ell + 1 : t + 2 * ell + 1, b] = 1.0
+            t += 2 * ell + 1
+    lengths = None if np.all(total == T) else total
+    return _dataset(
+        inputs,
+        targets,
+        mask,
+        lengths,
+        "copy_reuse",
+        {"episodes": K, "episode_lengths": L, "written": L.sum(axis=1)},
+        ("episodes", "episode_lengths", "written"),
     )
 
 

@@ -1,0 +1,372 @@
+"""The differentiable neural computer's tasks: repeat copy with a curriculum, copy with memory
+reuse (and the free-gate ablation), graph traversal beside an LSTM, and a NaN/inf watch.
+
+Every run trains one model on fresh batches (:func:`recurrent_zoo.training.fit_generated`),
+scores it on held-out sets drawn from a fixed seed, and prints one JSON line (also appended to
+``--out``); seeds run one after another in this one process. ``report`` prints the tables of
+``benchmarks/results/dnc_tasks.txt`` from the JSON lines.
+
+Usage::
+
+    python benchmarks/dnc_tasks.py repeat_copy --seeds 0 1 2 3 4 --batches 3000
+    python benchmarks/dnc_tasks.py reuse --seeds 0 1 2 --batches 2000 [--pin-free-gates] \\
+        [--controller feedforward]
+    python benchmarks/dnc_tasks.py graph --model dnc --seeds 0 --batches 3000
+    python benchmarks/dnc_tasks.py graph --model lstm --seeds 0 --batches 3000
+    python benchmarks/dnc_tasks.py report benchmarks/results/dnc_tasks.jsonl
+
+Settings (the defaults; where they come from):
+
+- repeat copy: DeepMind's ``train.py`` defaults (github.com/google-deepmind/dnc): 4 bits,
+  vectors 1-2, repeats 1-2, batch 16, an LSTM controller of 64 units, a 16 x 16 memory, 4 read
+  heads, gradients clipped to norm 50 (their ``max_grad_norm``). Two changes, for a budget of
+  minutes rather than their 100 000 iterations: Adam with learning rate 3e-3 instead of RMSprop
+  at 1e-4, and a curriculum to longer sequences after the defaults: lesson ``k`` draws vectors
+  and repeats from 1..k (k = 2, 3, ..., ``--max-lesson``), advanced when the mean bit errors per
+  sequence on 64 fresh sequences of the lesson, checked every ``--window`` batches, are at most
+  ``--threshold`` (:class:`recurrent_zoo.tasks.Curriculum`); a fifth of the batches
+  (``--review``) come from an earlier lesson. The repeat channel is normalised
+  over the last lesson's range 1..max throughout, so that the encoding does not change from
+  lesson to lesson.
+- copy with reuse: 4 copy episodes of 4 six-bit vectors each (16 vectors) into a memory of 8
+  slots (2 x the slots), the same controller and read heads; trained on 1-4 episodes of 1-4
+  vectors. ``--pin-free-gates`` fixes every free gate at exactly 0 (:func:`pin_free_gates`).
+  ``--controller feedforward`` is the ablation that bites: an LSTM controller of 64 units holds
+  an episode of 4 vectors by itself and succeeds without freeing (recorded), a feedforward one
+  keeps nothing between steps but what it reads from memory.
+- graph traversal: see :func:`recurrent_zoo.tasks.graph_traversal`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def _git_commit() -> str:
+    out = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        cwd=os.path.dirname(os.path.abspath(__file__)),
+        check=False,
+    )
+    return out.stdout.strip()
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def pin_free_gates(model) -> None:
+    """Fix every free gate of ``model`` (a DNC) at exactly 0, for the ablation.
+
+    The free gates are ``sigmoid`` of their rows of the interface layer; with those rows' weights
+    0 and biases -1e4 the sigmoid is exactly 0.0 in float64 and float32, and so is its
+    derivative: the gradient of those rows is exactly 0 and Adam never moves them. The retention
+    is then 1 at every step, and no slot is ever freed.
+    """
+    from recurrent_zoo._core.dnc_memory import interface_layout
+
+    rows = interface_layout(model.read_heads, model.word_size)["free_gates"][0]
+    model.params["interface_weight"][rows] = 0.0
+    model.params["interface_bias"][rows] = -1e4
+
+
+def _budget(args, callback=None):
+    """``callback`` (if any), and a stop once ``--max-seconds`` of wall time have passed (the
+    run's ``batches`` then says how far it got)."""
+    start = time.perf_counter()
+
+    def check(i, logs):
+        stop = callback(i, logs) if callback is not None else False
+        return bool(stop) or time.perf_counter() - start > args.max_seconds
+
+    return check
+
+
+def _finite(model, history) -> bool:
+    """Every training loss and every parameter finite (a non-finite loss would also have stopped
+    ``fit_generated`` with a FloatingPointError)."""
+    losses = np.isfinite(history["loss"]).all()
+    return bool(losses and all(np.isfinite(p).all() for p in model.params.values()))
+
+
+def _free_gates(model, X) -> np.ndarray:
+    """The free gates of every step of a forward pass, ``(T, B, R)`` (from the model's cache)."""
+    model.forward(X)
+    return np.stack([c[0]["free_gates"] for c in model._cache[15]])
+
+
+# ----------------------------------------------------------------------------- repeat copy
+def repeat_copy_run(args, seed: int) -> dict:
+    from recurrent_zoo.dnc import DNC
+    from recurrent_zoo.tasks import Curriculum, bit_errors, repeat_copy
+    from recurrent_zoo.training import fit_generated
+
+    top = args.max_lesson
+    norm = (1, top)
+    lessons = list(range(2, top + 1))
+    model = DNC(args.bits + 2, args.bits + 1, controller_size=64, memory_slots=16, word_size=16,
+                read_heads=4, seed=seed)  # fmt: skip
+
+    def batch(k, rng, n=16):
+        return repeat_copy(n, (1, k), (1, k), n_bits=args.bits, seed=rng, repeat_range=norm)
+
+    def score(k, rng):
+        data = batch(k, rng, 64)
+        Y, _ = model.forward(data.inputs, lengths=data.lengths)
+        return float(bit_errors(Y, data).mean())
+
+    curriculum = Curriculum(lessons, batch, threshold=args.threshold, window=args.window,
+                            score=score, review=args.review, seed=seed + 1)  # fmt: skip
+    t0, c0 = time.perf_counter(), time.process_time()
+    history = fit_generated(model, curriculum, args.batches, lr=args.lr, clip_norm=50.0,
+                            seed=seed, callback=_budget(args, curriculum.callback))  # fmt: skip
+    cpu = time.process_time() - c0
+    errors = {}
+    for k in sorted({2, curriculum.lesson, top}):
+        test = batch(k, np.random.default_rng(10_000 + k), 1000)
+        Y, _ = model.forward(test.inputs, lengths=test.lengths)
+        errors[f"1-{k} x 1-{k}"] = float(bit_errors(Y, test).mean())
+    return {
+        "experiment": "repeat_copy",
+        "seed": seed,
+        "batches": len(history["loss"]),
+        "sequences": 16 * len(history["loss"]),
+        "lesson_reached": f"1-{curriculum.lesson} x 1-{curriculum.lesson}",
+        "level": curriculum.level,
+        "advanced_at_sequences": [16 * a for a in curriculum.advanced_at],
+        "completed_at_sequences": (
+            None if curriculum.completed_at is None else 16 * curriculum.completed_at
+        ),
+        "bit_errors": errors,
+        "bit_errors_defaults": errors["1-2 x 1-2"],
+        "finite": _finite(model, history),
+        "cpu_seconds": round(cpu, 1),
+        "wall_seconds": round(time.perf_counter() - t0, 1),
+        "checks": curriculum.checks,
+        "settings": {
+            "lr": args.lr,
+            "threshold": args.threshold,
+            "window": args.window,
+            "max_lesson": top,
+            "bits": args.bits,
+            "review": args.review,
+        },
+    }
+
+
+# ----------------------------------------------------------------------------- copy with reuse
+def reuse_run(args, seed: int) -> dict:
+    from recurrent_zoo.dnc import DNC
+    from recurrent_zoo.tasks import copy_reuse
+    from recurrent_zoo.training import fit_generated
+
+    bits, slots = 6, args.slots
+    model = DNC(bits + 1, bits, controller=args.controller, controller_size=64,
+                memory_slots=slots, word_size=16, read_heads=args.read_heads,
+                seed=seed)  # fmt: skip
+    if args.pin_free_gates:
+        pin_free_gates(model)
+    L = args.episode_length
+    K = 2 * slots // L  # episodes writing 2 x the slots in all
+
+    def batch(rng):
+        return copy_reuse(16, (1, K), (1, L), n_bits=bits, seed=rng)
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    history = fit_generated(model, batch, args.batches, lr=args.lr, clip_norm=50.0, seed=seed,
+                            callback=_budget(args))  # fmt: skip
+    cpu = time.process_time() - c0
+    test = copy_reuse(500, K, L, n_bits=bits, seed=20_000)
+    Y, _ = model.forward(test.inputs)
+    wrong = ((Y > 0) != (test.targets > 0.5)).sum(axis=2) * test.mask  # (T, N)
+    per_episode = []
+    T_ep = 2 * L + 1
+    for k in range(K):
+        per_episode.append(1.0 - float(wrong[k * T_ep : (k + 1) * T_ep].sum())
+                           / (bits * L * test.inputs.shape[1]))  # fmt: skip
+    gates = _free_gates(model, test.inputs[:, :50])
+    return {
+        "experiment": "reuse"
+        + ("_feedforward" if args.controller == "feedforward" else "")
+        + ("_pinned" if args.pin_free_gates else ""),
+        "seed": seed,
+        "batches": len(history["loss"]),
+        "sequences": 16 * len(history["loss"]),
+        "memory_slots": slots,
+        "test": f"{K} episodes x {L} vectors = {K * L} written",
+        "bits_correct": 1.0 - float(wrong.sum()) / (bits * test.mask.sum()),
+        "bits_correct_by_episode": per_episode,
+        "free_gate_mean": float(gates.mean()),
+        "free_gate_max": float(gates.max()),
+        "finite": _finite(model, history),
+        "final_loss": float(np.mean(history["loss"][-50:])),
+        "cpu_seconds": round(cpu, 1),
+        "wall_seconds": round(time.perf_counter() - t0, 1),
+        "settings": {
+            "lr": args.lr,
+            "read_heads": args.read_heads,
+            "slots": slots,
+            "episode_length": L,
+            "pin_free_gates": args.pin_free_gates,
+            "controller": args.controller,
+        },  # fmt: skip
+    }
+
+
+# ----------------------------------------------------------------------------- graph traversal
+#: the graph curriculum: (nodes, hops) per lesson, the last one the task's 5-8 nodes, 2-4 hops
+GRAPH_LESSONS = [((5, 6), 1), ((5, 7), (1, 2)), ((5, 8), (1, 3)), ((5, 8), (2, 4))]
+
+
+def graph_model(kind: str, seed: int):
+    """The DNC (LSTM 64, 16 x 16 memory, 4 read heads: 48 463 parameters) or an LSTM of about
+    the same size (96 units and a linear read-out: 46 856)."""
+    from recurrent_zoo import Linear, Stacked
+    from recurrent_zoo.dnc import DNC
+    from recurrent_zoo.lstm import LSTM
+
+    I, O = 2 * 8 + 3 + 3, 8
+    if kind == "dnc":
+        return DNC(I, O, controller_size=64, memory_slots=16, word_size=16, read_heads=4,
+                   seed=seed)  # fmt: skip
+    return Stacked([LSTM(I, 96, seed=seed), Linear(96, O, seed=seed + 1)])
+
+
+def graph_run(args, seed: int) -> dict:
+    from recurrent_zoo.tasks import Curriculum, graph_traversal, traversal_accuracy
+    from recurrent_zoo.training import fit_generated
+
+    model = graph_model(args.model, seed)
+
+    def batch(lesson, rng, n=16):
+        return graph_traversal(n, *lesson, n_ids=8, seed=rng)
+
+    def accuracy(lesson, rng, n):
+        data = batch(lesson, rng, n)
+        Y, _ = model.forward(data.inputs, lengths=data.lengths)
+        return traversal_accuracy(Y, data)
+
+    curriculum = Curriculum(GRAPH_LESSONS, batch, threshold=1.0 - args.graph_threshold,
+                            window=args.window,
+                            score=lambda lesson, rng: 1.0 - accuracy(lesson, rng, 64),
+                            review=args.review, seed=seed + 1)  # fmt: skip
+    t0, c0 = time.perf_counter(), time.process_time()
+    history = fit_generated(model, curriculum, args.batches, lr=args.lr, clip_norm=50.0,
+                            seed=seed, callback=_budget(args, curriculum.callback))  # fmt: skip
+    cpu = time.process_time() - c0
+    scores = {}
+    for name, lesson in (("5-8 nodes, 2-4 hops", GRAPH_LESSONS[-1]), ("5-8 nodes, 2 hops",
+                         ((5, 8), 2)), ("5-8 nodes, 4 hops", ((5, 8), 4))):  # fmt: skip
+        scores[name] = accuracy(lesson, np.random.default_rng(30_000 + len(scores)), 1000)
+    return {
+        "experiment": f"graph_{args.model}",
+        "seed": seed,
+        "parameters": int(sum(p.size for p in model.params.values())),
+        "batches": len(history["loss"]),
+        "sequences": 16 * len(history["loss"]),
+        "lesson_reached": curriculum.level,
+        "advanced_at_sequences": [16 * a for a in curriculum.advanced_at],
+        "queries_exact": scores,
+        "finite": _finite(model, history),
+        "final_loss": float(np.mean(history["loss"][-50:])),
+        "cpu_seconds": round(cpu, 1),
+        "wall_seconds": round(time.perf_counter() - t0, 1),
+        "checks": curriculum.checks,
+        "settings": {
+            "lr": args.lr,
+            "window": args.window,
+            "threshold": args.graph_threshold,
+            "lessons": GRAPH_LESSONS,
+            "review": args.review,
+        },
+    }
+
+
+# ----------------------------------------------------------------------------- report
+def report(files: list[str]) -> None:
+    rows = [json.loads(line) for path in files for line in open(path) if line.strip()]
+    by: dict[str, list[dict]] = {}
+    for r in rows:
+        by.setdefault(r["experiment"], []).append(r)
+    for name, runs in by.items():
+        print(f"\n{name}: {len(runs)} runs")
+        if name == "repeat_copy":
+            for r in runs:
+                print(
+                    f"  seed {r['seed']}: {r['sequences']} sequences, lesson reached "
+                    f"{r['lesson_reached']}, bit errors {r['bit_errors']}, advanced at "
+                    f"{r['advanced_at_sequences']} sequences, CPU {r['cpu_seconds']} s"
+                )
+            med = np.median([r["bit_errors_defaults"] for r in runs])
+            print(f"  median bit errors per sequence at 1-2 x 1-2: {med:.3f}")
+        elif name.startswith("reuse"):
+            for r in runs:
+                print(f"  seed {r['seed']}: {r['sequences']} sequences, {r['test']}, bits "
+                      f"correct {r['bits_correct']:.4f} (by episode "
+                      f"{[round(x, 3) for x in r['bits_correct_by_episode']]}), free gates mean "
+                      f"{r['free_gate_mean']:.3f} max {r['free_gate_max']:.3f}, CPU "
+                      f"{r['cpu_seconds']} s")  # fmt: skip
+            print(f"  median bits correct: {np.median([r['bits_correct'] for r in runs]):.4f}")
+        else:
+            for r in runs:
+                exact = {k: round(v, 3) for k, v in r["queries_exact"].items()}
+                last = r["checks"][-1] if r["checks"] else None
+                print(
+                    f"  seed {r['seed']}: {r['parameters']} parameters, {r['sequences']} "
+                    f"sequences, lesson reached {r['lesson_reached']} of "
+                    f"{len(r['settings']['lessons'])} (last check: batch, lesson, 1 - accuracy "
+                    f"= {last}), queries answered exactly {exact}, CPU {r['cpu_seconds']} s"
+                )
+        print(f"  all finite: {all(r['finite'] for r in runs)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("experiment", choices=["repeat_copy", "reuse", "graph", "report"])
+    parser.add_argument("files", nargs="*")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--batches", type=int, default=2000)
+    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--bits", type=int, default=4)
+    parser.add_argument("--max-lesson", type=int, default=6)
+    parser.add_argument("--threshold", type=float, default=0.1)
+    parser.add_argument("--window", type=int, default=100)
+    parser.add_argument("--review", type=float, default=0.2)
+    parser.add_argument("--max-seconds", type=float, default=float("inf"))
+    parser.add_argument("--slots", type=int, default=8)
+    parser.add_argument("--episode-length", type=int, default=4)
+    parser.add_argument("--read-heads", type=int, default=4)
+    parser.add_argument("--pin-free-gates", action="store_true")
+    parser.add_argument("--controller", choices=["lstm", "feedforward"], default="lstm")
+    parser.add_argument("--model", choices=["dnc", "lstm"], default="dnc")
+    parser.add_argument("--graph-threshold", type=float, default=0.9)
+    parser.add_argument("--out", default="benchmarks/results/dnc_tasks.jsonl")
+    args = parser.parse_args()
+    if args.experiment == "report":
+        report(args.files or [args.out])
+        return
+    run = {"repeat_copy": repeat_copy_run, "reuse": reuse_run, "graph": graph_run}
+    for seed in args.seeds:
+        start_load = _load()
+        result = run[args.experiment](args, seed)
+        budget = None if args.max_seconds == float("inf") else args.max_seconds
+        result.update(commit=_git_commit(), load_start=start_load, load_end=_load(),
+                      max_seconds=budget, stopped_by_budget=result["batches"] < args.batches,
+                      command=" ".join(sys.argv))  # fmt: skip
+        line = json.dumps(result)
+        print(line, flush=True)
+        with open(args.out, "a") as f:
+            print(line, file=f)
+
+
+if __name__ == "__main__":
+    main()

@@ -786,6 +786,8 @@ def language_run(
     test_max: int = 100,
     n_test: int = 1000,
     exhaustive_check: int | None = 16,
+    restarts: int = 1,
+    n_val: int = 500,
     **settings: Any,
 ) -> dict[str, Any]:
     """The NNPDA's reference experiment on one language (see :data:`NNPDA_SETTINGS`).
@@ -798,10 +800,19 @@ def language_run(
     training strings) on ``n_test`` strings of length ``test_min`` to ``test_max`` (drawn
     the same way), and the PDA on every string of up to ``exhaustive_check`` symbols.
 
+    ``restarts`` > 1 trains up to that many networks from fresh initialisations (attempt 0
+    is the single run's; attempt ``r`` draws its weights from ``(seed, r)``) on the same
+    strings and keeps the one that classifies ``n_val`` held-out strings of the *training*
+    lengths (up to ``train_max``, drawn with another seed) best, ties to the lower training
+    loss; it stops at the first attempt that met the training tolerance and classifies every
+    validation string right. Nothing longer than ``train_max`` informs the choice.
+
     Returns a dict: ``"accuracy"`` (the network), ``"pda_accuracy"``, ``"pda_exhaustive"``
     (fraction right up to ``exhaustive_check``, None if not checked), ``"pda_states"``,
-    ``"train_accuracy"``, ``"epochs"``, ``"finite"``, ``"seconds"``, ``"curve"``, the
-    extracted ``"pda"`` (a networkx graph) and the trained ``"model"``.
+    ``"train_accuracy"``, ``"val_accuracy"``, ``"attempt"`` (the one kept), ``"attempts"``
+    (one ``(val_accuracy, epochs)`` pair per attempt trained), ``"epochs"``, ``"finite"``,
+    ``"seconds"``, ``"curve"``, the extracted ``"pda"`` (a networkx graph) and the trained
+    ``"model"``.
     """
     import itertools
 
@@ -821,24 +832,40 @@ def language_run(
     train = cfl_dataset(language, None, train_max, strings=strings + sampled)
     # every prefix of a training string is a training string: labels at every step
     prefixed = cfl_dataset(language, None, train_max, strings=strings + sampled, prefixes=True)
-    net = NNPDA(len(alphabet), options["n_states"], seed=seed)
-    finite = True
-    try:
-        history = fit_nnpda(
-            net,
-            prefixed.inputs,
-            prefixed.targets,
-            mask=prefixed.mask,
-            lengths=prefixed.lengths,
-            epochs=options["epochs"],
-            lr=options["lr"],
-            batch_size=options.get("batch_size", 32),
-            tolerance=options.get("tolerance", 0.1),
-            seed=seed,
-        )
-        curve = history["loss"]
-    except FloatingPointError:
-        finite, curve = False, []
+    val = cfl_dataset(language, n_val, train_max, seed=seed + 2000)
+    val_truth = val.info["labels"].astype(bool)
+    n_restarts = check_positive_int(restarts, "restarts")
+    best: tuple[Any, ...] | None = None  # (val accuracy, -loss), attempt, net, curve, finite
+    attempts = []
+    for attempt in range(n_restarts):
+        init = seed if attempt == 0 else np.random.default_rng([seed, attempt])
+        net = NNPDA(len(alphabet), options["n_states"], seed=init)
+        finite = True
+        try:
+            history = fit_nnpda(
+                net,
+                prefixed.inputs,
+                prefixed.targets,
+                mask=prefixed.mask,
+                lengths=prefixed.lengths,
+                epochs=options["epochs"],
+                lr=options["lr"],
+                batch_size=options.get("batch_size", 32),
+                tolerance=options.get("tolerance", 0.1),
+                seed=seed if attempt == 0 else init,
+            )
+            curve = history["loss"]
+        except FloatingPointError:
+            finite, curve = False, []
+        val_accuracy = float(np.mean(net.accepts(val.inputs, val.lengths) == val_truth))
+        attempts.append((val_accuracy, len(curve)))
+        key = (val_accuracy, -min(curve) if curve else -np.inf)
+        if best is None or key > best[0]:
+            best = (key, attempt, net, curve, finite)
+        if finite and len(curve) < options["epochs"] and val_accuracy == 1.0:
+            break  # converged on the training strings and right on every validation string
+    assert best is not None
+    (val_accuracy, _), attempt, net, curve, finite = best
     labels = train.info["labels"].astype(bool)
     train_accuracy = float(np.mean(net.accepts(train.inputs, train.lengths) == labels))
     test = cfl_dataset(language, n_test, test_max, seed=seed + 1000, min_length=test_min)
@@ -860,6 +887,9 @@ def language_run(
         "seed": seed,
         "accuracy": accuracy,
         "train_accuracy": train_accuracy,
+        "val_accuracy": val_accuracy,
+        "attempt": attempt,
+        "attempts": attempts,
         "pda_accuracy": pda_accuracy,
         "pda_exhaustive": exhaustive,
         "pda_states": pda.number_of_nodes(),

@@ -219,7 +219,11 @@ def summary(args: argparse.Namespace) -> None:
         "commit was recorded: the NNPDA ones by code no longer current (one label per string;",
         "now every prefix is labelled and the best epoch kept); the Stack RNN ones with a",
         "validation loss by code whose training is the current one, those without by an",
-        "earlier checkpoint selection (validation accuracy alone).",
+        "earlier checkpoint selection (validation accuracy alone). Those 'wip' runs and the",
+        "9cb81a1/31c74aa ones were made at load 22-45 on 2 cores. From 85b2da0 on the code is",
+        "the current one: 4d725c7 added NNPDA restarts (restarts=1, the default, trains as",
+        "before) and 74dfba2 the Stack RNN's choice by validation entropy (the default",
+        "selection unchanged); a '+' marks a work tree with uncommitted edits elsewhere.",
         "Non-default settings follow the load.",
         "",
     ]

@@ -27,6 +27,17 @@ Usage::
     OPENBLAS_NUM_THREADS=1 python benchmarks/pushdown_reference.py stack_rnn anbn --arch lstm
     python benchmarks/pushdown_reference.py summary
 
+NNPDA restarts chosen on held-out strings of the training lengths (Dyck-1 seed 1)::
+
+    python benchmarks/pushdown_reference.py nnpda dyck1 --seeds 1 --settings '{"restarts": 3}'
+
+Joulin & Mikolov's configuration (40 units, 10 stacks; their back-up model by validation
+entropy with rounded actions, the rate halved on no improvement; the summary then picks, per
+task, the seed of lowest validation entropy, as their README says to "cycle over the seed")::
+
+    python benchmarks/pushdown_reference.py stack_rnn anbncn --seeds 0 1 2 --settings \
+        '{"hidden_size": 40, "n_stacks": 10, "selection": "entropy", "halving": true}'
+
 Runs are long (minutes to an hour each on one core); run them with ``nice`` in the
 background. Every line records the seed, the settings, the wall time and ``os.getloadavg()``.
 """

@@ -187,13 +187,14 @@ def _selected(runs: list[dict]) -> list[str]:
     """Joulin & Mikolov's choice over seeds: per configuration, the lowest validation entropy.
 
     Only runs that return validation entropies per seed (``selection="entropy"``) are grouped,
-    by task, architecture, settings and code; the Stack RNN's entropy is the one with rounded
-    actions (their ``-hard``), the others' the plain one.
+    by task, architecture and settings (recurrent_zoo/stack_rnn.py has not changed since
+    74dfba2, which added the option: the commits listed differ elsewhere); the Stack RNN's
+    entropy is the one with rounded actions (their ``-hard``), the others' the plain one.
     """
     groups: dict[tuple, list[dict]] = {}
     for r in runs:
         if (r.get("settings") or {}).get("selection") == "entropy":
-            key = (r["task"], r["arch"], json.dumps(r["settings"]), r.get("commit", "wip"))
+            key = (r["task"], r["arch"], json.dumps(r["settings"]))
             groups.setdefault(key, []).append(r)
     if not groups:
         return []
@@ -202,9 +203,10 @@ def _selected(runs: list[dict]) -> list[str]:
         "Chosen over seeds by validation entropy (n <= 19 only; Joulin & Mikolov's README: "
         "'cycle over the seed'), test accuracy of the one chosen beside every seed's",
         f"{'task':9} {'arch':5} {'seeds':>5} {'chosen':>6} {'acc':>6} {'round':>6} "
-        f"{'val H':>7}  every seed (acc/round)   code    settings",
+        f"{'val H':>7}  every seed (acc/round)   settings; commits",
     ]
-    for (task, arch, settings, code), rs in groups.items():
+    for (task, arch, settings), rs in groups.items():
+        code = ",".join(sorted({r.get("commit", "wip") for r in rs}))
         field = "validation_loss_rounding" if arch == "stack" else "validation_loss"
         best = min(rs, key=lambda r: r[field])
         rd = f"{best['accuracy_rounding']:6.1f}" if "accuracy_rounding" in best else "     -"
@@ -216,7 +218,7 @@ def _selected(runs: list[dict]) -> list[str]:
         )
         out.append(
             f"{task:9} {arch:5} {len(rs):>5} {best['seed']:>6} {best['accuracy']:6.1f} {rd} "
-            f"{best[field]:7.4f}  {every:24} {code:7} {settings}"
+            f"{best[field]:7.4f}  {every:24} {settings}; {code}"
         )
     return out
 

@@ -394,6 +394,8 @@ def counting_run(
     extra_stages: int = 10,
     batch_size: int = 5,
     lr: float | None = None,
+    selection: str = "accuracy",
+    halving: bool = False,
     keep_model: bool = False,
 ) -> dict[str, Any]:
     """Joulin & Mikolov's protocol on one task: train with n <= ``train_max``, test up to 60.
@@ -410,6 +412,15 @@ def counting_run(
     ``n = 2 .. test_max`` with :func:`~recurrent_zoo.tasks.deterministic_accuracy`, and the
     Stack RNN also with rounding. Adam, gradient norm clipped to 1, ``batch_size`` strings a
     step; ``lr`` defaults to 0.03 for the Stack RNN and 0.01 for the others.
+
+    ``selection="entropy"`` keeps the back-up model as Joulin & Mikolov's ``train_toy`` does:
+    the lowest validation cross-entropy (with rounded actions for the Stack RNN, their
+    ``-hard``), validated after every stage from the last curriculum stage on; with
+    ``halving`` a stage that does not improve it halves the learning rate and returns to the
+    back-up model (their schedule). Their code also picks, over many seeds, the run whose
+    validation entropy is lowest; ``"validation_loss"`` (and, for the Stack RNN,
+    ``"validation_loss_rounding"``) are returned for that choice, and ``"validation_curve"``
+    (the validation entropy, rounded for the Stack RNN, at each validated stage).
 
     Returns a dict with ``"accuracy"`` (percent of ``n`` right), ``"accuracy_rounding"``
     (stack only), ``"validation"``, ``"validation_rounding"``, ``"validation_loss"``,
@@ -441,22 +452,30 @@ def counting_run(
     )
     rate = lr if lr is not None else (0.03 if arch == "stack" else 0.01)
     opt = get_optimizer("adam", model.params, lr=rate)
+    if selection not in ("accuracy", "entropy"):
+        raise ValueError(f"selection must be 'accuracy' or 'entropy'; got {selection!r}")
     stages = list(range(min(first_max, train_max), train_max + 1)) + [train_max] * extra_stages
-    curve, best, updates, finite = [], None, 0, True
+    curve, val_curve, best, updates, finite = [], [], None, 0, True
     val_targets = next_symbol_distributions(val)
 
-    def validate() -> tuple[float, ...]:
-        Y, _ = model.forward(val.inputs, lengths=val.lengths)
+    def val_loss(Y: NDArray) -> float:
         logp = Y - Y.max(axis=2, keepdims=True)
         logp -= np.log(np.exp(logp).sum(axis=2, keepdims=True))
-        loss = -float((val_targets * logp).sum() / val.mask.sum())
-        score = deterministic_accuracy(Y, val)
+        return -float((val_targets * logp).sum() / val.mask.sum())
+
+    def validate() -> tuple[float, ...]:
+        # (selection key, rounded accuracy, accuracy, -loss, -rounded loss)
+        Y, _ = model.forward(val.inputs, lengths=val.lengths)
+        loss, score = val_loss(Y), deterministic_accuracy(Y, val)
         if arch != "stack":
-            return (score, -loss)
+            key = -loss if selection == "entropy" else score
+            return (key, score, score, -loss, -loss)
         core.rounding = True
         Y, _ = model.forward(val.inputs, lengths=val.lengths)
         core.rounding = False
-        return (deterministic_accuracy(Y, val), score, -loss)
+        loss_r, score_r = val_loss(Y), deterministic_accuracy(Y, val)
+        key = -loss_r if selection == "entropy" else score_r
+        return (key, score_r, score, -loss, -loss_r)
 
     for i, n_max in enumerate(stages):
         data = counting_task(task, n_max, 1, stage_sequences, seed * 10_000 + i)
@@ -481,26 +500,36 @@ def counting_run(
         curve.append(history["loss"][-1])
         if i >= len(stages) - extra_stages - 1:
             key = validate()
+            val_curve.append(-key[-1])
+            if selection == "accuracy":  # ties to the lower validation loss
+                key = (key[1], key[2], key[3], key[4]) if arch == "stack" else key[1:]
             if best is None or key > best[0]:
                 best = (key, {k: v.copy() for k, v in model.params.items()})
+            elif halving:  # Joulin & Mikolov: back to the back-up model at half the rate
+                opt.lr /= 2.0
+                for k, v in best[1].items():
+                    model.params[k][...] = v
     if best is not None:
         for k, v in best[1].items():
             model.params[k][...] = v
     Y, _ = model.forward(test.inputs, lengths=test.lengths)
-    key = best[0] if best is not None else (0.0, 0.0, 0.0)
+    # (rounded accuracy, accuracy, -loss, -rounded loss) of the model kept
+    kept = best[0][-4:] if best is not None else (0.0, 0.0, -np.inf, -np.inf)
     out = {
         "task": task,
         "arch": arch,
         "seed": seed,
         "accuracy": 100.0 * deterministic_accuracy(Y, test),
-        "validation": 100.0 * key[-2],
-        "validation_loss": -key[-1],
+        "validation": 100.0 * kept[1],
+        "validation_loss": -kept[2],
         "updates": updates,
         "finite": finite and bool(np.all(np.isfinite(curve))),
         "curve": curve,
+        "validation_curve": val_curve,
     }
     if arch == "stack":
-        out["validation_rounding"] = 100.0 * key[0]
+        out["validation_rounding"] = 100.0 * kept[0]
+        out["validation_loss_rounding"] = -kept[3]
         core.rounding = True
         Y, _ = model.forward(test.inputs, lengths=test.lengths)
         core.rounding = False

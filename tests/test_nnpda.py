@@ -190,3 +190,29 @@ def test_catalogue_entry():
     entry = get_entry("nnpda")
     assert entry.cls is NNPDA and entry.family == "memory-augmented"
     assert "nnpda" in [e.name for e in __import__("recurrent_zoo").catalogue("memory-augmented")]
+
+
+def test_language_run_restarts_choose_by_training_length_validation():
+    """Restarts: attempt 0 is the single run; the one kept is best on held-out short strings."""
+    from recurrent_zoo.nnpda import language_run
+
+    tiny = {
+        "train_max": 6,
+        "test_min": 7,
+        "test_max": 10,
+        "n_test": 20,
+        "exhaustive_check": None,
+        "n_train": 20,
+        "exhaustive": 4,
+        "epochs": 2,
+        "lr": 0.02,
+        "n_val": 40,
+    }
+    one = language_run("dyck1", 1, **tiny)
+    three = language_run("dyck1", 1, restarts=3, **tiny)
+    assert one["attempts"] == three["attempts"][:1] and len(one["attempts"]) == 1
+    assert len(three["attempts"]) == 3  # two epochs never reach the tolerance: no early stop
+    accuracies = [a for a, _ in three["attempts"]]
+    assert three["val_accuracy"] == max(accuracies) == accuracies[three["attempt"]]
+    with pytest.raises(ValueError, match="restarts"):
+        language_run("dyck1", 1, restarts=0, **tiny)

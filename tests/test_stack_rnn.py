@@ -18,6 +18,7 @@ from recurrent_zoo.stack_rnn import (
     EMPTY,
     StackRNN,
     compare_run,
+    counting_run,
     counting_task,
 )
 from recurrent_zoo.tasks import deterministic_accuracy
@@ -148,3 +149,33 @@ def test_compare_run_quick():
 def test_catalogue_entry():
     entry = get_entry("stack_rnn")
     assert entry.cls is StackRNN and entry.family == "memory-augmented"
+
+
+def test_entropy_selection_keeps_the_lowest_validation_entropy():
+    """Joulin & Mikolov's back-up model: the stage of lowest validation entropy (rounded)."""
+    from recurrent_zoo.tasks import next_symbol_distributions
+
+    tiny = {
+        "hidden_size": 4,
+        "n_stacks": 1,
+        "stack_size": 16,
+        "train_max": 4,
+        "test_max": 6,
+        "stage_sequences": 10,
+        "extra_stages": 3,
+        "lr": 1.0,  # a rate high enough that the last stage is not the best
+    }
+    r = counting_run("anbn", seed=0, selection="entropy", halving=False, keep_model=True, **tiny)
+    losses = r["validation_curve"]
+    assert len(losses) == 4 and r["validation_loss_rounding"] == min(losses) != losses[-1]
+    # stages with n <= 3, n <= 4, then 3 more at 4, 2 updates each
+    assert np.isfinite(r["curve"]).all() and r["updates"] == 5 * 2
+    model, core = r["model"], r["model"].models[0]
+    val = counting_task("anbn", 4, 1)
+    core.rounding = True
+    Y, _ = model.forward(val.inputs, lengths=val.lengths)
+    logp = Y - np.log(np.exp(Y).sum(axis=2, keepdims=True))
+    loss = -(next_symbol_distributions(val) * logp).sum() / val.mask.sum()
+    assert loss == pytest.approx(r["validation_loss_rounding"], rel=1e-12)
+    with pytest.raises(ValueError, match="selection"):
+        counting_run("anbn", selection="best", **tiny)

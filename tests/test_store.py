@@ -1,5 +1,5 @@
 """recurrent_zoo.store: the JSON Lines result store of the sweeps (torn rows, superseded rows, the
-one-writer lock). The sweeps that write it: tests/test_sweep.py.
+one-writer lock). The sweeps that write it: tests/test_sweeps.py.
 """
 
 import json

@@ -213,8 +213,10 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
     ``f`` applied twice to the same sub-term, half the negatives being near misses that differ
     in one leaf. Deciding it means comparing the codes of the two arguments, which the tensor
     term's products of the children's features make easy. An RNTN with 16 units and a linear
-    readout at the root, cross-entropy, Adam (lr 0.005); trained on 2000 terms of height 2-4
-    (quick: 15 epochs; full: 40), scored on 1000 held-out terms of the same heights.
+    readout at the root, cross-entropy, Adam (lr 0.002); trained on 2000 terms of height 2-4
+    (quick: 15 epochs; full: 40), scored on 1000 held-out terms of the same heights. Measured
+    in quick mode: 0.959, 0.969, 0.973, 0.972, 0.970 for seeds 0-4 (at lr 0.005 the training
+    loss stalled near 0.15 and rose again, seeds 0 and 2 ending at 0.949 and 0.904).
     """
     from ._core.layers import Linear
     from .tasks.trees import logical_terms
@@ -226,7 +228,7 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
     model = RNTN(train.forest().input_size, 16, seed=seed)
     readout = Linear(16, 2, seed=seed + 1)
     history = fit_forest(
-        model, readout, train.forest(), train.targets, lr=0.005, epochs=epochs, seed=seed
+        model, readout, train.forest(), train.targets, lr=0.002, epochs=epochs, seed=seed
     )
     value = evaluate_forest(model, readout, test.forest(), test.targets)["accuracy"]
     target = 0.95

@@ -221,7 +221,9 @@ def train(args) -> dict:
 
     optimizer_kwargs = {"lr": args.lr}
     if args.optimizer == "rmsprop":
-        optimizer_kwargs.update(momentum=args.momentum, alpha=args.alpha)
+        optimizer_kwargs.update(
+            momentum=args.momentum, alpha=args.alpha, eps=args.eps, centered=args.centered
+        )
     optimizer = get_optimizer(args.optimizer, model.params, **optimizer_kwargs)
     with threadpool_limits(limits=1, user_api="blas"):
         try:
@@ -305,7 +307,8 @@ def report(args) -> None:
         print(
             f"   {st['optimizer']} lr {st['lr']}"
             + (
-                f" momentum {st['momentum']} alpha {st['alpha']}"
+                f" momentum {st['momentum']} alpha {st['alpha']} eps {st.get('eps', 1e-8):g}"
+                + (" centered" if st.get("centered") else "")
                 if st["optimizer"] == "rmsprop"
                 else ""
             )
@@ -400,6 +403,12 @@ def main() -> None:
     t.add_argument("--lr", type=float, default=1e-4)
     t.add_argument("--momentum", type=float, default=0.9)
     t.add_argument("--alpha", type=float, default=0.99)
+    t.add_argument("--eps", type=float, default=1e-8, help="RMSprop's epsilon (added to the root)")
+    t.add_argument(
+        "--centered",
+        action="store_true",
+        help="RMSprop divides by the gradient's estimated standard deviation (Graves 2013)",
+    )
     t.add_argument("--clip-value", type=float, default=10.0)
     t.add_argument("--clip-norm", type=float, default=1.0)
     t.add_argument("--controller", default="lstm")

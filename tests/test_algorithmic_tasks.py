@@ -93,8 +93,16 @@ def test_associative_recall_layout():
         np.testing.assert_array_equal(x[t0 + 1 : t0 + 4, :6], items[query[b]])
         np.testing.assert_array_equal(data.targets[t0 + 5 : t0 + 8, b], items[query[b] + 1])
         np.testing.assert_array_equal(np.flatnonzero(data.mask[:, b]), t0 + 5 + np.arange(3))
+        assert not x[t0 + 5 :].any()  # the model answers on steps with no input at all
     with pytest.raises(ValueError, match="items"):
         associative_recall(2, items=1)
+    # bits uniform, every item count of the range and every allowed query position drawn
+    data = associative_recall(2000, (2, 6), seed=4)
+    counts, query = data.info["items"], data.info["query"]
+    assert abs(data.targets[data.mask == 1].mean() - 0.5) < 0.02
+    assert set(counts) == {2, 3, 4, 5, 6}
+    for k in range(2, 7):
+        assert set(query[counts == k]) == set(range(k - 1))
 
 
 def test_priority_sort_layout():

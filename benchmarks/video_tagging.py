@@ -48,6 +48,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from recurrent_zoo import Linear, Stacked
+from recurrent_zoo._core.vision import PatchKeypoints
 from recurrent_zoo.lstm import LSTM
 from recurrent_zoo.tasks.moving_digits import moving_digits, tag_scores
 from recurrent_zoo.training import fit, predict
@@ -66,19 +67,40 @@ def scores_of(model, data, k, n=None):
     return tag_scores(guess, data.targets[:, sl], data.mask[:, sl], threshold=0.5)
 
 
+def frame_encoder(args, seed, pixels):
+    """The frame encoder and its output size: keypoints (shared 8x8 filters, spatial softmax)
+    or, with ``--encoder dense``, the earlier fully connected layer on the pixels."""
+    if args.encoder == "dense":
+        dense = Linear(pixels, args.features, activation="tanh", seed=seed, dtype=args.dtype)
+        return dense, args.features
+    enc = PatchKeypoints(
+        (args.size, args.size),
+        (8, 8),
+        args.channels,
+        stride=args.stride,
+        seed=seed,
+        dtype=args.dtype,
+    )
+    enc.params["weight"] *= args.init_gain  # sharper spatial softmaxes from the start
+    return enc, enc.output_size
+
+
 def models(args, seed, pixels):
+    enc, F = frame_encoder(args, seed, pixels)
+    dt = args.dtype
     recurrent = Stacked(
         [
-            Linear(pixels, args.features, activation="tanh", seed=seed),
-            LSTM(args.features, args.hidden, seed=seed + 1),
-            Linear(args.hidden, 80, seed=seed + 2),
+            enc,
+            LSTM(F, args.hidden, seed=seed + 1, dtype=dt),
+            Linear(args.hidden, 80, seed=seed + 2, dtype=dt),
         ]
     )
+    enc, F = frame_encoder(args, seed, pixels)
     per_frame = Stacked(
         [
-            Linear(pixels, args.features, activation="tanh", seed=seed),
-            Linear(args.features, args.hidden, activation="tanh", seed=seed + 1),
-            Linear(args.hidden, 80, seed=seed + 2),
+            enc,
+            Linear(F, args.hidden, activation="tanh", seed=seed + 1, dtype=dt),
+            Linear(args.hidden, 80, seed=seed + 2, dtype=dt),
         ]
     )
     return {"recurrent": recurrent, "per_frame": per_frame}
@@ -142,13 +164,18 @@ def main():
     parser.add_argument("--frames", type=int, default=16)
     parser.add_argument("--size", type=int, default=24)
     parser.add_argument("--digits", type=int, default=2)
-    parser.add_argument("--features", type=int, default=128)
+    parser.add_argument("--encoder", choices=("keypoints", "dense"), default="keypoints")
+    parser.add_argument("--channels", type=int, default=16, help="keypoint filters")
+    parser.add_argument("--stride", type=int, default=1, help="keypoint filters' stride")
+    parser.add_argument("--init-gain", type=float, default=4.0, help="keypoint filters' init x")
+    parser.add_argument("--features", type=int, default=128, help="dense encoder's units")
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--clip-norm", type=float, default=5.0)
     parser.add_argument("--eval-every", type=int, default=5)
+    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     parser.add_argument("--blas-threads", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=1, help="seeds trained in parallel processes")
     parser.add_argument("--json", default=None)

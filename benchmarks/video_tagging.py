@@ -172,7 +172,7 @@ def main():
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--lr", type=float, default=1e-2)
     parser.add_argument("--clip-norm", type=float, default=5.0)
     parser.add_argument("--eval-every", type=int, default=5)
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")

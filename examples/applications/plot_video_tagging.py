@@ -23,7 +23,7 @@ independent sigmoids with a binary cross-entropy, the obvious multi-label choice
 plateau where every tag is predicted off: each tag is on in one frame in eighty.)
 
 The held-out videos use digit images that training never saw. This example trains small
-networks for 15 epochs on one digit per 16x16 video (about 20 CPU seconds);
+networks for 15 epochs on one digit per 16x16 video (about a minute of CPU);
 ``benchmarks/video_tagging.py`` runs more and longer videos, three seeds, and its recorded
 result is at the end.
 """
@@ -63,12 +63,12 @@ plt.show()
 # are the class probabilities: one tag per frame) and the dataset's mask, same sizes, same
 # seeds, same epochs. A frame's predicted tag is its highest-scoring one. The frame encoder:
 # 16 filters of 8x8 pixels, so ``3 * 16`` features per frame; its filters start 4 times the
-# default size, for sharper spatial softmaxes from the start.
-H = 64
+# default size, for sharper spatial softmaxes from the start. Single precision, for speed.
+H, dt = 64, np.float32
 
 
 def frame_encoder(seed):
-    encoder = PatchKeypoints((size, size), (8, 8), 16, seed=seed)
+    encoder = PatchKeypoints((size, size), (8, 8), 16, seed=seed, dtype=dt)
     encoder.params["weight"] *= 4.0
     return encoder
 
@@ -82,15 +82,15 @@ models = {
     "recurrent (LSTM)": Stacked(
         [
             frame_encoder(0),
-            LSTM(48, H, seed=1),
-            Linear(H, 80, seed=2),
+            LSTM(48, H, seed=1, dtype=dt),
+            Linear(H, 80, seed=2, dtype=dt),
         ]
     ),
     "per-frame": Stacked(
         [
             frame_encoder(0),
-            Linear(48, H, activation="tanh", seed=1),
-            Linear(H, 80, seed=2),
+            Linear(48, H, activation="tanh", seed=1, dtype=dt),
+            Linear(H, 80, seed=2, dtype=dt),
         ]
     ),
 }

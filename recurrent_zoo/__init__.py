@@ -17,6 +17,7 @@ from ._core.io import load
 from ._core.layers import Linear
 from ._core.sequence import Bidirectional, Stacked, pad_sequences
 from ._core.structure import Forest, StructureModel
+from ._core.vision import PatchKeypoints
 from ._version import __version__
 from .catalogue import Entry, catalogue, get_entry
 from .sweeps import sweep
@@ -27,6 +28,7 @@ __all__ = [
     "Entry",
     "Forest",
     "Linear",
+    "PatchKeypoints",
     "SequenceModel",
     "Stacked",
     "StructureModel",

@@ -1,0 +1,185 @@
+r"""Frame encoders for image sequences: a shared per-patch filter bank read out as keypoints.
+
+:class:`PatchKeypoints` turns each frame of a video into a few numbers per channel: *where* a
+pattern is and *how strongly* it is there. The same small filter bank (one linear filter of
+``kernel_shape`` pixels per channel, weights tied across positions: a valid convolution with
+``stride``) scores every patch :math:`x_p` of the frame,
+
+.. math::
+
+    a_{pc} = w_c^\top x_p + b_c,
+
+and each channel's scores over the :math:`P` positions are read out by a spatial softmax
+(the "spatial soft-argmax" keypoints of Levine, Finn, Darrell & Abbeel 2016 and Finn et al.
+2016): the expected row and column of the patch under :math:`s_{pc} = \operatorname{softmax}_p
+a_{pc}`, and the channel's presence, the log-mean-exp of its scores,
+
+.. math::
+
+    m_c = \log \tfrac{1}{P} \textstyle\sum_p e^{a_{pc}}, \qquad
+    \bar r_c = \textstyle\sum_p s_{pc}\, r_p, \qquad
+    \bar c_c = \textstyle\sum_p s_{pc}\, c_p,
+
+with the patch coordinates :math:`r_p, c_p` scaled to :math:`[-1, 1]`. The output of a frame is
+:math:`(m_1..m_C, \bar r_1..\bar r_C, \bar c_1..\bar c_C)`, ``3 * channels`` numbers. A channel
+that learns to respond to one pattern (one digit's shape) reports where that pattern is,
+whatever else is in the frame: a recurrent net on top sees each pattern's track and presence,
+so it can tell which pattern moved which way. Weight tying makes the filter the same wherever
+the pattern appears, so it is learnt from every position at once (a fully connected layer on
+the pixels has to learn each pattern at each position separately, and overfits).
+
+Backward: with :math:`g^m, g^r, g^c` the gradients of the three outputs of a channel,
+
+.. math::
+
+    \frac{\partial L}{\partial a_{pc}} = s_{pc}\bigl(g^m_c + g^r_c (r_p - \bar r_c)
+    + g^c_c (c_p - \bar c_c)\bigr),
+
+then the usual gradients of a linear map, the input gradient scattered back from the patches
+onto the pixels (each pixel is in several patches).
+
+References
+----------
+S. Levine, C. Finn, T. Darrell and P. Abbeel, "End-to-end training of deep visuomotor
+policies", JMLR 17(39), 2016 (the spatial soft-argmax). C. Finn, X. Y. Tan, Y. Duan,
+T. Darrell, S. Levine and P. Abbeel, "Deep spatial autoencoders for visuomotor learning", ICRA
+2016.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .base import SequenceModel, State
+from .init import make_rng, uniform
+from .sequence import length_mask
+from .validation import NDArray, check_positive_int
+
+__all__ = ["PatchKeypoints"]
+
+
+def _pair(value: Any, name: str) -> tuple[int, int]:
+    if isinstance(value, (int, np.integer)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise ValueError(f"{name} must be a pair of positive ints (rows, columns); got {value!r}")
+    return (check_positive_int(value[0], name), check_positive_int(value[1], name))
+
+
+def _coordinates(n: int, dtype: Any) -> NDArray:
+    return np.linspace(-1.0, 1.0, n).astype(dtype) if n > 1 else np.zeros(1, dtype=dtype)
+
+
+class PatchKeypoints(SequenceModel):
+    r"""A shared per-patch filter bank with a spatial-softmax readout, at every time step.
+
+    See the module docstring for the equations. The input of a time step is one frame,
+    flattened row-major: ``input_size = rows * columns`` of ``image_shape``.
+
+    Parameters
+    ----------
+    image_shape : (int, int)
+        Rows and columns of a frame.
+    kernel_shape : (int, int)
+        Rows and columns of a patch (at most ``image_shape``).
+    channels : int
+        Filters; the output has ``3 * channels`` numbers per frame (presences, rows, columns).
+    stride : int, default 1
+        Step between patches, in pixels, along both axes.
+    seed : int or numpy.random.Generator, optional
+        Filters drawn from U(-1/sqrt(k), 1/sqrt(k)), k the pixels of a patch.
+    dtype : {np.float64, np.float32}
+
+    Examples
+    --------
+    >>> m = PatchKeypoints((6, 6), (3, 3), 2, seed=0)
+    >>> frame = np.zeros((6, 6)); frame[3:6, 0:3] = 1.0  # a block in the bottom-left corner
+    >>> m.params["weight"][0] = 1.0                      # channel 0: the sum of a patch
+    >>> Y, _ = m.forward(frame.reshape(1, 1, 36) * 20)
+    >>> Y.shape, np.round(Y[0, 0, [2, 4]], 2)            # channel 0's row and column
+    ((1, 1, 6), array([ 1., -1.]))
+    """
+
+    def __init__(
+        self,
+        image_shape: Any,
+        kernel_shape: Any,
+        channels: int,
+        *,
+        stride: int = 1,
+        seed: Any = None,
+        dtype: Any = np.float64,
+    ) -> None:
+        H, W = _pair(image_shape, "image_shape")
+        kh, kw = _pair(kernel_shape, "kernel_shape")
+        if kh > H or kw > W:
+            raise ValueError(f"kernel_shape must fit in image_shape {(H, W)}; got {(kh, kw)}")
+        super().__init__(H * W, dtype=dtype)
+        self.image_shape = (H, W)
+        self.kernel_shape = (kh, kw)
+        self.channels = check_positive_int(channels, "channels")
+        self.stride = check_positive_int(stride, "stride")
+        self.grid = ((H - kh) // self.stride + 1, (W - kw) // self.stride + 1)
+        self.output_size = 3 * self.channels
+        rng = make_rng(seed)
+        bound = 1.0 / np.sqrt(kh * kw)
+        self.params["weight"] = uniform((self.channels, kh * kw), bound, rng, self.dtype)
+        self.params["bias"] = uniform((self.channels,), bound, rng, self.dtype)
+        gh, gw = self.grid
+        # the coordinates of each patch position, row-major over the grid, in [-1, 1]
+        self._rows = np.repeat(_coordinates(gh, self.dtype), gw)  # (P,)
+        self._cols = np.tile(_coordinates(gw, self.dtype), gh)  # (P,)
+
+    def initial_state(self, batch_size: int) -> State:
+        return None
+
+    def _patches(self, X: NDArray) -> NDArray:
+        """``(T * B * P, kh * kw)``: every patch of every frame, row-major over the grid."""
+        (H, W), (kh, kw), s = self.image_shape, self.kernel_shape, self.stride
+        frames = X.reshape(-1, H, W)
+        windows = np.lib.stride_tricks.sliding_window_view(frames, (kh, kw), axis=(1, 2))
+        return windows[:, ::s, ::s].reshape(-1, kh * kw)
+
+    def _forward(self, X: NDArray, state: State, lengths: NDArray | None) -> tuple[NDArray, State]:
+        T, B, _ = X.shape
+        N, P, C = T * B, self._rows.size, self.channels
+        patches = self._patches(X)  # (N * P, k)
+        A = (patches @ self.params["weight"].T + self.params["bias"]).reshape(N, P, C)
+        top = A.max(axis=1, keepdims=True)  # (N, 1, C)
+        E = np.exp(A - top)
+        Z = E.sum(axis=1, keepdims=True)
+        S = E / Z  # (N, P, C) spatial softmax of each channel
+        presence = (top + np.log(Z))[:, 0] - float(np.log(P))  # (N, C)
+        row = np.einsum("npc,p->nc", S, self._rows)  # (N, C)
+        col = np.einsum("npc,p->nc", S, self._cols)
+        Y = np.concatenate([presence, row, col], axis=1).reshape(T, B, 3 * C)
+        mask = length_mask(lengths, T, self.dtype)
+        if mask is not None:
+            Y = Y * mask
+        self._cache = (X.shape, patches, S, row, col, mask)
+        return Y, None
+
+    def _backward(self, dY: NDArray, dstate: State) -> tuple[NDArray, State]:
+        shape, patches, S, row, col, mask = self._cache
+        T, B, _ = shape
+        N, P, C = T * B, self._rows.size, self.channels
+        if mask is not None:
+            dY = dY * mask
+        g = dY.reshape(N, 3, C)
+        dA = S * (
+            g[:, None, 0]
+            + g[:, None, 1] * (self._rows[None, :, None] - row[:, None])
+            + g[:, None, 2] * (self._cols[None, :, None] - col[:, None])
+        )  # (N, P, C)
+        dA = dA.reshape(N * P, C)
+        self.grads = {"weight": dA.T @ patches, "bias": dA.sum(axis=0)}
+        (H, W), (kh, kw), s = self.image_shape, self.kernel_shape, self.stride
+        gh, gw = self.grid
+        # (k, N, gh, gw): the gradient of each patch pixel, one contiguous block per offset
+        dpatch = (self.params["weight"].T @ dA.T).reshape(kh, kw, N, gh, gw)
+        dframes = np.zeros((N, H, W), dtype=self.dtype)
+        for i in range(kh):  # each pixel collects the gradient of every patch it is in
+            for j in range(kw):
+                rows, cols = slice(i, i + s * (gh - 1) + 1, s), slice(j, j + s * (gw - 1) + 1, s)
+                dframes[:, rows, cols] += dpatch[i, j]
+        return dframes.reshape(T, B, H * W), None

@@ -163,6 +163,89 @@ def repeat_copy_run(args, seed: int) -> dict:
     }
 
 
+def _grad_norms(model, data) -> tuple[float, float]:
+    """The global gradient norm of one batch under this library's loss (the mean over the
+    answer bits, what :func:`~recurrent_zoo.training.fit` clips) and under DeepMind's
+    (``masked_sigmoid_cross_entropy``: summed over answer steps and bits, averaged over the
+    batch), which is the first times ``O * mask.sum() / B``."""
+    from recurrent_zoo.training.losses import BinaryCrossEntropy
+
+    Y, _ = model.forward(data.inputs, lengths=data.lengths)
+    _, dY = BinaryCrossEntropy()(Y, data.targets, data.mask, data.lengths)
+    model.backward(dY)
+    norm = float(np.sqrt(sum(float((g * g).sum()) for g in model.grads.values())))
+    count = data.targets.shape[2] * float(data.mask.sum())
+    return norm, norm * count / data.inputs.shape[1]
+
+
+def repeat_copy_criterion_run(args, seed: int) -> dict:
+    """DeepMind's training distribution alone (1-2 vectors x 1-2 repeats; their train.py has no
+    curriculum), until the mean bit errors on a fixed validation set of ``--val`` sequences
+    are <= ``--threshold`` (checked every ``--window`` batches) or ``--batches`` run out; then
+    scored on 1000 held-out test sequences (the set ``repeat_copy`` scores on)."""
+    from recurrent_zoo.dnc import DNC
+    from recurrent_zoo.tasks import bit_errors, repeat_copy
+    from recurrent_zoo.training import fit_generated
+
+    norm = (1, args.max_lesson)
+    model = DNC(args.bits + 2, args.bits + 1, controller_size=64, memory_slots=16, word_size=16,
+                read_heads=4, seed=seed)  # fmt: skip
+
+    def batch(rng, n=16, k=2):
+        return repeat_copy(n, (1, k), (1, k), n_bits=args.bits, seed=rng, repeat_range=norm)
+
+    val = batch(np.random.default_rng(40_000), args.val)
+    probe = batch(np.random.default_rng(50_000))
+    checks: list[tuple[int, float, float, float]] = []
+    reached: list[int] = []
+
+    def check(i, logs):
+        if (i + 1) % args.window:
+            return False
+        Y, _ = model.forward(val.inputs, lengths=val.lengths)
+        err = float(bit_errors(Y, val).mean())
+        mean_norm, dm_norm = _grad_norms(model, probe)
+        checks.append((i + 1, round(err, 4), round(mean_norm, 4), round(dm_norm, 3)))
+        print(f"seed {seed} batch {i + 1}: validation bit errors {err:.3f}, grad norm "
+              f"{mean_norm:.3f} (DeepMind's loss {dm_norm:.2f})", flush=True)  # fmt: skip
+        if err <= args.threshold:
+            reached.append(i + 1)
+            return True
+        return False
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    history = fit_generated(model, batch, args.batches, lr=args.lr, clip_norm=50.0, seed=seed,
+                            callback=_budget(args, check))  # fmt: skip
+    cpu = time.process_time() - c0
+    test = batch(np.random.default_rng(10_000 + 2), 1000)
+    Y, _ = model.forward(test.inputs, lengths=test.lengths)
+    errors = bit_errors(Y, test)
+    return {
+        "experiment": "repeat_copy_criterion",
+        "seed": seed,
+        "batches": len(history["loss"]),
+        "sequences": 16 * len(history["loss"]),
+        "criterion_met_at_sequences": 16 * reached[0] if reached else None,
+        "validation_bit_errors": checks[-1][1] if checks else None,
+        "bit_errors_defaults": float(errors.mean()),
+        "sequences_all_correct": float((errors == 0).mean()),
+        "finite": _finite(model, history),
+        "cpu_seconds": round(cpu, 1),
+        "wall_seconds": round(time.perf_counter() - t0, 1),
+        "checks (batches, validation bit errors, grad norm, DeepMind-loss grad norm)": checks,
+        "settings": {
+            "lr": args.lr,
+            "threshold": args.threshold,
+            "window": args.window,
+            "validation_sequences": args.val,
+            "repeat_normalisation_range": norm,
+            "bits": args.bits,
+            "clip_norm": 50.0,
+            "optimizer": "adam",
+        },
+    }
+
+
 # ----------------------------------------------------------------------------- copy with reuse
 def reuse_run(args, seed: int) -> dict:
     from recurrent_zoo.dnc import DNC
@@ -308,6 +391,17 @@ def report(files: list[str]) -> None:
                 )
             med = np.median([r["bit_errors_defaults"] for r in runs])
             print(f"  median bit errors per sequence at 1-2 x 1-2: {med:.3f}")
+        elif name == "repeat_copy_criterion":
+            for r in runs:
+                print(
+                    f"  seed {r['seed']}: criterion (validation <= {r['settings']['threshold']})"
+                    f" met at {r['criterion_met_at_sequences']} sequences ({r['sequences']} "
+                    f"trained), test bit errors at 1-2 x 1-2 {r['bit_errors_defaults']:.3f} "
+                    f"({r['sequences_all_correct']:.3f} of sequences all correct), CPU "
+                    f"{r['cpu_seconds']} s"
+                )
+            med = np.median([r["bit_errors_defaults"] for r in runs])
+            print(f"  median test bit errors per sequence at 1-2 x 1-2: {med:.3f}")
         elif name.startswith("reuse"):
             for r in runs:
                 print(f"  seed {r['seed']}: {r['sequences']} sequences, {r['test']}, bits "
@@ -331,7 +425,8 @@ def report(files: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("experiment", choices=["repeat_copy", "reuse", "graph", "report"])
+    experiments = ["repeat_copy", "repeat_copy_criterion", "reuse", "graph", "report"]
+    parser.add_argument("experiment", choices=experiments)
     parser.add_argument("files", nargs="*")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--batches", type=int, default=2000)
@@ -342,6 +437,7 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=100)
     parser.add_argument("--review", type=float, default=0.2)
     parser.add_argument("--max-seconds", type=float, default=float("inf"))
+    parser.add_argument("--val", type=int, default=500)
     parser.add_argument("--slots", type=int, default=8)
     parser.add_argument("--episode-length", type=int, default=4)
     parser.add_argument("--read-heads", type=int, default=4)
@@ -354,7 +450,12 @@ def main() -> None:
     if args.experiment == "report":
         report(args.files or [args.out])
         return
-    run = {"repeat_copy": repeat_copy_run, "reuse": reuse_run, "graph": graph_run}
+    run = {
+        "repeat_copy": repeat_copy_run,
+        "repeat_copy_criterion": repeat_copy_criterion_run,
+        "reuse": reuse_run,
+        "graph": graph_run,
+    }
     for seed in args.seeds:
         start_load = _load()
         result = run[args.experiment](args, seed)

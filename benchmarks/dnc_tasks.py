@@ -308,6 +308,8 @@ def reuse_run(args, seed: int) -> dict:
 # ----------------------------------------------------------------------------- graph traversal
 #: the graph curriculum: (nodes, hops) per lesson, the last one the task's 5-8 nodes, 2-4 hops
 GRAPH_LESSONS = [((5, 6), 1), ((5, 7), (1, 2)), ((5, 8), (1, 3)), ((5, 8), (2, 4))]
+#: ``--lessons small``: two smaller first lessons (3-4 and 3-5 nodes, 1 hop) before those
+GRAPH_LESSONS_SMALL = [((3, 4), 1), ((3, 5), 1), *GRAPH_LESSONS]
 
 
 def graph_model(kind: str, seed: int):
@@ -329,16 +331,17 @@ def graph_run(args, seed: int) -> dict:
     from recurrent_zoo.training import fit_generated
 
     model = graph_model(args.model, seed)
+    lessons = GRAPH_LESSONS_SMALL if args.lessons == "small" else GRAPH_LESSONS
 
     def batch(lesson, rng, n=16):
-        return graph_traversal(n, *lesson, n_ids=8, seed=rng)
+        return graph_traversal(n, *lesson, n_ids=8, query=args.query, seed=rng)
 
     def accuracy(lesson, rng, n):
         data = batch(lesson, rng, n)
         Y, _ = model.forward(data.inputs, lengths=data.lengths)
         return traversal_accuracy(Y, data)
 
-    curriculum = Curriculum(GRAPH_LESSONS, batch, threshold=1.0 - args.graph_threshold,
+    curriculum = Curriculum(lessons, batch, threshold=1.0 - args.graph_threshold,
                             window=args.window,
                             score=lambda lesson, rng: 1.0 - accuracy(lesson, rng, 64),
                             review=args.review, seed=seed + 1)  # fmt: skip
@@ -348,10 +351,14 @@ def graph_run(args, seed: int) -> dict:
     cpu = time.process_time() - c0
     scores = {}
     for name, lesson in (("5-8 nodes, 2-4 hops", GRAPH_LESSONS[-1]), ("5-8 nodes, 2 hops",
-                         ((5, 8), 2)), ("5-8 nodes, 4 hops", ((5, 8), 4))):  # fmt: skip
+                         ((5, 8), 2)), ("5-8 nodes, 4 hops", ((5, 8), 4)),
+                         ("5-6 nodes, 1 hop", ((5, 6), 1)),
+                         ("3-4 nodes, 1 hop", ((3, 4), 1))):  # fmt: skip
         scores[name] = accuracy(lesson, np.random.default_rng(30_000 + len(scores)), 1000)
     return {
-        "experiment": f"graph_{args.model}",
+        "experiment": f"graph_{args.model}"
+        + ("" if args.query == "upfront" else f"_{args.query}")
+        + ("" if args.lessons == "paper" else f"_{args.lessons}_lessons"),
         "seed": seed,
         "parameters": int(sum(p.size for p in model.params.values())),
         "batches": len(history["loss"]),
@@ -368,8 +375,9 @@ def graph_run(args, seed: int) -> dict:
             "lr": args.lr,
             "window": args.window,
             "threshold": args.graph_threshold,
-            "lessons": GRAPH_LESSONS,
+            "lessons": lessons,
             "review": args.review,
+            "query": args.query,
         },
     }
 
@@ -445,6 +453,8 @@ def main() -> None:
     parser.add_argument("--controller", choices=["lstm", "feedforward"], default="lstm")
     parser.add_argument("--model", choices=["dnc", "lstm"], default="dnc")
     parser.add_argument("--graph-threshold", type=float, default=0.9)
+    parser.add_argument("--query", choices=["upfront", "stepwise"], default="upfront")
+    parser.add_argument("--lessons", choices=["paper", "small"], default="paper")
     parser.add_argument("--out", default="benchmarks/results/dnc_tasks.jsonl")
     args = parser.parse_args()
     if args.experiment == "report":
@@ -461,7 +471,9 @@ def main() -> None:
         result = run[args.experiment](args, seed)
         budget = None if args.max_seconds == float("inf") else args.max_seconds
         result.update(commit=_git_commit(), load_start=start_load, load_end=_load(),
-                      max_seconds=budget, stopped_by_budget=result["batches"] < args.batches,
+                      max_seconds=budget,
+                      stopped_by_budget=result["batches"] < args.batches
+                      and not result.get("criterion_met_at_sequences"),
                       command=" ".join(sys.argv))  # fmt: skip
         line = json.dumps(result)
         print(line, flush=True)

@@ -9,10 +9,12 @@ scores it on held-out sets drawn from a fixed seed, and prints one JSON line (al
 Usage::
 
     python benchmarks/dnc_tasks.py repeat_copy --seeds 0 1 2 3 4 --batches 3000
+    python benchmarks/dnc_tasks.py repeat_copy_criterion --seeds 0 1 2 3 4 --batches 12000
     python benchmarks/dnc_tasks.py reuse --seeds 0 1 2 --batches 2000 [--pin-free-gates] \\
         [--controller feedforward]
     python benchmarks/dnc_tasks.py graph --model dnc --seeds 0 --batches 3000
     python benchmarks/dnc_tasks.py graph --model lstm --seeds 0 --batches 3000
+    python benchmarks/dnc_tasks.py graph --model dnc --query stepwise --lessons small --seeds 0
     python benchmarks/dnc_tasks.py report benchmarks/results/dnc_tasks.jsonl
 
 Settings (the defaults; where they come from):
@@ -28,6 +30,22 @@ Settings (the defaults; where they come from):
   (``--review``) come from an earlier lesson. The repeat channel is normalised
   over the last lesson's range 1..max throughout, so that the encoding does not change from
   lesson to lesson.
+- DeepMind's set-up, for comparison (their ``train.py`` and ``dnc/repeat_copy.py``): TF1's
+  RMSProp (learning rate 1e-4, decay 0.9, epsilon 1e-10 inside the square root, mean squares
+  starting at 1), gradients clipped to global norm 50, batch 16, 100 000 iterations of
+  1-2 x 1-2 and no curriculum; the loss summed over answer steps and bits, averaged over the
+  batch (nats), where ours (:func:`~recurrent_zoo.training.fit`'s ``"bce"``) is the mean over
+  the answer bits -- theirs times ``B / (O * mask.sum())``, about 1/16 here. Adam is invariant
+  to that scale, and the clip is inert under both: ``repeat_copy_criterion`` records the
+  gradient norm of a fixed batch under both normalisations at every check. They also clip the
+  controller's outputs and state and the logits to [-20, 20] (``clip_value``); ours does not.
+  Their repeat count is ``R / 10``; ours is standardised over the training range (the NTM
+  paper's), and their start marker comes before the vectors, our delimiter after them (the NTM
+  paper's layout); the steps and the answers are the same.
+- repeat copy to a criterion (``repeat_copy_criterion``): the training lengths of the target
+  are DeepMind's, 1-2 vectors x 1-2 repeats; train on them alone (as ``train.py`` does) until
+  the mean bit errors on a fixed validation set of ``--val`` sequences, checked every
+  ``--window`` batches, are at most ``--threshold``; then score on the 1000 test sequences.
 - copy with reuse: 4 copy episodes of 4 six-bit vectors each (16 vectors) into a memory of 8
   slots (2 x the slots), the same controller and read heads; trained on 1-4 episodes of 1-4
   vectors. ``--pin-free-gates`` fixes every free gate at exactly 0 (:func:`pin_free_gates`).
@@ -178,6 +196,49 @@ def _grad_norms(model, data) -> tuple[float, float]:
     return norm, norm * count / data.inputs.shape[1]
 
 
+def _repeat_copy_curriculum(args, seed: int, model, batch) -> dict:
+    """After the criterion: the curriculum of ``repeat_copy`` from lesson 1-3 x 1-3 on (a fresh
+    Adam), ``--curriculum-batches`` batches; then the test sets at 1-2 x 1-2 and the lesson
+    reached."""
+    from recurrent_zoo.tasks import Curriculum, bit_errors
+    from recurrent_zoo.training import fit_generated
+
+    top = args.max_lesson
+
+    def lesson_batch(k, rng, n=16):
+        return batch(rng, n, k)
+
+    def score(k, rng):
+        data = lesson_batch(k, rng, 64)
+        Y, _ = model.forward(data.inputs, lengths=data.lengths)
+        return float(bit_errors(Y, data).mean())
+
+    curriculum = Curriculum(list(range(2, top + 1)), lesson_batch, threshold=args.threshold,
+                            window=args.window, score=score, review=args.review,
+                            seed=seed + 1)  # fmt: skip
+    curriculum.level = 1  # lesson 1-2 x 1-2 is passed: start at 1-3 x 1-3 (reviewing 1-2)
+    c0 = time.process_time()
+    history = fit_generated(model, curriculum, args.curriculum_batches, lr=args.lr,
+                            clip_norm=50.0, seed=seed + 100,
+                            callback=curriculum.callback)  # fmt: skip
+    errors = {}
+    for k in sorted({2, curriculum.lesson, top}):
+        test = lesson_batch(k, np.random.default_rng(10_000 + k), 1000)
+        Y, _ = model.forward(test.inputs, lengths=test.lengths)
+        errors[f"1-{k} x 1-{k}"] = float(bit_errors(Y, test).mean())
+    return {
+        "batches": len(history["loss"]),
+        "sequences": 16 * len(history["loss"]),
+        "lesson_reached": f"1-{curriculum.lesson} x 1-{curriculum.lesson}",
+        "advanced_at_sequences": [16 * a for a in curriculum.advanced_at],
+        "bit_errors": errors,
+        "finite": _finite(model, history),
+        "cpu_seconds": round(time.process_time() - c0, 1),
+        "checks": curriculum.checks,
+        "review": args.review,
+    }
+
+
 def repeat_copy_criterion_run(args, seed: int) -> dict:
     """DeepMind's training distribution alone (1-2 vectors x 1-2 repeats; their train.py has no
     curriculum), until the mean bit errors on a fixed validation set of ``--val`` sequences
@@ -220,8 +281,12 @@ def repeat_copy_criterion_run(args, seed: int) -> dict:
     test = batch(np.random.default_rng(10_000 + 2), 1000)
     Y, _ = model.forward(test.inputs, lengths=test.lengths)
     errors = bit_errors(Y, test)
+    after = None
+    if args.curriculum_batches and reached:
+        after = _repeat_copy_curriculum(args, seed, model, batch)
     return {
         "experiment": "repeat_copy_criterion",
+        "curriculum_after_criterion": after,
         "seed": seed,
         "batches": len(history["loss"]),
         "sequences": 16 * len(history["loss"]),
@@ -408,6 +473,13 @@ def report(files: list[str]) -> None:
                     f"({r['sequences_all_correct']:.3f} of sequences all correct), CPU "
                     f"{r['cpu_seconds']} s"
                 )
+                after = r.get("curriculum_after_criterion")
+                if after:
+                    print(f"    then {after['sequences']} sequences of curriculum: lesson reached "
+                          f"{after['lesson_reached']}, advanced at (sequences after the "
+                          f"criterion) {after['advanced_at_sequences']}, bit errors "
+                          f"{ {k: round(v, 3) for k, v in after['bit_errors'].items()} }, CPU "
+                          f"{after['cpu_seconds']} s")  # fmt: skip
             med = np.median([r["bit_errors_defaults"] for r in runs])
             print(f"  median test bit errors per sequence at 1-2 x 1-2: {med:.3f}")
         elif name.startswith("reuse"):
@@ -446,6 +518,7 @@ def main() -> None:
     parser.add_argument("--review", type=float, default=0.2)
     parser.add_argument("--max-seconds", type=float, default=float("inf"))
     parser.add_argument("--val", type=int, default=500)
+    parser.add_argument("--curriculum-batches", type=int, default=0)
     parser.add_argument("--slots", type=int, default=8)
     parser.add_argument("--episode-length", type=int, default=4)
     parser.add_argument("--read-heads", type=int, default=4)

@@ -410,10 +410,32 @@ def graph_run(args, seed: int) -> dict:
                             window=args.window,
                             score=lambda lesson, rng: 1.0 - accuracy(lesson, rng, 64),
                             review=args.review, seed=seed + 1)  # fmt: skip
+
+    def progress(i, logs):
+        n = len(curriculum.checks)
+        stop = curriculum.callback(i, logs)
+        if len(curriculum.checks) > n:
+            print(f"seed {seed}: batch, lesson, 1 - accuracy = {curriculum.checks[-1]}", flush=True)
+        return stop
+
     t0, c0 = time.perf_counter(), time.process_time()
     history = fit_generated(model, curriculum, args.batches, lr=args.lr, clip_norm=50.0,
-                            seed=seed, callback=_budget(args, curriculum.callback))  # fmt: skip
+                            seed=seed, callback=_budget(args, progress))  # fmt: skip
     cpu = time.process_time() - c0
+    # does the model use the label? one-hop queries split by the start node's out-degree: with
+    # one out-edge the start alone gives the answer, with two only the label tells them apart
+    by_degree = {}
+    for nodes in ((3, 4), (5, 6)):
+        data = batch((nodes, 1), np.random.default_rng(31_000 + nodes[0]), 1000)
+        Y, _ = model.forward(data.inputs, lengths=data.lengths)
+        wrong = ((Y.argmax(axis=2) != data.targets) & (data.mask > 0)).any(axis=0)
+        degree = np.array([g.out_degree(p[0]) for g, p in
+                           zip(data.info["graphs"], data.info["paths"], strict=True)])  # fmt: skip
+        by_degree[f"{nodes[0]}-{nodes[1]} nodes, 1 hop"] = {
+            f"out-degree {d}": [round(float(1.0 - wrong[degree == d].mean()), 3),
+                                int((degree == d).sum())]
+            for d in (1, 2) if (degree == d).any()
+        }  # fmt: skip
     scores = {}
     for name, lesson in (("5-8 nodes, 2-4 hops", GRAPH_LESSONS[-1]), ("5-8 nodes, 2 hops",
                          ((5, 8), 2)), ("5-8 nodes, 4 hops", ((5, 8), 4)),
@@ -431,6 +453,7 @@ def graph_run(args, seed: int) -> dict:
         "lesson_reached": curriculum.level,
         "advanced_at_sequences": [16 * a for a in curriculum.advanced_at],
         "queries_exact": scores,
+        "one_hop_exact_by_start_out_degree (accuracy, queries)": by_degree,
         "finite": _finite(model, history),
         "final_loss": float(np.mean(history["loss"][-50:])),
         "cpu_seconds": round(cpu, 1),

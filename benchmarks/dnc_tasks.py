@@ -398,11 +398,11 @@ def graph_run(args, seed: int) -> dict:
     model = graph_model(args.model, seed)
     lessons = GRAPH_LESSONS_SMALL if args.lessons == "small" else GRAPH_LESSONS
 
-    def batch(lesson, rng, n=16):
-        return graph_traversal(n, *lesson, n_ids=8, query=args.query, seed=rng)
+    def batch(lesson, rng, n=16, start=args.start):  # training and the curriculum's checks
+        return graph_traversal(n, *lesson, n_ids=8, query=args.query, start=start, seed=rng)
 
-    def accuracy(lesson, rng, n):
-        data = batch(lesson, rng, n)
+    def accuracy(lesson, rng, n, start=args.start):
+        data = batch(lesson, rng, n, start)
         Y, _ = model.forward(data.inputs, lengths=data.lengths)
         return traversal_accuracy(Y, data)
 
@@ -426,7 +426,7 @@ def graph_run(args, seed: int) -> dict:
     # one out-edge the start alone gives the answer, with two only the label tells them apart
     by_degree = {}
     for nodes in ((3, 4), (5, 6)):
-        data = batch((nodes, 1), np.random.default_rng(31_000 + nodes[0]), 1000)
+        data = batch((nodes, 1), np.random.default_rng(31_000 + nodes[0]), 1000, "any")
         Y, _ = model.forward(data.inputs, lengths=data.lengths)
         wrong = ((Y.argmax(axis=2) != data.targets) & (data.mask > 0)).any(axis=0)
         degree = np.array([g.out_degree(p[0]) for g, p in
@@ -441,11 +441,13 @@ def graph_run(args, seed: int) -> dict:
                          ((5, 8), 2)), ("5-8 nodes, 4 hops", ((5, 8), 4)),
                          ("5-6 nodes, 1 hop", ((5, 6), 1)),
                          ("3-4 nodes, 1 hop", ((3, 4), 1))):  # fmt: skip
-        scores[name] = accuracy(lesson, np.random.default_rng(30_000 + len(scores)), 1000)
+        # the test sets: queries from any node, whatever --start trained on
+        scores[name] = accuracy(lesson, np.random.default_rng(30_000 + len(scores)), 1000, "any")
     return {
         "experiment": f"graph_{args.model}"
         + ("" if args.query == "upfront" else f"_{args.query}")
-        + ("" if args.lessons == "paper" else f"_{args.lessons}_lessons"),
+        + ("" if args.lessons == "paper" else f"_{args.lessons}_lessons")
+        + ("" if args.start == "any" else f"_{args.start}_start"),
         "seed": seed,
         "parameters": int(sum(p.size for p in model.params.values())),
         "batches": len(history["loss"]),
@@ -466,6 +468,7 @@ def graph_run(args, seed: int) -> dict:
             "lessons": lessons,
             "review": args.review,
             "query": args.query,
+            "start": args.start,
         },
     }
 
@@ -551,6 +554,7 @@ def main() -> None:
     parser.add_argument("--graph-threshold", type=float, default=0.9)
     parser.add_argument("--query", choices=["upfront", "stepwise"], default="upfront")
     parser.add_argument("--lessons", choices=["paper", "small"], default="paper")
+    parser.add_argument("--start", choices=["any", "branching"], default="any")
     parser.add_argument("--out", default="benchmarks/results/dnc_tasks.jsonl")
     args = parser.parse_args()
     if args.experiment == "report":

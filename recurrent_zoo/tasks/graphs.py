@@ -81,6 +81,7 @@ def graph_traversal(
     n_labels: int = 3,
     n_ids: int | None = None,
     query: str = "upfront",
+    start: str = "any",
     seed: Any = None,
 ) -> SequenceDataset:
     """Random labelled graphs as triples, then a traversal query (Graves et al. 2016, scaled).
@@ -102,6 +103,10 @@ def graph_traversal(
     query : {"upfront", "stepwise"}, default "upfront"
         The query's layout (see the module's docstring): the start node and every label before
         the answers, or each label on the step that answers its hop.
+    start : {"any", "branching"}, default "any"
+        The query's start node: any node, or one with two or more out-edges (where the first
+        hop's label decides the answer; any node when the graph has none), for a first lesson
+        that cannot be passed without reading the label.
     seed : None, int or numpy.random.Generator
 
     Returns
@@ -150,6 +155,7 @@ def graph_traversal(
         )
     query = check_choice(query, "query", ("upfront", "stepwise"))
     stepwise = query == "stepwise"
+    branching = check_choice(start, "start", ("any", "branching")) == "branching"
     rng = make_rng(seed)
     I = 2 * n_ids + n_labels + len(FLAGS)
     src, lab, dst = 0, n_ids, n_ids + n_labels
@@ -161,7 +167,10 @@ def graph_traversal(
         names = rng.permutation(n_ids)[:size]
         g = _rename(g, names)
         h = int(rng.integers(h_low, h_high + 1))
-        node = int(rng.choice(sorted(g.nodes)))
+        starts = sorted(g.nodes)
+        if branching:  # where the label matters: nodes with two or more out-edges, if any
+            starts = [u for u in starts if g.out_degree(u) > 1] or starts
+        node = int(rng.choice(starts))
         path, labels = [node], []
         for _ in range(h):
             edges = sorted(g.out_edges(node, data="label"))

@@ -560,6 +560,7 @@ def main() -> None:
     if args.experiment == "report":
         report(args.files or [args.out])
         return
+    commit = _git_commit()  # the code that runs: HEAD at the start, not when a seed ends
     run = {
         "repeat_copy": repeat_copy_run,
         "repeat_copy_criterion": repeat_copy_criterion_run,
@@ -570,7 +571,7 @@ def main() -> None:
         start_load = _load()
         result = run[args.experiment](args, seed)
         budget = None if args.max_seconds == float("inf") else args.max_seconds
-        result.update(commit=_git_commit(), load_start=start_load, load_end=_load(),
+        result.update(commit=commit, load_start=start_load, load_end=_load(),
                       max_seconds=budget,
                       stopped_by_budget=result["batches"] < args.batches
                       and not result.get("criterion_met_at_sequences"),

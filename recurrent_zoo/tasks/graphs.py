@@ -27,9 +27,9 @@ With ``query="stepwise"`` steps 2-4 become one step per hop: hop ``j``'s label (
 label" and "answer" flags) on the step that answers it, and on the first of them also the start
 node (with the "query start" flag). The first hop is then one look-up of a (source, label) pair
 given on a single step, as a triple is written; each later hop must start from the node the
-model itself answered on the step before. This is easier to learn than the paper's query-first
-layout (the default, ``"upfront"``, in which the labels must be held until the answers) and
-still needs the whole graph in memory and a chain of look-ups.
+model itself answered on the step before. It asks less than the default layout (``"upfront"``,
+in which the labels must be held until the answers) and still needs the whole graph in memory
+and a chain of look-ups.
 
 :func:`traversal_accuracy` is the fraction of queries answered exactly (every hop's node right).
 

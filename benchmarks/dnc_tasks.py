@@ -9,10 +9,12 @@ scores it on held-out sets drawn from a fixed seed, and prints one JSON line (al
 Usage::
 
     python benchmarks/dnc_tasks.py repeat_copy --seeds 0 1 2 3 4 --batches 3000
+    python benchmarks/dnc_tasks.py repeat_copy_criterion --seeds 0 1 2 3 4 --batches 12000
     python benchmarks/dnc_tasks.py reuse --seeds 0 1 2 --batches 2000 [--pin-free-gates] \\
         [--controller feedforward]
     python benchmarks/dnc_tasks.py graph --model dnc --seeds 0 --batches 3000
     python benchmarks/dnc_tasks.py graph --model lstm --seeds 0 --batches 3000
+    python benchmarks/dnc_tasks.py graph --model dnc --query stepwise --lessons small --seeds 0
     python benchmarks/dnc_tasks.py report benchmarks/results/dnc_tasks.jsonl
 
 Settings (the defaults; where they come from):
@@ -28,6 +30,22 @@ Settings (the defaults; where they come from):
   (``--review``) come from an earlier lesson. The repeat channel is normalised
   over the last lesson's range 1..max throughout, so that the encoding does not change from
   lesson to lesson.
+- DeepMind's set-up, for comparison (their ``train.py`` and ``dnc/repeat_copy.py``): TF1's
+  RMSProp (learning rate 1e-4, decay 0.9, epsilon 1e-10 inside the square root, mean squares
+  starting at 1), gradients clipped to global norm 50, batch 16, 100 000 iterations of
+  1-2 x 1-2 and no curriculum; the loss summed over answer steps and bits, averaged over the
+  batch (nats), where ours (:func:`~recurrent_zoo.training.fit`'s ``"bce"``) is the mean over
+  the answer bits -- theirs times ``B / (O * mask.sum())``, about 1/16 here. Adam is invariant
+  to that scale, and the clip is inert under both: ``repeat_copy_criterion`` records the
+  gradient norm of a fixed batch under both normalisations at every check. They also clip the
+  controller's outputs and state and the logits to [-20, 20] (``clip_value``); ours does not.
+  Their repeat count is ``R / 10``; ours is standardised over the training range (the NTM
+  paper's), and their start marker comes before the vectors, our delimiter after them (the NTM
+  paper's layout); the steps and the answers are the same.
+- repeat copy to a criterion (``repeat_copy_criterion``): the training lengths of the target
+  are DeepMind's, 1-2 vectors x 1-2 repeats; train on them alone (as ``train.py`` does) until
+  the mean bit errors on a fixed validation set of ``--val`` sequences, checked every
+  ``--window`` batches, are at most ``--threshold``; then score on the 1000 test sequences.
 - copy with reuse: 4 copy episodes of 4 six-bit vectors each (16 vectors) into a memory of 8
   slots (2 x the slots), the same controller and read heads; trained on 1-4 episodes of 1-4
   vectors. ``--pin-free-gates`` fixes every free gate at exactly 0 (:func:`pin_free_gates`).
@@ -163,6 +181,136 @@ def repeat_copy_run(args, seed: int) -> dict:
     }
 
 
+def _grad_norms(model, data) -> tuple[float, float]:
+    """The global gradient norm of one batch under this library's loss (the mean over the
+    answer bits, what :func:`~recurrent_zoo.training.fit` clips) and under DeepMind's
+    (``masked_sigmoid_cross_entropy``: summed over answer steps and bits, averaged over the
+    batch), which is the first times ``O * mask.sum() / B``."""
+    from recurrent_zoo.training.losses import BinaryCrossEntropy
+
+    Y, _ = model.forward(data.inputs, lengths=data.lengths)
+    _, dY = BinaryCrossEntropy()(Y, data.targets, data.mask, data.lengths)
+    model.backward(dY)
+    norm = float(np.sqrt(sum(float((g * g).sum()) for g in model.grads.values())))
+    count = data.targets.shape[2] * float(data.mask.sum())
+    return norm, norm * count / data.inputs.shape[1]
+
+
+def _repeat_copy_curriculum(args, seed: int, model, batch) -> dict:
+    """After the criterion: the curriculum of ``repeat_copy`` from lesson 1-3 x 1-3 on (a fresh
+    Adam), ``--curriculum-batches`` batches; then the test sets at 1-2 x 1-2 and the lesson
+    reached."""
+    from recurrent_zoo.tasks import Curriculum, bit_errors
+    from recurrent_zoo.training import fit_generated
+
+    top = args.max_lesson
+
+    def lesson_batch(k, rng, n=16):
+        return batch(rng, n, k)
+
+    def score(k, rng):
+        data = lesson_batch(k, rng, 64)
+        Y, _ = model.forward(data.inputs, lengths=data.lengths)
+        return float(bit_errors(Y, data).mean())
+
+    curriculum = Curriculum(list(range(2, top + 1)), lesson_batch, threshold=args.threshold,
+                            window=args.window, score=score, review=args.review,
+                            seed=seed + 1)  # fmt: skip
+    curriculum.level = 1  # lesson 1-2 x 1-2 is passed: start at 1-3 x 1-3 (reviewing 1-2)
+    c0 = time.process_time()
+    history = fit_generated(model, curriculum, args.curriculum_batches, lr=args.lr,
+                            clip_norm=50.0, seed=seed + 100,
+                            callback=curriculum.callback)  # fmt: skip
+    errors = {}
+    for k in sorted({2, curriculum.lesson, top}):
+        test = lesson_batch(k, np.random.default_rng(10_000 + k), 1000)
+        Y, _ = model.forward(test.inputs, lengths=test.lengths)
+        errors[f"1-{k} x 1-{k}"] = float(bit_errors(Y, test).mean())
+    return {
+        "batches": len(history["loss"]),
+        "sequences": 16 * len(history["loss"]),
+        "lesson_reached": f"1-{curriculum.lesson} x 1-{curriculum.lesson}",
+        "advanced_at_sequences": [16 * a for a in curriculum.advanced_at],
+        "bit_errors": errors,
+        "finite": _finite(model, history),
+        "cpu_seconds": round(time.process_time() - c0, 1),
+        "checks": curriculum.checks,
+        "review": args.review,
+    }
+
+
+def repeat_copy_criterion_run(args, seed: int) -> dict:
+    """DeepMind's training distribution alone (1-2 vectors x 1-2 repeats; their train.py has no
+    curriculum), until the mean bit errors on a fixed validation set of ``--val`` sequences
+    are <= ``--threshold`` (checked every ``--window`` batches) or ``--batches`` run out; then
+    scored on 1000 held-out test sequences (the set ``repeat_copy`` scores on)."""
+    from recurrent_zoo.dnc import DNC
+    from recurrent_zoo.tasks import bit_errors, repeat_copy
+    from recurrent_zoo.training import fit_generated
+
+    norm = (1, args.max_lesson)
+    model = DNC(args.bits + 2, args.bits + 1, controller_size=64, memory_slots=16, word_size=16,
+                read_heads=4, seed=seed)  # fmt: skip
+
+    def batch(rng, n=16, k=2):
+        return repeat_copy(n, (1, k), (1, k), n_bits=args.bits, seed=rng, repeat_range=norm)
+
+    val = batch(np.random.default_rng(40_000), args.val)
+    probe = batch(np.random.default_rng(50_000))
+    checks: list[tuple[int, float, float, float]] = []
+    reached: list[int] = []
+
+    def check(i, logs):
+        if (i + 1) % args.window:
+            return False
+        Y, _ = model.forward(val.inputs, lengths=val.lengths)
+        err = float(bit_errors(Y, val).mean())
+        mean_norm, dm_norm = _grad_norms(model, probe)
+        checks.append((i + 1, round(err, 4), round(mean_norm, 4), round(dm_norm, 3)))
+        print(f"seed {seed} batch {i + 1}: validation bit errors {err:.3f}, grad norm "
+              f"{mean_norm:.3f} (DeepMind's loss {dm_norm:.2f})", flush=True)  # fmt: skip
+        if err <= args.threshold:
+            reached.append(i + 1)
+            return True
+        return False
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    history = fit_generated(model, batch, args.batches, lr=args.lr, clip_norm=50.0, seed=seed,
+                            callback=_budget(args, check))  # fmt: skip
+    cpu = time.process_time() - c0
+    test = batch(np.random.default_rng(10_000 + 2), 1000)
+    Y, _ = model.forward(test.inputs, lengths=test.lengths)
+    errors = bit_errors(Y, test)
+    after = None
+    if args.curriculum_batches and reached:
+        after = _repeat_copy_curriculum(args, seed, model, batch)
+    return {
+        "experiment": "repeat_copy_criterion",
+        "curriculum_after_criterion": after,
+        "seed": seed,
+        "batches": len(history["loss"]),
+        "sequences": 16 * len(history["loss"]),
+        "criterion_met_at_sequences": 16 * reached[0] if reached else None,
+        "validation_bit_errors": checks[-1][1] if checks else None,
+        "bit_errors_defaults": float(errors.mean()),
+        "sequences_all_correct": float((errors == 0).mean()),
+        "finite": _finite(model, history),
+        "cpu_seconds": round(cpu, 1),
+        "wall_seconds": round(time.perf_counter() - t0, 1),
+        "checks (batches, validation bit errors, grad norm, DeepMind-loss grad norm)": checks,
+        "settings": {
+            "lr": args.lr,
+            "threshold": args.threshold,
+            "window": args.window,
+            "validation_sequences": args.val,
+            "repeat_normalisation_range": norm,
+            "bits": args.bits,
+            "clip_norm": 50.0,
+            "optimizer": "adam",
+        },
+    }
+
+
 # ----------------------------------------------------------------------------- copy with reuse
 def reuse_run(args, seed: int) -> dict:
     from recurrent_zoo.dnc import DNC
@@ -225,6 +373,8 @@ def reuse_run(args, seed: int) -> dict:
 # ----------------------------------------------------------------------------- graph traversal
 #: the graph curriculum: (nodes, hops) per lesson, the last one the task's 5-8 nodes, 2-4 hops
 GRAPH_LESSONS = [((5, 6), 1), ((5, 7), (1, 2)), ((5, 8), (1, 3)), ((5, 8), (2, 4))]
+#: ``--lessons small``: two smaller first lessons (3-4 and 3-5 nodes, 1 hop) before those
+GRAPH_LESSONS_SMALL = [((3, 4), 1), ((3, 5), 1), *GRAPH_LESSONS]
 
 
 def graph_model(kind: str, seed: int):
@@ -246,29 +396,58 @@ def graph_run(args, seed: int) -> dict:
     from recurrent_zoo.training import fit_generated
 
     model = graph_model(args.model, seed)
+    lessons = GRAPH_LESSONS_SMALL if args.lessons == "small" else GRAPH_LESSONS
 
-    def batch(lesson, rng, n=16):
-        return graph_traversal(n, *lesson, n_ids=8, seed=rng)
+    def batch(lesson, rng, n=16, start=args.start):  # training and the curriculum's checks
+        return graph_traversal(n, *lesson, n_ids=8, query=args.query, start=start, seed=rng)
 
-    def accuracy(lesson, rng, n):
-        data = batch(lesson, rng, n)
+    def accuracy(lesson, rng, n, start=args.start):
+        data = batch(lesson, rng, n, start)
         Y, _ = model.forward(data.inputs, lengths=data.lengths)
         return traversal_accuracy(Y, data)
 
-    curriculum = Curriculum(GRAPH_LESSONS, batch, threshold=1.0 - args.graph_threshold,
+    curriculum = Curriculum(lessons, batch, threshold=1.0 - args.graph_threshold,
                             window=args.window,
                             score=lambda lesson, rng: 1.0 - accuracy(lesson, rng, 64),
                             review=args.review, seed=seed + 1)  # fmt: skip
+
+    def progress(i, logs):
+        n = len(curriculum.checks)
+        stop = curriculum.callback(i, logs)
+        if len(curriculum.checks) > n:
+            print(f"seed {seed}: batch, lesson, 1 - accuracy = {curriculum.checks[-1]}", flush=True)
+        return stop
+
     t0, c0 = time.perf_counter(), time.process_time()
     history = fit_generated(model, curriculum, args.batches, lr=args.lr, clip_norm=50.0,
-                            seed=seed, callback=_budget(args, curriculum.callback))  # fmt: skip
+                            seed=seed, callback=_budget(args, progress))  # fmt: skip
     cpu = time.process_time() - c0
+    # does the model use the label? one-hop queries split by the start node's out-degree: with
+    # one out-edge the start alone gives the answer, with two only the label tells them apart
+    by_degree = {}
+    for nodes in ((3, 4), (5, 6)):
+        data = batch((nodes, 1), np.random.default_rng(31_000 + nodes[0]), 1000, "any")
+        Y, _ = model.forward(data.inputs, lengths=data.lengths)
+        wrong = ((Y.argmax(axis=2) != data.targets) & (data.mask > 0)).any(axis=0)
+        degree = np.array([g.out_degree(p[0]) for g, p in
+                           zip(data.info["graphs"], data.info["paths"], strict=True)])  # fmt: skip
+        by_degree[f"{nodes[0]}-{nodes[1]} nodes, 1 hop"] = {
+            f"out-degree {d}": [round(float(1.0 - wrong[degree == d].mean()), 3),
+                                int((degree == d).sum())]
+            for d in (1, 2) if (degree == d).any()
+        }  # fmt: skip
     scores = {}
     for name, lesson in (("5-8 nodes, 2-4 hops", GRAPH_LESSONS[-1]), ("5-8 nodes, 2 hops",
-                         ((5, 8), 2)), ("5-8 nodes, 4 hops", ((5, 8), 4))):  # fmt: skip
-        scores[name] = accuracy(lesson, np.random.default_rng(30_000 + len(scores)), 1000)
+                         ((5, 8), 2)), ("5-8 nodes, 4 hops", ((5, 8), 4)),
+                         ("5-6 nodes, 1 hop", ((5, 6), 1)),
+                         ("3-4 nodes, 1 hop", ((3, 4), 1))):  # fmt: skip
+        # the test sets: queries from any node, whatever --start trained on
+        scores[name] = accuracy(lesson, np.random.default_rng(30_000 + len(scores)), 1000, "any")
     return {
-        "experiment": f"graph_{args.model}",
+        "experiment": f"graph_{args.model}"
+        + ("" if args.query == "upfront" else f"_{args.query}")
+        + ("" if args.lessons == "paper" else f"_{args.lessons}_lessons")
+        + ("" if args.start == "any" else f"_{args.start}_start"),
         "seed": seed,
         "parameters": int(sum(p.size for p in model.params.values())),
         "batches": len(history["loss"]),
@@ -276,6 +455,7 @@ def graph_run(args, seed: int) -> dict:
         "lesson_reached": curriculum.level,
         "advanced_at_sequences": [16 * a for a in curriculum.advanced_at],
         "queries_exact": scores,
+        "one_hop_exact_by_start_out_degree (accuracy, queries)": by_degree,
         "finite": _finite(model, history),
         "final_loss": float(np.mean(history["loss"][-50:])),
         "cpu_seconds": round(cpu, 1),
@@ -285,8 +465,10 @@ def graph_run(args, seed: int) -> dict:
             "lr": args.lr,
             "window": args.window,
             "threshold": args.graph_threshold,
-            "lessons": GRAPH_LESSONS,
+            "lessons": lessons,
             "review": args.review,
+            "query": args.query,
+            "start": args.start,
         },
     }
 
@@ -308,6 +490,24 @@ def report(files: list[str]) -> None:
                 )
             med = np.median([r["bit_errors_defaults"] for r in runs])
             print(f"  median bit errors per sequence at 1-2 x 1-2: {med:.3f}")
+        elif name == "repeat_copy_criterion":
+            for r in runs:
+                print(
+                    f"  seed {r['seed']}: criterion (validation <= {r['settings']['threshold']})"
+                    f" met at {r['criterion_met_at_sequences']} sequences ({r['sequences']} "
+                    f"trained), test bit errors at 1-2 x 1-2 {r['bit_errors_defaults']:.3f} "
+                    f"({r['sequences_all_correct']:.3f} of sequences all correct), CPU "
+                    f"{r['cpu_seconds']} s"
+                )
+                after = r.get("curriculum_after_criterion")
+                if after:
+                    print(f"    then {after['sequences']} sequences of curriculum: lesson reached "
+                          f"{after['lesson_reached']}, advanced at (sequences after the "
+                          f"criterion) {after['advanced_at_sequences']}, bit errors "
+                          f"{ {k: round(v, 3) for k, v in after['bit_errors'].items()} }, CPU "
+                          f"{after['cpu_seconds']} s")  # fmt: skip
+            med = np.median([r["bit_errors_defaults"] for r in runs])
+            print(f"  median test bit errors per sequence at 1-2 x 1-2: {med:.3f}")
         elif name.startswith("reuse"):
             for r in runs:
                 print(f"  seed {r['seed']}: {r['sequences']} sequences, {r['test']}, bits "
@@ -331,7 +531,8 @@ def report(files: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("experiment", choices=["repeat_copy", "reuse", "graph", "report"])
+    experiments = ["repeat_copy", "repeat_copy_criterion", "reuse", "graph", "report"]
+    parser.add_argument("experiment", choices=experiments)
     parser.add_argument("files", nargs="*")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--batches", type=int, default=2000)
@@ -342,6 +543,8 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=100)
     parser.add_argument("--review", type=float, default=0.2)
     parser.add_argument("--max-seconds", type=float, default=float("inf"))
+    parser.add_argument("--val", type=int, default=500)
+    parser.add_argument("--curriculum-batches", type=int, default=0)
     parser.add_argument("--slots", type=int, default=8)
     parser.add_argument("--episode-length", type=int, default=4)
     parser.add_argument("--read-heads", type=int, default=4)
@@ -349,18 +552,29 @@ def main() -> None:
     parser.add_argument("--controller", choices=["lstm", "feedforward"], default="lstm")
     parser.add_argument("--model", choices=["dnc", "lstm"], default="dnc")
     parser.add_argument("--graph-threshold", type=float, default=0.9)
+    parser.add_argument("--query", choices=["upfront", "stepwise"], default="upfront")
+    parser.add_argument("--lessons", choices=["paper", "small"], default="paper")
+    parser.add_argument("--start", choices=["any", "branching"], default="any")
     parser.add_argument("--out", default="benchmarks/results/dnc_tasks.jsonl")
     args = parser.parse_args()
     if args.experiment == "report":
         report(args.files or [args.out])
         return
-    run = {"repeat_copy": repeat_copy_run, "reuse": reuse_run, "graph": graph_run}
+    commit = _git_commit()  # the code that runs: HEAD at the start, not when a seed ends
+    run = {
+        "repeat_copy": repeat_copy_run,
+        "repeat_copy_criterion": repeat_copy_criterion_run,
+        "reuse": reuse_run,
+        "graph": graph_run,
+    }
     for seed in args.seeds:
         start_load = _load()
         result = run[args.experiment](args, seed)
         budget = None if args.max_seconds == float("inf") else args.max_seconds
-        result.update(commit=_git_commit(), load_start=start_load, load_end=_load(),
-                      max_seconds=budget, stopped_by_budget=result["batches"] < args.batches,
+        result.update(commit=commit, load_start=start_load, load_end=_load(),
+                      max_seconds=budget,
+                      stopped_by_budget=result["batches"] < args.batches
+                      and not result.get("criterion_met_at_sequences"),
                       command=" ".join(sys.argv))  # fmt: skip
         line = json.dumps(result)
         print(line, flush=True)

@@ -140,6 +140,60 @@ def test_graph_answers_follow_the_triples():
     assert sizes == {5, 6, 7, 8} and hops == {2, 3, 4}
 
 
+def test_graph_stepwise_query_answers_follow_the_triples():
+    # query="stepwise": hop j's label on the step answering it, the start node on the first
+    data = graph_traversal(60, nodes=(3, 8), hops=(1, 4), query="stepwise", seed=4)
+    upfront = graph_traversal(60, nodes=(3, 8), hops=(1, 4), seed=4)  # the same draws
+    n_ids, n_labels = 8, 3
+    lab, flag = n_ids, 2 * n_ids + n_labels
+    np.testing.assert_array_equal(data.lengths, data.info["edges"] + data.info["hops"])
+    for b in range(60):
+        g, h = data.info["graphs"][b], int(data.info["hops"][b])
+        assert [sorted(g.edges(data="label")), data.info["paths"][b]] == [
+            sorted(upfront.info["graphs"][b].edges(data="label")),
+            upfront.info["paths"][b],
+        ]
+        E = g.number_of_edges()
+        x = data.inputs[: E + h, b]
+        triples = {}
+        for row in x[:E]:
+            assert not row[flag:].any() and row[:flag].sum() == 3
+            u, v = int(row[:n_ids].argmax()), int(row[lab + n_labels : flag].argmax())
+            triples[u, int(row[lab : lab + n_labels].argmax())] = v
+        answers = np.arange(E, E + h)
+        np.testing.assert_array_equal(np.flatnonzero(data.mask[:, b]), answers)
+        assert x[E, flag] == 1 and not x[E + 1 :, flag].any()  # the query starts once
+        assert (x[E:, flag + 1 :] == 1).all() and x[E:, lab : lab + n_labels].sum() == h
+        node = int(x[E, :n_ids].argmax())
+        assert x[E, :n_ids].sum() == 1 and not x[E + 1 :, :n_ids].any()
+        assert not x[E:, lab + n_labels : flag].any()  # no destination is ever given
+        assert node == data.info["paths"][b][0]
+        for j, t in enumerate(answers):
+            node = triples[node, int(x[t, lab : lab + n_labels].argmax())]
+            assert data.targets[t, b] == node == data.info["paths"][b][j + 1]
+    with pytest.raises(ValueError, match="query"):
+        graph_traversal(2, query="first")
+
+
+def test_graph_branching_start():
+    # start="branching": every query starts at a node with two out-edges (when there is one)
+    kw = dict(nodes=(3, 6), hops=1, n_ids=8, seed=5)
+    data, anywhere = graph_traversal(120, start="branching", **kw), graph_traversal(120, **kw)
+
+    def start_degrees(d):
+        return [g.out_degree(p[0]) for g, p in zip(d.info["graphs"], d.info["paths"], strict=True)]
+
+    branching = [max(d for _, d in g.out_degree()) > 1 for g in data.info["graphs"]]
+    assert sum(branching) > 100
+    assert all(d == 2 for d, b in zip(start_degrees(data), branching, strict=True) if b)
+    assert 1 in start_degrees(anywhere)
+    for b in range(120):  # the answer still follows the graph
+        g, path = data.info["graphs"][b], data.info["paths"][b]
+        assert g.has_edge(path[0], path[1]) and data.targets[data.mask[:, b] > 0, b] == path[1]
+    with pytest.raises(ValueError, match="start"):
+        graph_traversal(2, start="hub")
+
+
 def test_graph_names_and_order_are_random():
     data = graph_traversal(200, nodes=5, hops=2, n_ids=8, seed=1)
     used = np.concatenate([list(g.nodes) for g in data.info["graphs"]])

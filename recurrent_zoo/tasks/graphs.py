@@ -23,6 +23,14 @@ Encoding, one step per row, ``2 n_ids + n_labels + 3`` input channels
 4. one step per hop: the "answer" flag; the target is the node reached by that hop (a class in
    ``[0, n_ids)``, ``loss="cross_entropy"``, ``mask`` 1 on these steps).
 
+With ``query="stepwise"`` steps 2-4 become one step per hop: hop ``j``'s label (with the "query
+label" and "answer" flags) on the step that answers it, and on the first of them also the start
+node (with the "query start" flag). The first hop is then one look-up of a (source, label) pair
+given on a single step, as a triple is written; each later hop must start from the node the
+model itself answered on the step before. It asks less than the default layout (``"upfront"``,
+in which the labels must be held until the answers) and still needs the whole graph in memory
+and a chain of look-ups.
+
 :func:`traversal_accuracy` is the fraction of queries answered exactly (every hop's node right).
 
 Reference
@@ -39,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from .._core.init import make_rng
-from .._core.validation import NDArray, check_array, check_positive_int
+from .._core.validation import NDArray, check_array, check_choice, check_positive_int
 from .algorithmic import _int_range
 from .base import SequenceDataset
 
@@ -72,6 +80,8 @@ def graph_traversal(
     out_degree: int = 2,
     n_labels: int = 3,
     n_ids: int | None = None,
+    query: str = "upfront",
+    start: str = "any",
     seed: Any = None,
 ) -> SequenceDataset:
     """Random labelled graphs as triples, then a traversal query (Graves et al. 2016, scaled).
@@ -90,6 +100,13 @@ def graph_traversal(
         Edge labels (at least ``out_degree``: a node's out-edges have distinct labels).
     n_ids : int, optional
         Node names, the classes of the answer (at least the largest ``nodes``; default it).
+    query : {"upfront", "stepwise"}, default "upfront"
+        The query's layout (see the module's docstring): the start node and every label before
+        the answers, or each label on the step that answers its hop.
+    start : {"any", "branching"}, default "any"
+        The query's start node: any node, or one with two or more out-edges (where the first
+        hop's label decides the answer; any node when the graph has none), for a first lesson
+        that cannot be passed without reading the label.
     seed : None, int or numpy.random.Generator
 
     Returns
@@ -97,7 +114,8 @@ def graph_traversal(
     SequenceDataset
         ``inputs`` ``(T, N, 2 n_ids + n_labels + 3)`` (see the module's docstring for the
         channels), ``targets`` ``(T, N)`` node names on the answer steps, ``mask`` 1 there,
-        ``lengths`` ``edges + 1 + 2 hops`` (``None`` when all are equal);
+        ``lengths`` ``edges + 1 + 2 hops`` (``edges + hops`` with ``query="stepwise"``;
+        ``None`` when all are equal);
         ``info["graphs"]`` (networkx DiGraphs on the names, edges with a ``"label"``),
         ``info["paths"]`` (the names visited, start first), ``info["hops"]``,
         ``info["edges"]``.
@@ -135,6 +153,9 @@ def graph_traversal(
         raise ValueError(
             f"n_ids must be at least the largest number of nodes ({high}); got {n_ids}"
         )
+    query = check_choice(query, "query", ("upfront", "stepwise"))
+    stepwise = query == "stepwise"
+    branching = check_choice(start, "start", ("any", "branching")) == "branching"
     rng = make_rng(seed)
     I = 2 * n_ids + n_labels + len(FLAGS)
     src, lab, dst = 0, n_ids, n_ids + n_labels
@@ -146,7 +167,10 @@ def graph_traversal(
         names = rng.permutation(n_ids)[:size]
         g = _rename(g, names)
         h = int(rng.integers(h_low, h_high + 1))
-        node = int(rng.choice(sorted(g.nodes)))
+        starts = sorted(g.nodes)
+        if branching:  # where the label matters: nodes with two or more out-edges, if any
+            starts = [u for u in starts if g.out_degree(u) > 1] or starts
+        node = int(rng.choice(starts))
         path, labels = [node], []
         for _ in range(h):
             edges = sorted(g.out_edges(node, data="label"))
@@ -158,7 +182,7 @@ def graph_traversal(
         walks.append(labels)
     n_edges = np.array([g.number_of_edges() for g in graphs])
     n_hops = np.array([len(w) for w in walks])
-    total = n_edges + 1 + 2 * n_hops
+    total = n_edges + (n_hops if stepwise else 1 + 2 * n_hops)
     T = int(total.max())
     inputs = np.zeros((T, n, I))
     targets = np.zeros((T, n), dtype=np.int64)
@@ -169,10 +193,16 @@ def graph_traversal(
             u, v, label = triples[i]
             inputs[t, b, [src + u, lab + label, dst + v]] = 1.0
         t = len(triples)
-        inputs[t, b, [src + path[0], flag]] = 1.0
-        for j, label in enumerate(labels):
-            inputs[t + 1 + j, b, [lab + label, flag + 1]] = 1.0
-        answers = t + 1 + len(labels) + np.arange(len(labels))
+        if stepwise:  # hop j's label on the step answering it, the start on the first
+            answers = t + np.arange(len(labels))
+            inputs[t, b, [src + path[0], flag]] = 1.0
+            for j, label in enumerate(labels):
+                inputs[t + j, b, [lab + label, flag + 1]] = 1.0
+        else:
+            inputs[t, b, [src + path[0], flag]] = 1.0
+            for j, label in enumerate(labels):
+                inputs[t + 1 + j, b, [lab + label, flag + 1]] = 1.0
+            answers = t + 1 + len(labels) + np.arange(len(labels))
         inputs[answers, b, flag + 2] = 1.0
         targets[answers, b] = path[1:]
         mask[answers, b] = 1.0

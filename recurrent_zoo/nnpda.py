@@ -132,6 +132,16 @@ class NNPDA(SequenceModel):
         Biases of the state units (the action unit always has one).
     init_scale : float, default 1.0
         Weights and biases are drawn from U(-init_scale, init_scale).
+    start_accepting : bool, default True
+        Whether the start state accepts (the empty string is in the language): start from
+        :math:`S(0) = (1, 0, \\dots, 0)`, or else from :math:`(0, 1, 0, \\dots, 0)`. The net
+        reads nothing of the empty string, so only its start state can classify it.
+    rounding : bool, default False
+        Run on the discrete stack of the extracted PDA: the action pushes or pops one whole
+        element (:math:`A \\ge 0.5` / :math:`A \\le -0.5`) or does nothing, as
+        :func:`extract_pda` rounds it. The backward pass lets the gradient through the rounding
+        unchanged (a straight-through estimate), so that :func:`language_run` can train a net
+        further on the discrete stack ("settling" it); finite differences do not apply.
     seed : int or numpy.random.Generator, optional
     dtype : {np.float64, np.float32}
 
@@ -172,6 +182,8 @@ class NNPDA(SequenceModel):
         capacity: int = 64,
         bias: bool = True,
         init_scale: float = 1.0,
+        start_accepting: bool = True,
+        rounding: bool = False,
         seed: Any = None,
         dtype: Any = np.float64,
     ) -> None:
@@ -184,6 +196,12 @@ class NNPDA(SequenceModel):
         self.capacity = check_positive_int(capacity, "capacity")
         self.bias = bool(bias)
         self.init_scale = check_probability(init_scale, "init_scale", high=np.inf, closed="neither")
+        self.start_accepting = bool(start_accepting)
+        if not self.start_accepting and self.n_states < 2:
+            raise ValueError(
+                f"n_states must be at least 2 when start_accepting=False; got {self.n_states}"
+            )
+        self.rounding = bool(rounding)
         self.output_size = self.n_states + 1
         N, L, R = self.n_states, self.n_symbols, self.n_stack + 1
         rng, a = make_rng(seed), self.init_scale
@@ -224,9 +242,13 @@ class NNPDA(SequenceModel):
 
     # ------------------------------------------------------------------ state
     def initial_state(self, batch_size: int) -> State:
-        """``(S(0), V, s)``: the start state (1, 0, ..., 0) and an empty stack."""
+        """``(S(0), V, s)``: the start state and an empty stack.
+
+        The start state is (1, 0, ..., 0) -- the empty string accepted -- or, with
+        ``start_accepting=False``, (0, 1, 0, ..., 0).
+        """
         S0 = np.zeros((batch_size, self.n_states), dtype=self.dtype)
-        S0[:, 0] = 1.0
+        S0[:, 0 if self.start_accepting else 1] = 1.0
         V = np.zeros((batch_size, self.capacity, self.n_stack), dtype=self.dtype)
         s = np.zeros((batch_size, self.capacity), dtype=self.dtype)
         return (S0, V, s)
@@ -280,7 +302,11 @@ class NNPDA(SequenceModel):
                 pushed[t] = X[t]
             else:
                 sigmoid(z[:, N + 1 :], out=pushed[t])
-            push, pop = np.maximum(A[t], 0.0), np.maximum(-A[t], 0.0)
+            if self.rounding:  # the extracted PDA's discrete stack: whole elements or nothing
+                push = (A[t] >= 0.5).astype(self.dtype)
+                pop = (A[t] <= -0.5).astype(self.dtype)
+            else:
+                push, pop = np.maximum(A[t], 0.0), np.maximum(-A[t], 0.0)
             reads = mem.step(t, {"top": pop}, {"top": (pushed[t], push)})
             Ls[t + 1] = mem.total(t + 1)
             Rd[t + 1, :, :G] = reads["top"]
@@ -323,6 +349,7 @@ class NNPDA(SequenceModel):
             dZ[t, :, :N] = g * s_new * (1.0 - s_new)
             dvalue, dpush = dpushes["top"]
             a = A[t]
+            # with rounding the gradient passes the rounding unchanged (straight through)
             dA = np.where(a > 0, dpush, 0.0) - np.where(a < 0, dpops["top"], 0.0)
             dZ[t, :, N] = dA * (1.0 - a * a)
             if self.stack_symbols is None:
@@ -816,6 +843,13 @@ def language_run(
     loss; it stops at the first attempt that met the training tolerance and classifies every
     validation string right. Nothing longer than ``train_max`` informs the choice.
 
+    ``settle_epochs`` > 0 (a setting, default 0) trains each attempt that many epochs more
+    (rate ``settle_lr``, default 0.02) with ``rounding=True``: on the discrete stack of the
+    PDA that :func:`extract_pda` reads off, so that the net's own verdicts and the
+    extracted automaton's come from the same discrete stack; the net is then kept (and
+    scored, validation and test) with rounding. ``start_accepting`` (default: whether the
+    language holds the empty string) sets the start state (see :class:`NNPDA`).
+
     Returns a dict: ``"accuracy"`` (the network), ``"pda_accuracy"``, ``"pda_exhaustive"``
     (fraction right up to ``exhaustive_check``, None if not checked), ``"pda_states"``,
     ``"train_accuracy"``, ``"val_accuracy"``, ``"attempt"`` (the one kept), ``"attempts"``
@@ -848,7 +882,12 @@ def language_run(
     attempts = []
     for attempt in range(n_restarts):
         init = seed if attempt == 0 else np.random.default_rng([seed, attempt])
-        net = NNPDA(len(alphabet), options["n_states"], seed=init)
+        net = NNPDA(
+            len(alphabet),
+            options["n_states"],
+            start_accepting=options.get("start_accepting", lang.accepts("")),
+            seed=init,
+        )
         finite = True
         try:
             history = fit_nnpda(
@@ -863,15 +902,32 @@ def language_run(
                 tolerance=options.get("tolerance", 0.1),
                 seed=seed if attempt == 0 else init,
             )
-            curve = history["loss"]
+            curve = list(history["loss"])
+            converged = history.epochs < options["epochs"]
+            if options.get("settle_epochs", 0) > 0:  # on the discrete stack of the PDA
+                net.rounding = True
+                history = fit_nnpda(
+                    net,
+                    prefixed.inputs,
+                    prefixed.targets,
+                    mask=prefixed.mask,
+                    lengths=prefixed.lengths,
+                    epochs=options["settle_epochs"],
+                    lr=options.get("settle_lr", 0.02),
+                    batch_size=options.get("batch_size", 32),
+                    tolerance=options.get("tolerance", 0.1),
+                    seed=seed if attempt == 0 else init,
+                )
+                curve += list(history["loss"])
+                converged = history.epochs < options["settle_epochs"]
         except FloatingPointError:
-            finite, curve = False, []
+            finite, curve, converged = False, [], False
         val_accuracy = float(np.mean(net.accepts(val.inputs, val.lengths) == val_truth))
         attempts.append((val_accuracy, len(curve)))
         key = (val_accuracy, -min(curve) if curve else -np.inf)
         if best is None or key > best[0]:
             best = (key, attempt, net, curve, finite)
-        if finite and len(curve) < options["epochs"] and val_accuracy == 1.0:
+        if finite and converged and val_accuracy == 1.0:
             break  # converged on the training strings and right on every validation string
     assert best is not None
     (val_accuracy, _), attempt, net, curve, finite = best

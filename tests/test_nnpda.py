@@ -31,7 +31,7 @@ def naive_forward(net: NNPDA, X: np.ndarray):
     Y = np.zeros((T, B, N + 1))
     for b in range(B):
         S = np.zeros(N)
-        S[0] = 1.0
+        S[0 if net.start_accepting else 1] = 1.0
         stack = []  # [value (G,), length], top last
         for t in range(T):
             total = sum(x[1] for x in stack)
@@ -58,6 +58,8 @@ def naive_forward(net: NNPDA, X: np.ndarray):
             else:
                 z = p["push_bias"] + np.einsum("gjkl,j,k,l->g", p["push_weight"], S, X[t, b], r)
                 value = 1.0 / (1.0 + np.exp(-z))
+            if net.rounding:  # whole elements or nothing
+                A = 1.0 if A >= 0.5 else (-1.0 if A <= -0.5 else 0.0)
             amount = max(0.0, -A)  # pop from the top down
             for item in reversed(stack):
                 take = min(item[1], amount)
@@ -76,6 +78,34 @@ def test_forward_is_the_papers_equations(stack_symbols):
     X = np.eye(2)[np.random.default_rng(0).integers(0, 2, size=(7, 3))]
     Y, _ = net.forward(X)
     np.testing.assert_allclose(Y, naive_forward(net, X), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("start_accepting", [True, False])
+def test_rounding_runs_the_discrete_stack(start_accepting):
+    """With rounding every push or pop moves one whole element: the stack length is an integer."""
+    net = NNPDA(2, 3, seed=4, init_scale=2.0, rounding=True, start_accepting=start_accepting)
+    X = np.eye(2)[np.random.default_rng(0).integers(0, 2, size=(9, 4))]
+    Y, _ = net.forward(X)
+    np.testing.assert_allclose(Y, naive_forward(net, X), rtol=1e-10, atol=1e-12)
+    assert np.all(Y[:, :, -1] == np.round(Y[:, :, -1])) and Y[:, :, -1].max() >= 1
+    # the same weights without rounding: fractional lengths
+    analog = NNPDA(2, 3, seed=4, init_scale=2.0, start_accepting=start_accepting)
+    assert not np.all(analog.forward(X)[0][:, :, -1] == np.round(Y[:, :, -1]))
+    # the gradient passes the rounding (straight through) to the action unit
+    net.backward(np.ones_like(Y))
+    assert np.abs(net.grads["action_weight"]).max() > 0
+
+
+def test_start_state_decides_the_empty_string():
+    """a^n b^n (n >= 1) rejects the empty string: only a rejecting start state can."""
+    net = NNPDA(2, 3, seed=0, start_accepting=False)
+    S0 = net.initial_state(2)[0]
+    np.testing.assert_array_equal(S0, [[0.0, 1.0, 0.0]] * 2)
+    G = extract_pda(net, alphabet="ab")
+    assert run_pda(G, [""]) == [False] and not G.nodes[G.graph["start"]]["accepting"]
+    assert run_pda(extract_pda(NNPDA(2, 3, seed=0), alphabet="ab"), [""]) == [True]
+    with pytest.raises(ValueError, match="n_states"):
+        NNPDA(2, 1, start_accepting=False)
 
 
 def test_programmed_dyck1_recognises_the_language():

@@ -203,6 +203,28 @@ def test_save_load_keeps_the_automaton(tmp_path):
     np.testing.assert_array_equal(load(path).accepts(X, lengths), [True, False, False])
 
 
+def test_cluster_extraction_reads_the_visited_states():
+    """method="cluster": k-means over the states visited on the check strings, the start apart."""
+    net = dyck1_nnpda(strength=6.0)  # softer weights: states off the corners of the cube
+    net.params["weight"] += 0.3 * np.random.default_rng(0).standard_normal(
+        net.params["weight"].shape
+    )
+    strings = ["".join(s) for n in range(0, 15) for s in itertools.product("()", repeat=n)]
+    truth = [dyck_accepts(s) for s in strings]
+    G = extract_pda(net, alphabet="()", method="cluster", clusters=[2, 3])
+    assert G.graph["consistent"] and G.graph["clusters"] in (2, 3) and G.number_of_nodes() <= 3
+    np.testing.assert_array_equal(run_pda(G, strings), truth)
+    start = G.graph["start"]
+    assert G.nodes[start]["start"] and G.nodes[start]["accepting"]
+    again = extract_pda(net, alphabet="()", method="cluster", clusters=[2, 3])
+    assert sorted(map(str, again.edges(data="label"))) == sorted(map(str, G.edges(data="label")))
+    # one cluster cannot tell the dead state from the live one
+    one = extract_pda(net, alphabet="()", method="cluster", clusters=[1], minimal=False)
+    assert not one.graph["consistent"]
+    with pytest.raises(ValueError, match="method"):
+        extract_pda(net, alphabet="()", method="kmeans")
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="n_symbols"):
         NNPDA(0, 2)

@@ -61,7 +61,13 @@ for the others, in place of the papers' error combining the final state and the 
 training with Adam by BPTT (the papers used real-time recurrent learning, hints and
 incremental learning); the extraction's details (rounding the action to push / pop / no-op,
 choosing the quantisation level as :func:`recurrent_zoo.analysis.automata.extract_automaton`
-does).
+does, or clustering the visited states); the start state that rejects the empty string
+(``start_accepting=False``); and "settling" a trained net by further training on the
+discrete stack (``rounding=True``, a straight-through gradient), so that the net and the
+automaton read off it share one stack. A net trained on the analog stack alone often uses
+fractional pushes (a first ``a`` pushed with length 0.3, say) that no discrete automaton
+reproduces; settled, its automaton can be exact (see ``benchmarks/results/
+pushdown_reference.txt``).
 
 References
 ----------

@@ -268,3 +268,33 @@ def test_language_run_restarts_choose_by_training_length_validation():
     assert three["val_accuracy"] == max(accuracies) == accuracies[three["attempt"]]
     with pytest.raises(ValueError, match="restarts"):
         language_run("dyck1", 1, restarts=0, **tiny)
+
+
+def test_language_run_settles_on_the_discrete_stack():
+    """settle_epochs: the net kept runs on the PDA's discrete stack; a^n b^n starts rejecting."""
+    from recurrent_zoo.nnpda import language_run
+
+    tiny = {
+        "train_max": 6,
+        "test_min": 7,
+        "test_max": 10,
+        "n_test": 20,
+        "exhaustive_check": 6,
+        "n_train": 20,
+        "exhaustive": 4,
+        "epochs": 2,
+        "lr": 0.02,
+        "n_val": 40,
+    }
+    plain = language_run("anbn", 0, **tiny)
+    assert not plain["model"].rounding and not plain["model"].start_accepting
+    assert run_pda(plain["pda"], [""]) == [False]
+    settled = language_run("anbn", 0, settle_epochs=2, extraction="both", **tiny)
+    net = settled["model"]
+    assert net.rounding and settled["epochs"] == plain["epochs"] + 2
+    assert {k: v for k, v in net.params.items()}.keys() == plain["model"].params.keys()
+    assert any(not np.array_equal(net.params[k], plain["model"].params[k]) for k in net.params)
+    X, lengths = encode_strings(["ab", "aabb", "abb", "ba"], "ab")
+    Y, _ = net.forward(X, None, lengths)
+    assert np.all(Y[:, :, -1] == np.round(Y[:, :, -1]))  # whole elements on the stack
+    assert 0.0 <= settled["accuracy_analog"] <= 1.0

@@ -999,7 +999,8 @@ def language_run(
 
     Returns a dict: ``"accuracy"`` (the network as kept: with rounding after settling),
     ``"accuracy_analog"`` (its weights on the analog stack), ``"pda_accuracy"``,
-    ``"pda_exhaustive"`` (fraction right up to ``exhaustive_check``, None if not checked), ``"pda_states"``,
+    ``"pda_exhaustive"`` (fraction right up to ``exhaustive_check``, None if not checked),
+    ``"pda_states"``,
     ``"train_accuracy"``, ``"val_accuracy"``, ``"attempt"`` (the one kept), ``"attempts"``
     (one ``(val_accuracy, epochs)`` pair per attempt trained), ``"epochs"``, ``"finite"``,
     ``"seconds"``, ``"curve"``, the extracted ``"pda"`` (a networkx graph) and the trained

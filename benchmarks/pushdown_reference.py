@@ -237,7 +237,11 @@ def summary(args: argparse.Namespace) -> None:
         "the current one: 4d725c7 added NNPDA restarts (restarts=1, the default, trains as",
         "before) and 74dfba2 the Stack RNN's choice by validation entropy (the default",
         "selection unchanged); a '+' marks a work tree with uncommitted edits elsewhere.",
-        "Non-default settings follow the load.",
+        "Non-default settings follow the load. Up to 06632e3 every NNPDA started in an",
+        "accepting state, so for a^n b^n (n >= 1) the empty string, one of the 131,071",
+        "strings up to length 16, was always wrong; from 145ee9b the start state accepts",
+        "exactly when the language holds the empty string (start_accepting), and",
+        "settle_epochs / extraction (145ee9b, e276762) are settings (defaults: as before).",
         "",
     ]
     nn = [r for r in records if r["experiment"] == "nnpda"]
@@ -246,19 +250,24 @@ def summary(args: argparse.Namespace) -> None:
             "NNPDA (Sun et al. 1993): trained on length <= 20, tested on 1000 strings of "
             "length 21-100; PDA extracted and run on every string up to length 16",
             "(val: held-out strings of the training lengths <= 20, which alone choose among "
-            "restarts; 'try' the attempt kept of those trained, when restarts were allowed)",
-            f"{'language':9} {'seed':>4} {'net acc':>8} {'PDA acc':>8} {'PDA <=16':>9} "
+            "restarts; 'try' the attempt kept of those trained, when restarts were allowed;",
+            "with settle_epochs the net is trained on and scored with the discrete stack of the "
+            "PDA (rounding), 'analog' the same weights on the analog stack)",
+            f"{'language':9} {'seed':>4} {'net acc':>8} {'analog':>6} {'PDA acc':>8} "
+            f"{'PDA <=16':>9} "
             f"{'states':>6} {'epochs':>6} {'train':>6} {'val':>6} {'try':>5} {'finite':>6} "
             f"{'min':>6}  code     load",
         ]
         for r in nn:
             ex = "-" if r["pda_exhaustive"] is None else f"{r['pda_exhaustive']:.4f}"
             val = f"{r['val_accuracy']:6.3f}" if "val_accuracy" in r else "     -"
+            analog = f"{r['accuracy_analog']:6.3f}" if "accuracy_analog" in r else "     -"
             tried = "-"
             if len(r.get("attempts", [])) > 1:
                 tried = f"{r['attempt']}/{len(r['attempts'])}"
             out.append(
-                f"{r['language']:9} {r['seed']:>4} {r['accuracy']:8.3f} {r['pda_accuracy']:8.3f} "
+                f"{r['language']:9} {r['seed']:>4} {r['accuracy']:8.3f} {analog} "
+                f"{r['pda_accuracy']:8.3f} "
                 f"{ex:>9} {r['pda_states']:>6} {r['epochs']:>6} {r['train_accuracy']:6.3f} {val} "
                 f"{tried:>5} {str(r['finite']):>6} {r['seconds'] / 60:6.1f}  {_tail(r)}"
             )

@@ -61,7 +61,13 @@ for the others, in place of the papers' error combining the final state and the 
 training with Adam by BPTT (the papers used real-time recurrent learning, hints and
 incremental learning); the extraction's details (rounding the action to push / pop / no-op,
 choosing the quantisation level as :func:`recurrent_zoo.analysis.automata.extract_automaton`
-does).
+does, or clustering the visited states); the start state that rejects the empty string
+(``start_accepting=False``); and "settling" a trained net by further training on the
+discrete stack (``rounding=True``, a straight-through gradient), so that the net and the
+automaton read off it share one stack. A net trained on the analog stack alone often uses
+fractional pushes (a first ``a`` pushed with length 0.3, say) that no discrete automaton
+reproduces; settled, its automaton can be exact (see ``benchmarks/results/
+pushdown_reference.txt``).
 
 References
 ----------
@@ -132,6 +138,16 @@ class NNPDA(SequenceModel):
         Biases of the state units (the action unit always has one).
     init_scale : float, default 1.0
         Weights and biases are drawn from U(-init_scale, init_scale).
+    start_accepting : bool, default True
+        Whether the start state accepts (the empty string is in the language): start from
+        :math:`S(0) = (1, 0, \\dots, 0)`, or else from :math:`(0, 1, 0, \\dots, 0)`. The net
+        reads nothing of the empty string, so only its start state can classify it.
+    rounding : bool, default False
+        Run on the discrete stack of the extracted PDA: the action pushes or pops one whole
+        element (:math:`A \\ge 0.5` / :math:`A \\le -0.5`) or does nothing, as
+        :func:`extract_pda` rounds it. The backward pass lets the gradient through the rounding
+        unchanged (a straight-through estimate), so that :func:`language_run` can train a net
+        further on the discrete stack ("settling" it); finite differences do not apply.
     seed : int or numpy.random.Generator, optional
     dtype : {np.float64, np.float32}
 
@@ -172,6 +188,8 @@ class NNPDA(SequenceModel):
         capacity: int = 64,
         bias: bool = True,
         init_scale: float = 1.0,
+        start_accepting: bool = True,
+        rounding: bool = False,
         seed: Any = None,
         dtype: Any = np.float64,
     ) -> None:
@@ -184,6 +202,12 @@ class NNPDA(SequenceModel):
         self.capacity = check_positive_int(capacity, "capacity")
         self.bias = bool(bias)
         self.init_scale = check_probability(init_scale, "init_scale", high=np.inf, closed="neither")
+        self.start_accepting = bool(start_accepting)
+        if not self.start_accepting and self.n_states < 2:
+            raise ValueError(
+                f"n_states must be at least 2 when start_accepting=False; got {self.n_states}"
+            )
+        self.rounding = bool(rounding)
         self.output_size = self.n_states + 1
         N, L, R = self.n_states, self.n_symbols, self.n_stack + 1
         rng, a = make_rng(seed), self.init_scale
@@ -224,9 +248,13 @@ class NNPDA(SequenceModel):
 
     # ------------------------------------------------------------------ state
     def initial_state(self, batch_size: int) -> State:
-        """``(S(0), V, s)``: the start state (1, 0, ..., 0) and an empty stack."""
+        """``(S(0), V, s)``: the start state and an empty stack.
+
+        The start state is (1, 0, ..., 0) -- the empty string accepted -- or, with
+        ``start_accepting=False``, (0, 1, 0, ..., 0).
+        """
         S0 = np.zeros((batch_size, self.n_states), dtype=self.dtype)
-        S0[:, 0] = 1.0
+        S0[:, 0 if self.start_accepting else 1] = 1.0
         V = np.zeros((batch_size, self.capacity, self.n_stack), dtype=self.dtype)
         s = np.zeros((batch_size, self.capacity), dtype=self.dtype)
         return (S0, V, s)
@@ -280,7 +308,11 @@ class NNPDA(SequenceModel):
                 pushed[t] = X[t]
             else:
                 sigmoid(z[:, N + 1 :], out=pushed[t])
-            push, pop = np.maximum(A[t], 0.0), np.maximum(-A[t], 0.0)
+            if self.rounding:  # the extracted PDA's discrete stack: whole elements or nothing
+                push = (A[t] >= 0.5).astype(self.dtype)
+                pop = (A[t] <= -0.5).astype(self.dtype)
+            else:
+                push, pop = np.maximum(A[t], 0.0), np.maximum(-A[t], 0.0)
             reads = mem.step(t, {"top": pop}, {"top": (pushed[t], push)})
             Ls[t + 1] = mem.total(t + 1)
             Rd[t + 1, :, :G] = reads["top"]
@@ -323,6 +355,7 @@ class NNPDA(SequenceModel):
             dZ[t, :, :N] = g * s_new * (1.0 - s_new)
             dvalue, dpush = dpushes["top"]
             a = A[t]
+            # with rounding the gradient passes the rounding unchanged (straight through)
             dA = np.where(a > 0, dpush, 0.0) - np.where(a < 0, dpops["top"], 0.0)
             dZ[t, :, N] = dA * (1.0 - a * a)
             if self.stack_symbols is None:
@@ -591,6 +624,9 @@ def extract_pda(
     max_length: int = 10,
     max_states: int = 500,
     minimal: bool = True,
+    method: str = "grid",
+    clusters: Iterable[int] = range(2, 13),
+    seed: Any = 0,
 ) -> Any:
     """Quantise a trained NNPDA into a deterministic pushdown automaton (a networkx graph).
 
@@ -606,6 +642,16 @@ def extract_pda(
     consistent with ``strings`` / ``labels`` (default: the network's own verdict on every
     string up to ``max_length``) and has the fewest states.
 
+    ``method="cluster"`` quantises the states the network actually visits instead: it runs
+    the net on the check strings with the discrete stack (``rounding``), groups the visited
+    states into ``k`` clusters (k-means, :func:`scipy.cluster.vq.kmeans2`, for each ``k`` in
+    ``clusters``) and reads each cluster's transition for (input, top) off the steps taken
+    from it (the most frequent next cluster and rounded action); a pair never seen there takes
+    the network's step from the cluster's centroid, assigned to the nearest centroid. The start
+    state :math:`S(0)` keeps a node of its own. A cluster accepts when most of its states'
+    response units exceed 0.5. ``method="both"`` offers the automata of both methods to the
+    same choice (consistent first, then the fewest states).
+
     Parameters
     ----------
     model : NNPDA
@@ -615,6 +661,11 @@ def extract_pda(
     levels, strings, labels, max_length, max_states, minimal
         As for :func:`~recurrent_zoo.analysis.automata.extract_automaton` (``minimal``:
         merge states of the control that behave alike, :func:`minimize_pda`).
+    method : {"grid", "cluster", "both"}, default "grid"
+    clusters : iterable of int, default range(2, 13)
+        The numbers of clusters tried by ``method="cluster"``.
+    seed : int or numpy.random.Generator, default 0
+        The k-means initialisation (``method="cluster"``).
 
     Returns
     -------
@@ -661,9 +712,37 @@ def extract_pda(
                 raise ValueError(
                     f"labels must have one entry per string ({len(check)}); got {expected.shape}"
                 )
+    if method not in ("grid", "cluster", "both"):
+        raise ValueError(f"method must be 'grid', 'cluster' or 'both'; got {method!r}")
     start = np.asarray(model.initial_state(1)[0][0], dtype=np.float64)
     best = None
-    for q in levels:
+
+    def offer(pda: Any) -> None:
+        nonlocal best
+        if minimal:
+            pda = minimize_pda(pda)
+        verdicts = run_pda(pda, [tuple(s) for s in check])
+        correct = int(np.sum(np.asarray(verdicts) == expected))
+        pda.graph["consistent"] = correct == len(check)
+        key = (0 if pda.graph["consistent"] else 1, -correct, pda.number_of_nodes())
+        if best is None or key < best[0]:
+            best = (key, pda)
+
+    if method in ("cluster", "both"):
+        for table, accepting, k in _cluster_tables(
+            model, check, names, stack_names, top_names, clusters, make_rng(seed)
+        ):
+            offer(
+                pda_from_table(
+                    table,
+                    start="start",
+                    accepting=accepting,
+                    input_alphabet=names,
+                    stack_alphabet=stack_names,
+                    clusters=k,
+                )
+            )
+    for q in levels if method in ("grid", "both") else ():
         q = check_positive_int(q, "levels")
         cells = {tuple(quantize(start[None], q)[0]): 0}
         reps = [start]
@@ -712,19 +791,111 @@ def extract_pda(
             stack_alphabet=stack_names,
             levels=q,
         )
-        if minimal:
-            pda = minimize_pda(pda)
-        verdicts = run_pda(pda, [tuple(s) for s in check])
-        correct = int(np.sum(np.asarray(verdicts) == expected))
-        pda.graph["consistent"] = correct == len(check)
-        key = (0 if pda.graph["consistent"] else 1, -correct, pda.number_of_nodes())
-        if best is None or key < best[0]:
-            best = (key, pda)
+        offer(pda)
     if best is None:
         raise ValueError(
             f"no quantisation level in levels explored fewer than max_states={max_states} cells"
         )
     return best[1]
+
+
+def _nearest(P: NDArray, centroids: NDArray) -> NDArray:
+    """The index of each row's nearest centroid."""
+    return np.argmin(((P[:, None, :] - centroids[None]) ** 2).sum(axis=2), axis=1)
+
+
+def _cluster_tables(
+    model: NNPDA,
+    strings: Sequence[Any],
+    names: Sequence[str],
+    stack_names: Sequence[str],
+    top_names: Sequence[str],
+    clusters: Iterable[int],
+    rng: np.random.Generator,
+) -> Iterable[tuple[dict[Any, Any], set[Any], int]]:
+    """For each ``k``: the transition table of the visited states grouped into ``k`` clusters."""
+    from scipy.cluster.vq import kmeans2
+
+    G = model.n_stack
+    nonempty = [s for s in strings if len(s) > 0]
+    X, lengths = _encode(nonempty, names, model.dtype)
+    rounding = model.rounding
+    model.rounding = True  # the discrete stack of the PDA
+    try:
+        tr = model.trace(X)
+    finally:
+        model.rounding = rounding
+    T, B = X.shape[:2]
+    live = np.arange(T)[:, None] < lengths[None, :]  # (T, B): the steps taken
+    S = np.asarray(tr["states"][:T][live], dtype=np.float64)  # (M, N) states read from
+    S_next = np.asarray(tr["states"][1:][live], dtype=np.float64)  # (M, N) states reached
+    inputs = np.argmax(X[live], axis=1)  # (M,)
+    tops = np.argmax(tr["readings"][:T][live], axis=1)  # (M,): G is the empty stack
+    start = np.asarray(model.initial_state(1)[0], dtype=np.float64)  # (1, N)
+    first = np.zeros(T, dtype=bool)[:, None] & live
+    first[0] = live[0]
+    from_start = first[live]  # the steps taken from S(0): the start node's own
+    visited = np.concatenate([S[~from_start], S_next])
+    # every step's rounded action (0 push, 1 pop, 2 no-op) and the symbol it pushes
+    code = np.full(len(S), 2)
+    sym = np.zeros(len(S), dtype=np.int64)
+    for k in range(model.n_symbols):
+        for top in range(G + 1):
+            here = (inputs == k) & (tops == top)
+            if here.any():
+                _, action, pushed = model.transition(S[here].astype(model.dtype), k, top)
+                code[here] = np.where(action >= 0.5, 0, np.where(action <= -0.5, 1, 2))
+                sym[here] = np.argmax(pushed, axis=1)
+    kinds = ("push", "pop", "noop")
+
+    def rounded(action: float, pushed: NDArray) -> tuple[str, Any]:
+        if action >= 0.5:
+            return "push", stack_names[int(np.argmax(pushed))]
+        return ("pop", None) if action <= -0.5 else ("noop", None)
+
+    for k in clusters:
+        k = check_positive_int(k, "clusters")
+        if k > len(visited):
+            continue
+        centroids, _ = kmeans2(visited, k, minit="++", seed=rng)
+
+        used = np.unique(_nearest(visited, centroids))
+        centroids = centroids[used]
+        label_from, label_to = _nearest(S, centroids), _nearest(S_next, centroids)
+        node_from = np.where(from_start, -1, label_from)  # -1: the start node
+        # each (node, input, top): the most frequent (next cluster, action, symbol) taken
+        rows = np.stack([node_from, inputs, tops, label_to, code, sym], axis=1)
+        outcomes, counts = np.unique(rows, axis=0, return_counts=True)
+        votes: dict[Any, tuple[int, tuple[Any, ...]]] = {}
+        for (c, a, top, nxt, act, z), n in zip(outcomes.tolist(), counts.tolist(), strict=True):
+            key = (c, names[a], top_names[top])
+            if key not in votes or n > votes[key][0]:
+                pushed_name = stack_names[z] if act == 0 else None
+                votes[key] = (n, (nxt, kinds[act], pushed_name))
+        table: dict[Any, Any] = {}
+        for c, rep in [(-1, start[0])] + list(enumerate(centroids)):
+            for a in range(model.n_symbols):
+                for top in range(G + 1):
+                    key = (c, names[a], top_names[top])
+                    if key in votes:
+                        table[key] = votes[key][1]
+                    else:
+                        nxt, action, pushed = model.transition(
+                            rep[None].astype(model.dtype), a, top
+                        )
+                        outcome = rounded(float(action[0]), pushed[0])
+                        table[key] = (
+                            int(_nearest(np.asarray(nxt, np.float64), centroids)[0]),
+                            *outcome,
+                        )
+        table = {("start" if c == -1 else c, a, z): v for (c, a, z), v in table.items()}
+        members = _nearest(visited, centroids)
+        accepting = {
+            c for c in range(len(centroids)) if np.mean(visited[members == c, 0] > 0.5) > 0.5
+        }
+        if start[0, 0] > 0.5:
+            accepting.add("start")
+        yield table, accepting, len(centroids)
 
 
 def _encode(strings: Sequence[Any], alphabet: Sequence[str], dtype: Any) -> tuple[NDArray, NDArray]:
@@ -816,8 +987,20 @@ def language_run(
     loss; it stops at the first attempt that met the training tolerance and classifies every
     validation string right. Nothing longer than ``train_max`` informs the choice.
 
-    Returns a dict: ``"accuracy"`` (the network), ``"pda_accuracy"``, ``"pda_exhaustive"``
-    (fraction right up to ``exhaustive_check``, None if not checked), ``"pda_states"``,
+    ``settle_epochs`` > 0 (a setting, default 0) trains each attempt that many epochs more
+    (rate ``settle_lr``, default 0.02) with ``rounding=True``: on the discrete stack of the
+    PDA that :func:`extract_pda` reads off, so that the net's own verdicts and the
+    extracted automaton's come from the same discrete stack; the net is then kept (and
+    scored, validation and test) with rounding. ``start_accepting`` (default: whether the
+    language holds the empty string) sets the start state (see :class:`NNPDA`).
+
+    The PDA is read off by :func:`extract_pda` with ``method`` the setting ``extraction``
+    (default ``"grid"``; ``"cluster"`` or ``"both"``), consistent with the training strings.
+
+    Returns a dict: ``"accuracy"`` (the network as kept: with rounding after settling),
+    ``"accuracy_analog"`` (its weights on the analog stack), ``"pda_accuracy"``,
+    ``"pda_exhaustive"`` (fraction right up to ``exhaustive_check``, None if not checked),
+    ``"pda_states"``,
     ``"train_accuracy"``, ``"val_accuracy"``, ``"attempt"`` (the one kept), ``"attempts"``
     (one ``(val_accuracy, epochs)`` pair per attempt trained), ``"epochs"``, ``"finite"``,
     ``"seconds"``, ``"curve"``, the extracted ``"pda"`` (a networkx graph) and the trained
@@ -848,7 +1031,12 @@ def language_run(
     attempts = []
     for attempt in range(n_restarts):
         init = seed if attempt == 0 else np.random.default_rng([seed, attempt])
-        net = NNPDA(len(alphabet), options["n_states"], seed=init)
+        net = NNPDA(
+            len(alphabet),
+            options["n_states"],
+            start_accepting=options.get("start_accepting", lang.accepts("")),
+            seed=init,
+        )
         finite = True
         try:
             history = fit_nnpda(
@@ -863,15 +1051,32 @@ def language_run(
                 tolerance=options.get("tolerance", 0.1),
                 seed=seed if attempt == 0 else init,
             )
-            curve = history["loss"]
+            curve = list(history["loss"])
+            converged = history.epochs < options["epochs"]
+            if options.get("settle_epochs", 0) > 0:  # on the discrete stack of the PDA
+                net.rounding = True
+                history = fit_nnpda(
+                    net,
+                    prefixed.inputs,
+                    prefixed.targets,
+                    mask=prefixed.mask,
+                    lengths=prefixed.lengths,
+                    epochs=options["settle_epochs"],
+                    lr=options.get("settle_lr", 0.02),
+                    batch_size=options.get("batch_size", 32),
+                    tolerance=options.get("tolerance", 0.1),
+                    seed=seed if attempt == 0 else init,
+                )
+                curve += list(history["loss"])
+                converged = history.epochs < options["settle_epochs"]
         except FloatingPointError:
-            finite, curve = False, []
+            finite, curve, converged = False, [], False
         val_accuracy = float(np.mean(net.accepts(val.inputs, val.lengths) == val_truth))
         attempts.append((val_accuracy, len(curve)))
         key = (val_accuracy, -min(curve) if curve else -np.inf)
         if best is None or key > best[0]:
             best = (key, attempt, net, curve, finite)
-        if finite and len(curve) < options["epochs"] and val_accuracy == 1.0:
+        if finite and converged and val_accuracy == 1.0:
             break  # converged on the training strings and right on every validation string
     assert best is not None
     (val_accuracy, _), attempt, net, curve, finite = best
@@ -880,7 +1085,17 @@ def language_run(
     test = cfl_dataset(language, n_test, test_max, seed=seed + 1000, min_length=test_min)
     truth = test.info["labels"].astype(bool)
     accuracy = float(np.mean(net.accepts(test.inputs, test.lengths) == truth))
-    pda = extract_pda(net, alphabet=alphabet, strings=train.info["strings"], labels=labels)
+    rounding, net.rounding = net.rounding, False  # the same weights on the analog stack
+    accuracy_analog = float(np.mean(net.accepts(test.inputs, test.lengths) == truth))
+    net.rounding = rounding
+    pda = extract_pda(
+        net,
+        alphabet=alphabet,
+        strings=train.info["strings"],
+        labels=labels,
+        method=options.get("extraction", "grid"),
+        seed=seed,
+    )
     pda_accuracy = float(np.mean(np.array(run_pda(pda, test.info["strings"])) == truth))
     exhaustive, exhaustive_check = None, options.get("exhaustive_check", 16)
     if exhaustive_check is not None:
@@ -895,6 +1110,7 @@ def language_run(
         "language": language,
         "seed": seed,
         "accuracy": accuracy,
+        "accuracy_analog": accuracy_analog,
         "train_accuracy": train_accuracy,
         "val_accuracy": val_accuracy,
         "attempt": attempt,

@@ -31,7 +31,7 @@ def naive_forward(net: NNPDA, X: np.ndarray):
     Y = np.zeros((T, B, N + 1))
     for b in range(B):
         S = np.zeros(N)
-        S[0] = 1.0
+        S[0 if net.start_accepting else 1] = 1.0
         stack = []  # [value (G,), length], top last
         for t in range(T):
             total = sum(x[1] for x in stack)
@@ -58,6 +58,8 @@ def naive_forward(net: NNPDA, X: np.ndarray):
             else:
                 z = p["push_bias"] + np.einsum("gjkl,j,k,l->g", p["push_weight"], S, X[t, b], r)
                 value = 1.0 / (1.0 + np.exp(-z))
+            if net.rounding:  # whole elements or nothing
+                A = 1.0 if A >= 0.5 else (-1.0 if A <= -0.5 else 0.0)
             amount = max(0.0, -A)  # pop from the top down
             for item in reversed(stack):
                 take = min(item[1], amount)
@@ -76,6 +78,34 @@ def test_forward_is_the_papers_equations(stack_symbols):
     X = np.eye(2)[np.random.default_rng(0).integers(0, 2, size=(7, 3))]
     Y, _ = net.forward(X)
     np.testing.assert_allclose(Y, naive_forward(net, X), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("start_accepting", [True, False])
+def test_rounding_runs_the_discrete_stack(start_accepting):
+    """With rounding every push or pop moves one whole element: the stack length is an integer."""
+    net = NNPDA(2, 3, seed=4, init_scale=2.0, rounding=True, start_accepting=start_accepting)
+    X = np.eye(2)[np.random.default_rng(0).integers(0, 2, size=(9, 4))]
+    Y, _ = net.forward(X)
+    np.testing.assert_allclose(Y, naive_forward(net, X), rtol=1e-10, atol=1e-12)
+    assert np.all(Y[:, :, -1] == np.round(Y[:, :, -1])) and Y[:, :, -1].max() >= 1
+    # the same weights without rounding: fractional lengths
+    analog = NNPDA(2, 3, seed=4, init_scale=2.0, start_accepting=start_accepting)
+    assert not np.all(analog.forward(X)[0][:, :, -1] == np.round(Y[:, :, -1]))
+    # the gradient passes the rounding (straight through) to the action unit
+    net.backward(np.ones_like(Y))
+    assert np.abs(net.grads["action_weight"]).max() > 0
+
+
+def test_start_state_decides_the_empty_string():
+    """a^n b^n (n >= 1) rejects the empty string: only a rejecting start state can."""
+    net = NNPDA(2, 3, seed=0, start_accepting=False)
+    S0 = net.initial_state(2)[0]
+    np.testing.assert_array_equal(S0, [[0.0, 1.0, 0.0]] * 2)
+    G = extract_pda(net, alphabet="ab")
+    assert run_pda(G, [""]) == [False] and not G.nodes[G.graph["start"]]["accepting"]
+    assert run_pda(extract_pda(NNPDA(2, 3, seed=0), alphabet="ab"), [""]) == [True]
+    with pytest.raises(ValueError, match="n_states"):
+        NNPDA(2, 1, start_accepting=False)
 
 
 def test_programmed_dyck1_recognises_the_language():
@@ -173,6 +203,28 @@ def test_save_load_keeps_the_automaton(tmp_path):
     np.testing.assert_array_equal(load(path).accepts(X, lengths), [True, False, False])
 
 
+def test_cluster_extraction_reads_the_visited_states():
+    """method="cluster": k-means over the states visited on the check strings, the start apart."""
+    net = dyck1_nnpda(strength=6.0)  # softer weights: states off the corners of the cube
+    net.params["weight"] += 0.3 * np.random.default_rng(0).standard_normal(
+        net.params["weight"].shape
+    )
+    strings = ["".join(s) for n in range(0, 15) for s in itertools.product("()", repeat=n)]
+    truth = [dyck_accepts(s) for s in strings]
+    G = extract_pda(net, alphabet="()", method="cluster", clusters=[2, 3])
+    assert G.graph["consistent"] and G.graph["clusters"] in (2, 3) and G.number_of_nodes() <= 3
+    np.testing.assert_array_equal(run_pda(G, strings), truth)
+    start = G.graph["start"]
+    assert G.nodes[start]["start"] and G.nodes[start]["accepting"]
+    again = extract_pda(net, alphabet="()", method="cluster", clusters=[2, 3])
+    assert sorted(map(str, again.edges(data="label"))) == sorted(map(str, G.edges(data="label")))
+    # one cluster cannot tell the dead state from the live one
+    one = extract_pda(net, alphabet="()", method="cluster", clusters=[1], minimal=False)
+    assert not one.graph["consistent"]
+    with pytest.raises(ValueError, match="method"):
+        extract_pda(net, alphabet="()", method="kmeans")
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="n_symbols"):
         NNPDA(0, 2)
@@ -216,3 +268,33 @@ def test_language_run_restarts_choose_by_training_length_validation():
     assert three["val_accuracy"] == max(accuracies) == accuracies[three["attempt"]]
     with pytest.raises(ValueError, match="restarts"):
         language_run("dyck1", 1, restarts=0, **tiny)
+
+
+def test_language_run_settles_on_the_discrete_stack():
+    """settle_epochs: the net kept runs on the PDA's discrete stack; a^n b^n starts rejecting."""
+    from recurrent_zoo.nnpda import language_run
+
+    tiny = {
+        "train_max": 6,
+        "test_min": 7,
+        "test_max": 10,
+        "n_test": 20,
+        "exhaustive_check": 6,
+        "n_train": 20,
+        "exhaustive": 4,
+        "epochs": 2,
+        "lr": 0.02,
+        "n_val": 40,
+    }
+    plain = language_run("anbn", 0, **tiny)
+    assert not plain["model"].rounding and not plain["model"].start_accepting
+    assert run_pda(plain["pda"], [""]) == [False]
+    settled = language_run("anbn", 0, settle_epochs=2, extraction="both", **tiny)
+    net = settled["model"]
+    assert net.rounding and settled["epochs"] == plain["epochs"] + 2
+    assert {k: v for k, v in net.params.items()}.keys() == plain["model"].params.keys()
+    assert any(not np.array_equal(net.params[k], plain["model"].params[k]) for k in net.params)
+    X, lengths = encode_strings(["ab", "aabb", "abb", "ba"], "ab")
+    Y, _ = net.forward(X, None, lengths)
+    assert np.all(Y[:, :, -1] == np.round(Y[:, :, -1]))  # whole elements on the stack
+    assert 0.0 <= settled["accuracy_analog"] <= 1.0

@@ -87,6 +87,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -1038,35 +1039,25 @@ def language_run(
             seed=init,
         )
         finite = True
+        fit_phase = partial(  # the same strings and batching for both phases
+            fit_nnpda,
+            net,
+            prefixed.inputs,
+            prefixed.targets,
+            mask=prefixed.mask,
+            lengths=prefixed.lengths,
+            batch_size=options.get("batch_size", 32),
+            tolerance=options.get("tolerance", 0.1),
+            seed=init,
+        )
         try:
-            history = fit_nnpda(
-                net,
-                prefixed.inputs,
-                prefixed.targets,
-                mask=prefixed.mask,
-                lengths=prefixed.lengths,
-                epochs=options["epochs"],
-                lr=options["lr"],
-                batch_size=options.get("batch_size", 32),
-                tolerance=options.get("tolerance", 0.1),
-                seed=seed if attempt == 0 else init,
-            )
+            history = fit_phase(epochs=options["epochs"], lr=options["lr"])
             curve = list(history["loss"])
             converged = history.epochs < options["epochs"]
             if options.get("settle_epochs", 0) > 0:  # on the discrete stack of the PDA
                 net.rounding = True
-                history = fit_nnpda(
-                    net,
-                    prefixed.inputs,
-                    prefixed.targets,
-                    mask=prefixed.mask,
-                    lengths=prefixed.lengths,
-                    epochs=options["settle_epochs"],
-                    lr=options.get("settle_lr", 0.02),
-                    batch_size=options.get("batch_size", 32),
-                    tolerance=options.get("tolerance", 0.1),
-                    seed=seed if attempt == 0 else init,
-                )
+                settle_lr = options.get("settle_lr", 0.02)
+                history = fit_phase(epochs=options["settle_epochs"], lr=settle_lr)
                 curve += list(history["loss"])
                 converged = history.epochs < options["settle_epochs"]
         except FloatingPointError:

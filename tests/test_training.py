@@ -139,6 +139,94 @@ def test_optimizer_updates_in_place_and_keeps_state_per_parameter():
     SGD({"w": w}, lr=1.0).step({"w": np.zeros(3), "frozen": np.ones(5)})
 
 
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda p: SGD(p, lr=0.05, momentum=0.9, nesterov=True),
+        lambda p: Adagrad(p, lr=0.1, lr_decay=0.01),
+        lambda p: RMSprop(p, lr=0.01, momentum=0.5, centered=True),
+        lambda p: Adam(p, lr=0.01, amsgrad=True),
+        lambda p: AdamW(p, lr=0.01, weight_decay=0.1),
+    ],
+)
+def test_optimizer_state_saved_and_loaded_continues_exactly(tmp_path, build):
+    # a run stopped after 3 steps and resumed from its saved state (params + optimizer state)
+    # ends bit for bit where the uninterrupted run does
+    rng = np.random.default_rng(0)
+    grads = [{"w": rng.normal(size=(3, 2)), "b": rng.normal(size=4)} for _ in range(6)]
+    start = {"w": rng.normal(size=(3, 2)), "b": rng.normal(size=4)}
+    whole = {k: v.copy() for k, v in start.items()}
+    opt = build(whole)
+    for g in grads:
+        opt.step(g)
+    first = {k: v.copy() for k, v in start.items()}
+    opt = build(first)
+    for g in grads[:3]:
+        opt.step(g)
+    opt.save_state(tmp_path / "opt.safetensors")
+    second = {k: v.copy() for k, v in first.items()}
+    resumed = build(second)
+    resumed.load_state(tmp_path / "opt.safetensors")
+    for g in grads[3:]:
+        resumed.step(g)
+    for k in start:
+        np.testing.assert_array_equal(second[k], whole[k])
+    # without the state the continuation differs (the test would not notice a no-op load)
+    fresh = {k: v.copy() for k, v in first.items()}
+    opt = build(fresh)
+    for g in grads[3:]:
+        opt.step(g)
+    assert not np.array_equal(fresh["w"], whole["w"])
+
+
+def test_optimizer_state_file_is_checked_before_it_is_used(tmp_path):
+    params = {"w": np.zeros((3, 2)), "b": np.zeros(4)}
+    adam = Adam(params, lr=0.1)
+    adam.step({"w": np.ones((3, 2)), "b": np.ones(4)})
+    path = tmp_path / "adam.safetensors"
+    adam.save_state(path)
+    with pytest.raises(FileNotFoundError, match="no optimizer state file"):
+        Adam(params).load_state(tmp_path / "missing.safetensors")
+    with pytest.raises(ValueError, match="the state of 'Adam', not of RMSprop"):
+        RMSprop(params).load_state(path)
+    with pytest.raises(ValueError, match=r"parameters this optimizer does not hold: \['b'\]"):
+        Adam({"w": params["w"]}).load_state(path)
+    with pytest.raises(ValueError, match=r"buffer w/exp_avg is F64 of shape \(3, 2\)"):
+        Adam({"w": np.zeros((2, 3)), "b": params["b"]}).load_state(path)
+    with pytest.raises(ValueError, match=r"float32 of shape \(3, 2\)"):
+        Adam({"w": np.zeros((3, 2), np.float32), "b": params["b"]}).load_state(path)
+    amsgrad = Adam(params, amsgrad=True)
+    with pytest.raises(ValueError, match=r"keeps \['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'\]"):
+        amsgrad.load_state(path)
+    assert amsgrad.state == {"w": {}, "b": {}}  # left as it was
+    from safetensors.numpy import save_file
+
+    bad = tmp_path / "nan.safetensors"
+    tensors = {
+        f"{k}/{b}": np.full_like(params[k], np.nan if b == "exp_avg" else 1.0)
+        for k in params
+        for b in ("exp_avg", "exp_avg_sq")
+    }
+    meta = {
+        "format": "recurrent_zoo.optimizer",
+        "class": "Adam",
+        "hyperparameters": "{}",
+        "counts": '{"w": {"step": 1}, "b": {"step": 1}}',
+    }
+    save_file(tensors, str(bad), metadata=meta)
+    with pytest.raises(ValueError, match="holds NaN or infinite"):
+        Adam(params).load_state(bad)
+    save_file(tensors, str(bad), metadata=dict(meta, counts='{"w": {"step": -1}}'))
+    with pytest.raises(ValueError, match="must be an integer >= 0"):
+        Adam(params).load_state(bad)
+    save_file(tensors, str(bad), metadata={"format": "recurrent_zoo"})
+    with pytest.raises(ValueError, match="not an optimizer state"):
+        Adam(params).load_state(bad)
+    (tmp_path / "junk").write_bytes(b"\xff" * 20)
+    with pytest.raises(ValueError, match="optimizer state file .* declares"):
+        Adam(params).load_state(tmp_path / "junk")
+
+
 def test_optimizer_float32_keeps_dtype():
     p = {"w": np.ones(3, dtype=np.float32)}
     opt = Adam(p, lr=0.1)

@@ -155,35 +155,39 @@ def _fail(path: str, what: str) -> ValueError:
     return ValueError(f"model file {path!r}: {what}")
 
 
-def _check_file(path: str) -> None:
-    """Existence, size and the header length prefix, before the safetensors library reads it."""
+def _check_file(path: str, kind: str = "model file") -> None:
+    """Existence, size and the header length prefix, before the safetensors library reads it.
+
+    ``kind`` names the file in the errors (``"model file"``, ``"optimizer state file"``).
+    """
     if not os.path.exists(path):
-        raise FileNotFoundError(f"no model file at {path!r}")
+        raise FileNotFoundError(f"no {kind} at {path!r}")
     if os.path.isdir(path):
-        raise IsADirectoryError(f"model file {path!r} is a directory")
+        raise IsADirectoryError(f"{kind} {path!r} is a directory")
+
+    def fail(what: str) -> ValueError:
+        return ValueError(f"{kind} {path!r}: {what}")
+
     size = os.path.getsize(path)
     with open(path, "rb") as fh:
         prefix = fh.read(8)
     if prefix.startswith(b"PK\x03\x04"):
-        raise _fail(
-            path,
+        raise fail(
             "this is a zip (.npz) archive, the format of recurrent_zoo 0.1; this version reads "
-            "safetensors files only (save the model again with this version)",
+            "safetensors files only (save it again with this version)"
         )
     if size < 8:
-        raise _fail(path, f"{size} bytes is too short for a safetensors file (empty or cut)")
+        raise fail(f"{size} bytes is too short for a safetensors file (empty or cut)")
     (n,) = struct.unpack("<Q", prefix)
     if n > MAX_HEADER_BYTES:
-        raise _fail(
-            path,
+        raise fail(
             f"the header declares {n} bytes of metadata, more than the {MAX_HEADER_BYTES} "
-            "a model file may have (not a safetensors model file, or a corrupt one)",
+            f"a {kind} may have (not a safetensors {kind}, or a corrupt one)"
         )
     if 8 + n > size:
-        raise _fail(
-            path,
+        raise fail(
             f"the header declares {n} bytes of metadata but the file has only {size} bytes "
-            "(not a safetensors file, or a truncated one)",
+            "(not a safetensors file, or a truncated one)"
         )
 
 

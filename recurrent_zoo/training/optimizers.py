@@ -50,6 +50,8 @@ from __future__ import annotations
 
 import abc
 import inspect
+import json
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -150,6 +152,113 @@ class Optimizer(abc.ABC):
     def reset(self) -> None:
         """Forget all state (moment estimates, step counts)."""
         self.state = {k: {} for k in self.params}
+
+    def save_state(self, path: Any) -> None:
+        """Write the state (buffers and step counts) to a safetensors file at ``path``.
+
+        With :meth:`load_state` a training run stopped between steps goes on exactly as if it
+        had not stopped (the parameters themselves are saved with the model). Each buffer is one
+        tensor named ``"<parameter>/<buffer>"`` (e.g. ``"W/exp_avg"``); the rule's name, its
+        hyperparameters and the step counts are JSON in the file's metadata. No pickle.
+        """
+        from safetensors.numpy import save_file
+
+        tensors: dict[str, NDArray] = {}
+        counts: dict[str, dict[str, int]] = {}
+        for name, state in self.state.items():
+            for key, value in state.items():
+                if isinstance(value, np.ndarray):
+                    tensors[f"{name}/{key}"] = np.ascontiguousarray(value)
+                else:
+                    counts.setdefault(name, {})[key] = int(value)
+        metadata = {
+            "format": "recurrent_zoo.optimizer",
+            "class": type(self).__name__,
+            "hyperparameters": json.dumps(self._hyperparameters(), default=list),
+            "counts": json.dumps(counts, sort_keys=True),
+        }
+        save_file(tensors, os.fspath(path), metadata=metadata)
+
+    def load_state(self, path: Any) -> None:
+        """Replace the state with the one :meth:`save_state` wrote to ``path``.
+
+        Everything is checked before any buffer is read: the file (as a model file is), the
+        rule (the same class), the parameter names, and for each parameter either no state
+        (never stepped) or exactly the buffers and counts this rule keeps, each of the
+        parameter's shape and dtype; then every buffer is checked for NaN and infinity. The
+        hyperparameters (``lr`` ...) are this optimizer's own, not the file's, so a schedule
+        can go on changing them. Raises ``FileNotFoundError`` or a ``ValueError`` naming the
+        path and what is wrong; on any error the state is left as it was.
+        """
+        from safetensors import safe_open
+
+        from .._core.io import _DTYPES, _check_file
+
+        path = os.fspath(path)
+        _check_file(path, "optimizer state file")
+
+        def fail(what: str) -> ValueError:
+            return ValueError(f"optimizer state file {path!r}: {what}")
+
+        try:
+            handle = safe_open(path, framework="np")
+        except Exception as exc:  # noqa: BLE001 - safetensors raises its own error type
+            raise fail(f"not a valid safetensors file ({exc})") from exc
+        with handle as f:
+            meta = f.metadata() or {}
+            if meta.get("format") != "recurrent_zoo.optimizer":
+                raise fail("not an optimizer state (no 'format': 'recurrent_zoo.optimizer')")
+            if meta.get("class") != type(self).__name__:
+                raise fail(f"the state of {meta.get('class')!r}, not of {type(self).__name__}")
+            try:
+                counts = json.loads(meta.get("counts", ""))
+            except json.JSONDecodeError as exc:
+                raise fail(f"its step counts are not valid JSON ({exc})") from exc
+            if not isinstance(counts, dict):
+                raise fail("its step counts are not a JSON object")
+            declared: dict[str, dict[str, tuple[tuple[int, ...], str]]] = {}
+            for key in f.keys():
+                name, _, buffer = key.rpartition("/")
+                view = f.get_slice(key)
+                shape = tuple(int(d) for d in view.get_shape())
+                declared.setdefault(name, {})[buffer] = (shape, str(view.get_dtype()))
+            unknown = sorted((set(declared) | set(counts)) - set(self.params))
+            if unknown:
+                raise fail(f"state for parameters this optimizer does not hold: {unknown}")
+            for name, p in self.params.items():
+                arrays, scalars = declared.get(name, {}), counts.get(name, {})
+                if not arrays and not scalars:
+                    continue  # never stepped
+                # the buffers and counts this rule keeps for p: one step on a copy shows them
+                probe: dict[str, Any] = {}
+                self._update(p.copy(), np.zeros_like(p), probe)
+                want_arrays = {k for k, v in probe.items() if isinstance(v, np.ndarray)}
+                want_scalars = set(probe) - want_arrays
+                if set(arrays) != want_arrays or set(scalars) != want_scalars:
+                    raise fail(
+                        f"parameter {name!r} has buffers {sorted(arrays)} and counts "
+                        f"{sorted(scalars)}; {type(self).__name__} keeps {sorted(want_arrays)} "
+                        f"and {sorted(want_scalars)}"
+                    )
+                for key, value in scalars.items():
+                    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                        raise fail(f"count {name}/{key} must be an integer >= 0; got {value!r}")
+                for buffer, (shape, code) in arrays.items():
+                    if shape != p.shape or np.dtype(_DTYPES.get(code, np.void)) != p.dtype:
+                        raise fail(
+                            f"buffer {name}/{buffer} is {code} of shape {shape}; parameter "
+                            f"{name!r} is {p.dtype.name} of shape {p.shape}"
+                        )
+            state: dict[str, dict[str, Any]] = {k: {} for k in self.params}
+            for name, buffers in declared.items():
+                for buffer in buffers:
+                    value = f.get_tensor(f"{name}/{buffer}")
+                    if not np.isfinite(value).all():
+                        raise fail(f"buffer {name}/{buffer} holds NaN or infinite values")
+                    state[name][buffer] = value.copy()
+            for name, scalars in counts.items():
+                state[name].update(scalars)
+        self.state = state
 
     @abc.abstractmethod
     def _update(self, p: NDArray, g: NDArray, state: dict[str, Any]) -> None:

@@ -48,10 +48,13 @@ Usage::
 Run long trainings with ``nice`` in the background; ``OPENBLAS_NUM_THREADS`` sets our threads.
 
 A run longer than one sitting: ``--checkpoint PATH`` saves the model after every epoch (``PATH``,
-safetensors, and ``PATH.json`` saying how many epochs are done); the same command with ``--resume``
-added loads it and trains the remaining epochs, appending to ``--out``. The continuation is exact
-for the recipes whose training carries no state between epochs beyond the weights (SGD without
-momentum, no dropout: the small word models); the others are refused.
+safetensors), the optimizer's state (``PATH.optimizer``: Adam's moment estimates and step counts,
+:meth:`~recurrent_zoo.training.Optimizer.save_state`) and ``PATH.json`` saying how many epochs are
+done; the same command with ``--resume`` added loads them and trains the remaining epochs,
+appending to ``--out``. The continuation is exact for the recipes without dropout (the small word
+models and the character model: no randomness is drawn during their training, and the streams'
+state starts from zeros every epoch); a recipe with dropout is refused (its masks would be drawn
+anew).
 """
 
 from __future__ import annotations
@@ -194,10 +197,10 @@ def train(args: argparse.Namespace) -> None:
     if args.resume:
         if not args.checkpoint:
             raise SystemExit("--resume needs --checkpoint PATH (the run's checkpoint)")
-        if cfg["optimizer"] != "sgd" or cfg["dropout"] or args.eval_every is not None:
+        if cfg["dropout"] or args.eval_every is not None:
             raise SystemExit(
-                f"--resume: {args.config} keeps optimizer or dropout state between epochs "
-                "(or --eval-every is set); only the plain SGD recipes resume exactly"
+                f"--resume: {args.config} draws dropout masks (or --eval-every is set), which "
+                "a resumed run would not draw alike; only the recipes without dropout resume"
             )
         with open(args.checkpoint + ".json") as f:
             info = json.load(f)
@@ -207,6 +210,12 @@ def train(args: argparse.Namespace) -> None:
         loaded = recurrent_zoo.load(args.checkpoint)
         for name, value in loaded.params.items():
             model.params[name][...] = value
+    optimizer = get_optimizer(cfg["optimizer"], model.params, lr=cfg["lr"] * scale)
+    if args.resume:
+        if os.path.exists(args.checkpoint + ".optimizer"):
+            optimizer.load_state(args.checkpoint + ".optimizer")
+        elif cfg["optimizer"] != "sgd":  # plain SGD keeps no state: older checkpoints lack it
+            raise SystemExit(f"--resume: no optimizer state at {args.checkpoint}.optimizer")
     out = open(args.out, "a" if args.resume else "w", buffering=1)  # noqa: SIM115 - flushed lines
 
     last: dict[str, Any] = {}  # the latest record written
@@ -273,6 +282,7 @@ def train(args: argparse.Namespace) -> None:
         clock["last"], clock["cpu"] = time.perf_counter(), time.process_time()
         if args.checkpoint and float(epoch).is_integer():  # a whole epoch: save to resume from
             model.save(args.checkpoint)
+            optimizer.save_state(args.checkpoint + ".optimizer")
             with open(args.checkpoint + ".json", "w") as f:
                 json.dump({"config": args.config, "seed": args.seed, "epochs_done": epoch}, f)
 
@@ -288,8 +298,7 @@ def train(args: argparse.Namespace) -> None:
             model,
             X,
             Y,
-            optimizer=cfg["optimizer"],
-            lr=cfg["lr"] * scale,
+            optimizer=optimizer,
             epochs=cfg["epochs"] - done_epochs,
             seed=args.seed,
             callback=lambda epoch, logs: callback(epoch + 1 + done_epochs, logs),
@@ -298,7 +307,7 @@ def train(args: argparse.Namespace) -> None:
         )
     else:  # a record every N windows: fit over segments, one optimizer throughout (the state
         # restarts from zeros at each segment, once every N windows)
-        opt = get_optimizer(cfg["optimizer"], model.params, lr=cfg["lr"] * scale)
+        opt = optimizer
         size = args.eval_every * k
         segments = list(range(0, X.shape[0], size))
         for epoch in range(cfg["epochs"]):

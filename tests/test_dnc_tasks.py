@@ -180,8 +180,12 @@ def _read_queries(x, n_ids, n_labels):
     steps without a flag, the query's start and labels from the flagged steps, and the answer
     steps; each field is checked to be exactly one-hot where it is given and empty elsewhere.
     Triples and query read the label through the same slice, so one code serves both."""
-    src, lab, dst, flag = (slice(0, n_ids), slice(n_ids, n_ids + n_labels),
-                           slice(n_ids + n_labels, 2 * n_ids + n_labels), 2 * n_ids + n_labels)
+    src, lab, dst, flag = (
+        slice(0, n_ids),
+        slice(n_ids, n_ids + n_labels),
+        slice(n_ids + n_labels, 2 * n_ids + n_labels),
+        2 * n_ids + n_labels,
+    )
     assert x.shape[1] == flag + 3 and set(np.unique(x)) <= {0.0, 1.0}
 
     def one(row, part):

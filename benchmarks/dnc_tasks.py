@@ -15,6 +15,8 @@ Usage::
     python benchmarks/dnc_tasks.py graph --model dnc --seeds 0 --batches 3000
     python benchmarks/dnc_tasks.py graph --model lstm --seeds 0 --batches 3000
     python benchmarks/dnc_tasks.py graph --model dnc --query stepwise --lessons small --seeds 0
+    python benchmarks/dnc_tasks.py graph --model dnc --controller feedforward --gate-biases \
+        --query stepwise --lessons small --seeds 0 --batches 8000
     python benchmarks/dnc_tasks.py report benchmarks/results/dnc_tasks.jsonl
 
 Settings (the defaults; where they come from):
@@ -52,7 +54,14 @@ Settings (the defaults; where they come from):
   ``--controller feedforward`` is the ablation that bites: an LSTM controller of 64 units holds
   an episode of 4 vectors by itself and succeeds without freeing (recorded), a feedforward one
   keeps nothing between steps but what it reads from memory.
-- graph traversal: see :func:`recurrent_zoo.tasks.graph_traversal`.
+- graph traversal: see :func:`recurrent_zoo.tasks.graph_traversal`; lessons ``GRAPH_LESSONS``
+  (``--lessons small``: two smaller first ones), advanced at ``--graph-threshold`` of 64 fresh
+  queries answered exactly. The setting that learns it (benchmarks/results/dnc_graph_probes.txt):
+  ``--controller feedforward --gate-biases --query stepwise --lessons small``. With an LSTM
+  controller the DNC answers from the controller's own state, like the LSTM, and leaves its
+  memory unused; a feedforward controller has only the memory to answer from, and the biases
+  (:data:`GATE_BIASES`) make every step write to a free slot and read by content from the
+  first batch.
 """
 
 from __future__ import annotations
@@ -95,6 +104,27 @@ def pin_free_gates(model) -> None:
     rows = interface_layout(model.read_heads, model.word_size)["free_gates"][0]
     model.params["interface_weight"][rows] = 0.0
     model.params["interface_bias"][rows] = -1e4
+
+
+#: ``--gate-biases``: interface biases under which the memory is used from the first batch
+#: (sigmoid(3) = 0.95, oneplus(3) = 4.05): every step writes (write gate) wholly to a free slot
+#: (allocation gate), and the read heads read by content (read modes, content 0.91 at first)
+#: with sharper weightings (strengths). The paper and DeepMind's code start them at 0.
+GATE_BIASES = {"allocation_gate": 3.0, "write_gate": 3.0, "read_strengths": 3.0}
+
+
+def set_gate_biases(model) -> None:
+    """Set the interface biases of ``model`` (a DNC) to :data:`GATE_BIASES`, and each read
+    head's content mode to 3 (the backward and forward modes keep theirs)."""
+    from recurrent_zoo._core.dnc_memory import interface_layout
+
+    layout = interface_layout(model.read_heads, model.word_size)
+    bias = model.params["interface_bias"]
+    for name, value in GATE_BIASES.items():
+        bias[layout[name][0]] = value
+    modes = bias[layout["read_modes"][0]].reshape(model.read_heads, 3)  # backward, content, fwd
+    modes[:, 1] = 3.0
+    bias[layout["read_modes"][0]] = modes.ravel()
 
 
 def _budget(args, callback=None):
@@ -377,17 +407,24 @@ GRAPH_LESSONS = [((5, 6), 1), ((5, 7), (1, 2)), ((5, 8), (1, 3)), ((5, 8), (2, 4
 GRAPH_LESSONS_SMALL = [((3, 4), 1), ((3, 5), 1), *GRAPH_LESSONS]
 
 
-def graph_model(kind: str, seed: int):
+def graph_model(kind: str, seed: int, args=None):
     """The DNC (LSTM 64, 16 x 16 memory, 4 read heads: 48 463 parameters) or an LSTM of about
-    the same size (96 units and a linear read-out: 46 856)."""
+    the same size (96 units and a linear read-out: 46 856). ``args`` may change the DNC's
+    controller (``--controller``), word size, read heads, and set ``--gate-biases``."""
     from recurrent_zoo import Linear, Stacked
     from recurrent_zoo.dnc import DNC
     from recurrent_zoo.lstm import LSTM
 
     I, O = 2 * 8 + 3 + 3, 8
     if kind == "dnc":
-        return DNC(I, O, controller_size=64, memory_slots=16, word_size=16, read_heads=4,
-                   seed=seed)  # fmt: skip
+        controller = "lstm" if args is None else args.controller
+        word_size = 16 if args is None else args.word_size
+        heads = 4 if args is None else args.read_heads
+        model = DNC(I, O, controller=controller, controller_size=64, memory_slots=16,
+                    word_size=word_size, read_heads=heads, seed=seed)  # fmt: skip
+        if args is not None and args.gate_biases:
+            set_gate_biases(model)
+        return model
     return Stacked([LSTM(I, 96, seed=seed), Linear(96, O, seed=seed + 1)])
 
 
@@ -395,7 +432,7 @@ def graph_run(args, seed: int) -> dict:
     from recurrent_zoo.tasks import Curriculum, graph_traversal, traversal_accuracy
     from recurrent_zoo.training import fit_generated
 
-    model = graph_model(args.model, seed)
+    model = graph_model(args.model, seed, args)
     lessons = GRAPH_LESSONS_SMALL if args.lessons == "small" else GRAPH_LESSONS
 
     def batch(lesson, rng, n=16, start=args.start):  # training and the curriculum's checks
@@ -447,7 +484,9 @@ def graph_run(args, seed: int) -> dict:
         "experiment": f"graph_{args.model}"
         + ("" if args.query == "upfront" else f"_{args.query}")
         + ("" if args.lessons == "paper" else f"_{args.lessons}_lessons")
-        + ("" if args.start == "any" else f"_{args.start}_start"),
+        + ("" if args.start == "any" else f"_{args.start}_start")
+        + ("_gate_biases" if args.gate_biases and args.model == "dnc" else "")
+        + ("_feedforward" if args.controller == "feedforward" and args.model == "dnc" else ""),
         "seed": seed,
         "parameters": int(sum(p.size for p in model.params.values())),
         "batches": len(history["loss"]),
@@ -469,6 +508,16 @@ def graph_run(args, seed: int) -> dict:
             "review": args.review,
             "query": args.query,
             "start": args.start,
+            **(
+                {}
+                if args.model == "lstm"
+                else {
+                    "controller": args.controller,
+                    "word_size": args.word_size,
+                    "read_heads": args.read_heads,
+                    "gate_biases": args.gate_biases,
+                }
+            ),
         },
     }
 
@@ -549,6 +598,8 @@ def main() -> None:
     parser.add_argument("--episode-length", type=int, default=4)
     parser.add_argument("--read-heads", type=int, default=4)
     parser.add_argument("--pin-free-gates", action="store_true")
+    parser.add_argument("--gate-biases", action="store_true")
+    parser.add_argument("--word-size", type=int, default=16)
     parser.add_argument("--controller", choices=["lstm", "feedforward"], default="lstm")
     parser.add_argument("--model", choices=["dnc", "lstm"], default="dnc")
     parser.add_argument("--graph-threshold", type=float, default=0.9)

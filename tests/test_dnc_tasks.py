@@ -175,6 +175,105 @@ def test_graph_stepwise_query_answers_follow_the_triples():
         graph_traversal(2, query="first")
 
 
+def _read_queries(x, n_ids, n_labels):
+    """A plain reader of one sequence's inputs ``(T, I)``, nothing else: the triples from the
+    steps without a flag, the query's start and labels from the flagged steps, and the answer
+    steps; each field is checked to be exactly one-hot where it is given and empty elsewhere.
+    Triples and query read the label through the same slice, so one code serves both."""
+    src, lab, dst, flag = (
+        slice(0, n_ids),
+        slice(n_ids, n_ids + n_labels),
+        slice(n_ids + n_labels, 2 * n_ids + n_labels),
+        2 * n_ids + n_labels,
+    )
+    assert x.shape[1] == flag + 3 and set(np.unique(x)) <= {0.0, 1.0}
+
+    def one(row, part):
+        assert row[part].sum() == 1, "a field that is not one-hot"
+        return int(row[part].argmax())
+
+    triples, starts, labels, answers = {}, [], [], []
+    for t, row in enumerate(x):
+        if not row[flag:].any():  # a triple: source, label, destination
+            key = one(row, src), one(row, lab)
+            assert key not in triples, "two edges share a source and a label: ambiguous query"
+            triples[key] = one(row, dst)
+            assert not answers and not starts, "a triple after the query began"
+            continue
+        assert not row[dst].any()  # the query never gives a destination
+        if row[flag]:
+            starts.append(one(row, src))
+        else:
+            assert not row[src].any()
+        if row[flag + 1]:
+            labels.append(one(row, lab))
+        else:
+            assert not row[lab].any()
+        if row[flag + 2]:
+            answers.append(t)
+    assert len(starts) == 1 and len(labels) == len(answers) >= 1
+    return triples, starts[0], labels, answers
+
+
+def _check_answers(data, n_ids=8, n_labels=3):
+    """Follow the triples the inputs present from the start they give, along the labels they
+    give; every target must be the node reached. Returns the start out-degrees (capped at 2)
+    and the first labels asked."""
+    seen = {1: set(), 2: set()}
+    lengths = data.lengths if data.lengths is not None else np.full(data.n_sequences, data.n_steps)
+    for b in range(data.n_sequences):
+        x = data.inputs[: lengths[b], b]
+        assert not data.inputs[lengths[b] :, b].any()
+        triples, node, labels, answers = _read_queries(x, n_ids, n_labels)
+        seen[min(sum(s == node for s, _ in triples), 2)].add(labels[0])
+        for t, label in zip(answers, labels, strict=True):
+            assert (node, label) in triples, "the query follows an edge that is not given"
+            node = triples[node, label]
+            assert data.targets[t, b] == node, "a target the inputs do not give"
+        np.testing.assert_array_equal(np.flatnonzero(data.mask[: lengths[b], b]), answers)
+    return seen
+
+
+# the curriculum of benchmarks/dnc_tasks.py (GRAPH_LESSONS_SMALL)
+LESSONS = [((3, 4), 1), ((3, 5), 1), ((5, 6), 1), ((5, 7), (1, 2)), ((5, 8), (1, 3)),
+           ((5, 8), (2, 4))]  # fmt: skip
+
+
+@pytest.mark.parametrize("query", ["upfront", "stepwise"])
+@pytest.mark.parametrize("start", ["any", "branching"])
+def test_graph_every_answer_is_read_off_the_inputs_alone(query, start):
+    # the task before the model: every query, in every lesson and layout, has one answer, which
+    # a reader of the inputs alone finds, the query's labels read on the triples' channels
+    seen = {1: set(), 2: set()}
+    for i, (nodes, hops) in enumerate(LESSONS):
+        data = graph_traversal(50, nodes, hops, n_ids=8, query=query, start=start, seed=100 + i)
+        for d, labels in _check_answers(data).items():
+            seen[d] |= labels
+    assert seen[2] == {0, 1, 2}  # label-decided first hops, every label among them
+    if start == "any":
+        assert seen[1]
+
+
+def test_graph_reader_bites():
+    # the check above fails on a query whose labels use another code than the triples', on a
+    # wrong target, and on a graph with two edges of one label from one node
+    data = graph_traversal(40, (3, 4), 1, n_ids=8, query="stepwise", start="branching", seed=0)
+    _check_answers(data)
+    for corrupt in ("label code", "target", "ambiguous"):
+        bad = graph_traversal(40, (3, 4), 1, n_ids=8, query="stepwise", start="branching",
+                              seed=0)  # fmt: skip
+        answer = bad.mask.argmax(axis=0)  # (B,) the one answer step
+        cols = np.arange(40)
+        if corrupt == "label code":  # the query's label one-hot rotated by one
+            bad.inputs[answer, cols, 8:11] = np.roll(bad.inputs[answer, cols, 8:11], 1, axis=1)
+        elif corrupt == "target":
+            bad.targets[answer, cols] = (bad.targets[answer, cols] + 1) % 8
+        else:  # the second triple gets the first's source and label
+            bad.inputs[1, :, :11] = bad.inputs[0, :, :11]
+        with pytest.raises(AssertionError):
+            _check_answers(bad)
+
+
 def test_graph_branching_start():
     # start="branching": every query starts at a node with two out-edges (when there is one)
     kw = dict(nodes=(3, 6), hops=1, n_ids=8, seed=5)

@@ -67,7 +67,9 @@ discrete stack (``rounding=True``, a straight-through gradient), so that the net
 automaton read off it share one stack. A net trained on the analog stack alone often uses
 fractional pushes (a first ``a`` pushed with length 0.3, say) that no discrete automaton
 reproduces; settled, its automaton can be exact (see ``benchmarks/results/
-pushdown_reference.txt``).
+pushdown_reference.txt``). Settling may add a term pulling the state units to 0 or 1
+(:class:`AcceptanceLoss`'s ``saturation``), so that the states too stay in the cells the
+automaton is read from on strings longer than the training ones.
 
 References
 ----------

@@ -248,6 +248,14 @@ def summary(args: argparse.Namespace) -> None:
         "'{\"restarts\": 3}' (nice 5, one BLAS thread), seeds 0 and 1 to the end; seed 2 was",
         "stopped after a minute because both were at chance (every one of the 6 attempts ran",
         "all 60 epochs, validation 0.55-0.66), and the CPU went to a^n b^n with saturation.",
+        "a^n b^n seed 3 with saturation 0.5 (nnpda anbn --seeds 3 --settings '{\"restarts\": 3,",
+        "\"settle_epochs\": 20, \"extraction\": \"both\", \"saturation\": 0.5}'): with the term the",
+        "settling phase stops early only once every state unit is within the tolerance of 0 or",
+        "1 as well, so an attempt seldom counts as converged and all 3 attempts ran (attempt 0",
+        "kept, as without the term; 27 min at load 6). Its training phase is the e276762",
+        "run's (same seed and code), 54 epochs; that run settled 1 epoch (the tolerance met),",
+        "this one all 20: the gain (net 0.987 -> 0.999, analog 0.551 -> 0.999) mixes the term",
+        "with 19 more settling epochs (a run with tolerance off and no term would separate them).",
         "",
     ]
     nn = [r for r in records if r["experiment"] == "nnpda"]

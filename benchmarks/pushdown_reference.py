@@ -256,6 +256,15 @@ def summary(args: argparse.Namespace) -> None:
         "run's (same seed and code), 54 epochs; that run settled 1 epoch (the tolerance met),",
         "this one all 20: the gain (net 0.987 -> 0.999, analog 0.551 -> 0.999) mixes the term",
         "with 19 more settling epochs (a run with tolerance off and no term would separate them).",
+        "Grefenstette's protocol, reduced to learn its cost (2026-12-06): neural_stack reversal",
+        '--memory stack --seeds 0 --settings \'{"epochs": E, "n_validation": 100,',
+        "\"n_test\": 100}' with E = 3 and 10, all else the protocol's (H 64, m 32, vocabulary",
+        "128, 500 sequences an epoch, curriculum: sources of 8 to 8 + 8 (epoch + 1), all of",
+        "8-64 from the 7th epoch). E = 10 took 89.9 s of CPU (user + sys, /usr/bin/time; 23%",
+        "of a core, 6.3 min wall, load 5-6) and learned nothing yet (coarse 0, fine 0.0002).",
+        "The full protocol (E = 30, 200 validation and test sequences) scales to about 6-8 min",
+        "of CPU per stack or queue run on an idle core, about twice that for the deque: an",
+        "estimate from the run above, not a measurement.",
         "",
     ]
     nn = [r for r in records if r["experiment"] == "nnpda"]

@@ -67,7 +67,9 @@ discrete stack (``rounding=True``, a straight-through gradient), so that the net
 automaton read off it share one stack. A net trained on the analog stack alone often uses
 fractional pushes (a first ``a`` pushed with length 0.3, say) that no discrete automaton
 reproduces; settled, its automaton can be exact (see ``benchmarks/results/
-pushdown_reference.txt``).
+pushdown_reference.txt``). Settling may add a term pulling the state units to 0 or 1
+(:class:`AcceptanceLoss`'s ``saturation``), so that the states too stay in the cells the
+automaton is read from on strings longer than the training ones.
 
 References
 ----------
@@ -101,6 +103,7 @@ from ._core.validation import (
     check_lengths,
     check_positive_int,
     check_probability,
+    check_real,
     check_sequence,
 )
 from .catalogue import Entry
@@ -465,15 +468,38 @@ class AcceptanceLoss(Loss):
     :math:`\mathcal{L} = 0`. (The papers' error function also combines the final state and the
     stack length; its exact form could not be checked.)
 
+    ``saturation`` :math:`\lambda > 0` adds, at every selected step, a term pulling each state
+    unit towards 0 or 1 (this implementation's choice, not the papers'):
+
+    .. math::
+
+        \lambda \sum_i S_i (1 - S_i)
+
+    Saturated units make each step's map on the state nearly constant within a quantisation
+    cell (the logistic's slope :math:`S(1 - S)` vanishes), so that the net's states stay in the
+    cells the extracted automaton names however long the string: without it a state can drift
+    slowly across a cell boundary after many more steps than any training string has.
+
+    Parameters
+    ----------
+    saturation : float, default 0.0
+        Weight :math:`\lambda \ge 0` of the saturation term (0: the plain cross-entropy).
+
     Examples
     --------
     >>> Y = np.array([[[0.9, 0.1, 0.0]], [[0.8, 0.2, 0.5]]])   # (T, B, N + 1), L = 0.5 at the end
     >>> value, dY = AcceptanceLoss()(Y, np.array([[1.0]]))
     >>> round(value, 4), dY[1, 0]                             # -log 0.8 + 0.5
     (0.7231, array([-1.25,  0.  ,  1.  ]))
+    >>> value, dY = AcceptanceLoss(saturation=1.0)(Y, np.array([[1.0]]))
+    >>> round(value, 4)                                       # + 0.8 * 0.2 + 0.2 * 0.8
+    1.0431
     """
 
     name = "acceptance"
+
+    def __init__(self, saturation: float = 0.0) -> None:
+        self.saturation = check_real(saturation, "saturation", low=0.0, closed="left")
 
     def expand(
         self,
@@ -510,7 +536,11 @@ class AcceptanceLoss(Loss):
         ds = tau * (-1.0 / s) + (1.0 - tau) * dneg * empty
         dlen = tau - (1.0 - tau) * dneg * s * (length < 1.0)
         dY = np.zeros(Y.shape, dtype=np.float64)
-        dY[:, :, 0] = weights * ds
+        if self.saturation > 0.0:  # lambda sum_i S_i (1 - S_i): every state unit to 0 or 1
+            states = Y[:, :, :-1].astype(np.float64)  # (T, B, N)
+            per_step = per_step + self.saturation * (states * (1.0 - states)).sum(axis=2)
+            dY[:, :, :-1] = (weights * self.saturation)[:, :, None] * (1.0 - 2.0 * states)
+        dY[:, :, 0] += weights * ds
         dY[:, :, -1] = weights * dlen
         return float((weights * per_step).sum()), dY, float(weights.sum())
 
@@ -531,6 +561,7 @@ def fit_nnpda(
     progress: bool = False,
     callback: Any = None,
     keep_best: bool = True,
+    saturation: float = 0.0,
 ) -> History:
     """Train an NNPDA on labelled strings with :class:`AcceptanceLoss` (Adam, BPTT).
 
@@ -545,12 +576,15 @@ def fit_nnpda(
         As for :func:`~recurrent_zoo.training.fit`.
     tolerance : float or None, default 0.2
         Stop after the first epoch at whose end every labelled acceptance is within
-        ``tolerance`` of its label (None: train every epoch).
+        ``tolerance`` of its label (None: train every epoch) and, with ``saturation``, every
+        state unit at the labelled steps within ``tolerance`` of 0 or 1.
     callback : callable, optional
         Called as ``callback(epoch, logs)`` after each epoch; returning True stops.
     keep_best : bool, default True
         End with the parameters of the epoch whose end had the lowest loss on the training
-        strings (training by Adam is not monotonic).
+        strings (training by Adam is not monotonic), the saturation term included.
+    saturation : float, default 0.0
+        Weight of :class:`AcceptanceLoss`'s term pulling the state units to 0 or 1.
 
     Returns
     -------
@@ -568,7 +602,7 @@ def fit_nnpda(
     """
     from .training import fit
 
-    criterion = AcceptanceLoss()
+    criterion = AcceptanceLoss(saturation)
     X = check_sequence(X, "X", input_size=model.input_size, dtype=model.dtype)
     T, B, _ = X.shape
     targets, weights = criterion.expand(
@@ -589,6 +623,9 @@ def fit_nnpda(
         if tolerance is not None:
             p = out[:, :, 0] * np.maximum(1.0 - out[:, :, -1], 0.0)
             stop = bool(np.abs(p[selected] - labels).max() < tolerance)
+            if criterion.saturation > 0.0:  # and every state unit near 0 or 1
+                states = out[:, :, : model.n_states][selected]
+                stop = stop and bool(np.minimum(states, 1.0 - states).max() < tolerance)
         if callback is not None and callback(epoch, logs) is True:
             stop = True
         return stop
@@ -992,7 +1029,10 @@ def language_run(
     (rate ``settle_lr``, default 0.02) with ``rounding=True``: on the discrete stack of the
     PDA that :func:`extract_pda` reads off, so that the net's own verdicts and the
     extracted automaton's come from the same discrete stack; the net is then kept (and
-    scored, validation and test) with rounding. ``start_accepting`` (default: whether the
+    scored, validation and test) with rounding. ``saturation`` (a setting, default 0) weighs
+    :class:`AcceptanceLoss`'s term pulling the state units to 0 or 1 in that settling phase,
+    so that the states, like the stack, stay in the cells the PDA is read from on strings
+    longer than any trained on. ``start_accepting`` (default: whether the
     language holds the empty string) sets the start state (see :class:`NNPDA`).
 
     The PDA is read off by :func:`extract_pda` with ``method`` the setting ``extraction``
@@ -1057,7 +1097,11 @@ def language_run(
             if options.get("settle_epochs", 0) > 0:  # on the discrete stack of the PDA
                 net.rounding = True
                 settle_lr = options.get("settle_lr", 0.02)
-                history = fit_phase(epochs=options["settle_epochs"], lr=settle_lr)
+                history = fit_phase(
+                    epochs=options["settle_epochs"],
+                    lr=settle_lr,
+                    saturation=options.get("saturation", 0.0),
+                )
                 curve += list(history["loss"])
                 converged = history.epochs < options["settle_epochs"]
         except FloatingPointError:

@@ -80,6 +80,33 @@ def scores_of(model, data, k, n=None):
     return tag_scores(guess, data.targets[:, sl], data.mask[:, sl], threshold=0.5)
 
 
+def factor_scores(logits, data, k):
+    """The held-out errors split by factor, over the tagged frames: ``identity`` (the set of
+    digits named is the video's), ``events`` (given the identity right, every digit's event
+    right), ``events_move_bounce`` (the same, counting only bounce vs move), and the frame
+    accuracy where the digits' boxes overlap and where they do not."""
+    top = np.argsort(-logits, axis=2)[..., :k]  # (T, N, k)
+    named, event = top // 8, top % 8
+    digits, events = data.info["digits"], data.info["events"]  # (N, k), (T, N, k)
+    m = data.mask > 0
+    # for each true digit, the event predicted for it (-1 if the digit is not named)
+    hit = named[..., None, :] == digits[None, :, :, None]  # (T, N, k true, k named)
+    said = np.where(hit.any(-1), np.take_along_axis(event, hit.argmax(-1), axis=2), -1)
+    identity = hit.any(-1).all(-1) & (np.sort(named, axis=2) == np.sort(digits)[None]).all(-1)
+    events_ok = (said == events).all(-1)
+    move_bounce = ((said >= 4) == (events >= 4)).all(-1) & (said >= 0).all(-1)
+    pos = data.info["positions"]  # (T, N, k, 2): overlap of the first two digits' boxes
+    overlap = np.abs(pos[:, :, 0] - pos[:, :, -1]).max(-1) < 8  # all frames when k = 1
+    exact = identity & events_ok
+    return {
+        "identity": float(identity[m].mean()),
+        "events": float(events_ok[m & identity].mean()),
+        "events_move_bounce": float(move_bounce[m & identity].mean()),
+        "exact_overlap": float(exact[m & overlap].mean()) if (m & overlap).any() else float("nan"),
+        "exact_apart": float(exact[m & ~overlap].mean()),
+    }
+
+
 def frame_encoder(args, seed, pixels):
     """The frame encoder and its output size: keypoints (shared 8x8 filters, spatial softmax)
     or, with ``--encoder dense``, the earlier fully connected layer on the pixels."""
@@ -90,6 +117,7 @@ def frame_encoder(args, seed, pixels):
         (args.size, args.size),
         (8, 8),
         args.channels,
+        hidden=args.patch_hidden,
         stride=args.stride,
         seed=seed,
         dtype=args.dtype,
@@ -154,6 +182,7 @@ def run(seed, args):
         )
         scores = scores_of(model, test, args.digits)
         scores["train_frame_accuracy"] = scores_of(model, train, args.digits, 500)["frame_accuracy"]
+        scores["factors"] = factor_scores(predict(model, test.inputs), test, args.digits)
         scores.update(
             train_seconds=history.wall_time,
             train_cpu_seconds=time.process_time() - cpu0,
@@ -179,6 +208,9 @@ def main():
     parser.add_argument("--digits", type=int, default=2)
     parser.add_argument("--encoder", choices=("keypoints", "dense"), default="keypoints")
     parser.add_argument("--channels", type=int, default=16, help="keypoint filters")
+    parser.add_argument(
+        "--patch-hidden", type=int, default=None, help="tanh units of a per-patch layer"
+    )
     parser.add_argument("--stride", type=int, default=1, help="keypoint filters' stride")
     parser.add_argument("--init-gain", type=float, default=4.0, help="keypoint filters' init x")
     parser.add_argument("--features", type=int, default=128, help="dense encoder's units")
@@ -208,6 +240,14 @@ def main():
                 f"{s['event_precision']:.3f}, recall {s['event_recall']:.3f}); training frame "
                 f"accuracy {s['train_frame_accuracy']:.1%}; {s['n_params']} parameters; trained "
                 f"in {s['train_seconds']:.0f} s wall, {s['train_cpu_seconds']:.0f} s CPU"
+            )
+            f = s["factors"]
+            print(
+                f"    held-out frames by factor: digits named right {f['identity']:.1%}; given "
+                f"that, every event right {f['events']:.1%} (move vs bounce "
+                f"{f['events_move_bounce']:.1%}); "
+                f"frame accuracy where the digits overlap {f['exact_overlap']:.1%}, apart "
+                f"{f['exact_apart']:.1%}"
             )
     summary = {}
     for name in ("recurrent", "per_frame"):

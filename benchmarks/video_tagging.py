@@ -23,6 +23,23 @@ it sees one frame at a time and cannot see motion. The held-out videos use held-
 images. Reports frame accuracy (tag set exactly right), tag accuracy and the bounces' event F1,
 for several seeds.
 
+Settings and why. 6000 training videos by default (3000 before): the tagger
+overfitted 3000 (74.8 % frame accuracy on its training videos, 40.4 % on held-out ones at 20
+epochs), and at the same number of gradient steps 6000 videos do better (seed 0: 30.1 % on 200
+held-out videos after 5 epochs of 6000, against 25.3 % after 10 epochs of 3000). The held-out
+errors, split by factor (printed for each run: the digits named, the events given the digits),
+are in both: after 6 epochs of 3000 videos, both digits named right in 26 % of the held-out
+frames, and given that, both events right in 38 %; the frame accuracy is nearly the same where
+the digits' boxes overlap (9.5 %) and where they do not (10.5 %). ``--patch-hidden 32`` (a
+per-patch tanh layer under the 16 channels, a two-layer net on each patch) learnt no faster per
+epoch (10.3 % frame accuracy on 500 held-out videos after 5 epochs, against 10.0 % after 6
+without it) for 1.75 times the CPU per epoch, so it is off by default. A factored output (a
+softmax over the digits times a softmax over each digit's events) would be the same model: the
+softmax over the 80 tags already factors as p(d, e) = p(d) p(e | d). How well the digits can be
+named at all: a linear classifier on the raw 8x8 images names 95.9 % of the held-out images
+(scikit-learn's ``LogisticRegression``), an RBF support vector machine 97.8 %, so about 92 % and
+96 % of two-digit videos; a frame accuracy of 90 % asks for nearly that.
+
 Target (ours; the issue sets none): on held-out videos, the recurrent tagger's frame accuracy
 >= 90 % and event F1 >= 0.9 on every seed, far above the per-frame baseline.
 
@@ -32,8 +49,11 @@ thread each)::
     nice python benchmarks/video_tagging.py | tee benchmarks/results/video_tagging.txt
 
 The recorded result (``benchmarks/results/video_tagging.txt``; its first line gives the
-command) is the default setting with the keypoint encoder, REDUCED to one seed of three and 20
-of 30 epochs (what fitted in the session's CPU share): held-out frame accuracy 40.4 % (tag
+command) is the default setting (6000 videos), REDUCED to one seed of three, 20 of 30 epochs and
+the tagger alone: held-out frame accuracy 59.0 % (tag accuracy 77.9 %, bounce F1 0.70; 81.7 %
+on training videos); both digits named right in 71.9 % of the held-out frames and, given that,
+both events right in 82.1 %: naming the digits is the larger part left. Below it, 3000 videos,
+one seed, 20 of 30 epochs: held-out frame accuracy 40.4 % (tag
 accuracy 66.8 %, bounce F1 0.59; 74.8 % on training videos) against the per-frame baseline's
 2.3 % (24.1 %, 0.13), and still rising at epoch 20 -- far from the target. Below it, the dense
 encoder at the same setting (one seed, 30 epochs, lr 3e-3): it overfits, 61.6 % frame accuracy
@@ -80,6 +100,33 @@ def scores_of(model, data, k, n=None):
     return tag_scores(guess, data.targets[:, sl], data.mask[:, sl], threshold=0.5)
 
 
+def factor_scores(logits, data, k):
+    """The held-out errors split by factor, over the tagged frames: ``identity`` (the set of
+    digits named is the video's), ``events`` (given the identity right, every digit's event
+    right), ``events_move_bounce`` (the same, counting only bounce vs move), and the frame
+    accuracy where the digits' boxes overlap and where they do not."""
+    top = np.argsort(-logits, axis=2)[..., :k]  # (T, N, k)
+    named, event = top // 8, top % 8
+    digits, events = data.info["digits"], data.info["events"]  # (N, k), (T, N, k)
+    m = data.mask > 0
+    # for each true digit, the event predicted for it (-1 if the digit is not named)
+    hit = named[..., None, :] == digits[None, :, :, None]  # (T, N, k true, k named)
+    said = np.where(hit.any(-1), np.take_along_axis(event, hit.argmax(-1), axis=2), -1)
+    identity = hit.any(-1).all(-1) & (np.sort(named, axis=2) == np.sort(digits)[None]).all(-1)
+    events_ok = (said == events).all(-1)
+    move_bounce = ((said >= 4) == (events >= 4)).all(-1) & (said >= 0).all(-1)
+    pos = data.info["positions"]  # (T, N, k, 2): overlap of the first two digits' boxes
+    overlap = np.abs(pos[:, :, 0] - pos[:, :, -1]).max(-1) < 8  # all frames when k = 1
+    exact = identity & events_ok
+    return {
+        "identity": float(identity[m].mean()),
+        "events": float(events_ok[m & identity].mean()),
+        "events_move_bounce": float(move_bounce[m & identity].mean()),
+        "exact_overlap": float(exact[m & overlap].mean()) if (m & overlap).any() else float("nan"),
+        "exact_apart": float(exact[m & ~overlap].mean()),
+    }
+
+
 def frame_encoder(args, seed, pixels):
     """The frame encoder and its output size: keypoints (shared 8x8 filters, spatial softmax)
     or, with ``--encoder dense``, the earlier fully connected layer on the pixels."""
@@ -90,6 +137,7 @@ def frame_encoder(args, seed, pixels):
         (args.size, args.size),
         (8, 8),
         args.channels,
+        hidden=args.patch_hidden,
         stride=args.stride,
         seed=seed,
         dtype=args.dtype,
@@ -125,6 +173,8 @@ def run(seed, args):
     test = moving_digits(args.test, split="test", seed=10_000 + seed, **kw)
     result = {"seed": seed}
     for name, model in models(args, 100 * seed, train.input_size).items():
+        if name not in args.models:
+            continue
         curve = []
 
         def report(epoch, logs, model=model, name=name, curve=curve):
@@ -154,6 +204,7 @@ def run(seed, args):
         )
         scores = scores_of(model, test, args.digits)
         scores["train_frame_accuracy"] = scores_of(model, train, args.digits, 500)["frame_accuracy"]
+        scores["factors"] = factor_scores(predict(model, test.inputs), test, args.digits)
         scores.update(
             train_seconds=history.wall_time,
             train_cpu_seconds=time.process_time() - cpu0,
@@ -172,13 +223,16 @@ def _worker(seed, args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--train", type=int, default=3000)
+    parser.add_argument("--train", type=int, default=6000)
     parser.add_argument("--test", type=int, default=1000)
     parser.add_argument("--frames", type=int, default=16)
     parser.add_argument("--size", type=int, default=24)
     parser.add_argument("--digits", type=int, default=2)
     parser.add_argument("--encoder", choices=("keypoints", "dense"), default="keypoints")
     parser.add_argument("--channels", type=int, default=16, help="keypoint filters")
+    parser.add_argument(
+        "--patch-hidden", type=int, default=None, help="tanh units of a per-patch layer"
+    )
     parser.add_argument("--stride", type=int, default=1, help="keypoint filters' stride")
     parser.add_argument("--init-gain", type=float, default=4.0, help="keypoint filters' init x")
     parser.add_argument("--features", type=int, default=128, help="dense encoder's units")
@@ -191,6 +245,13 @@ def main():
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     parser.add_argument("--blas-threads", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=1, help="seeds trained in parallel processes")
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        choices=("recurrent", "per_frame"),
+        default=["recurrent", "per_frame"],
+        help="which of the two to train",
+    )
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     print(f"settings: {json.dumps(vars(args))}")
@@ -200,7 +261,7 @@ def main():
     with concurrent.futures.ProcessPoolExecutor(args.jobs) as pool:
         results = list(pool.map(_worker, args.seeds, [args] * len(args.seeds)))
     for r in results:
-        for name in ("recurrent", "per_frame"):
+        for name in args.models:
             s = r[name]
             print(
                 f"seed {r['seed']} {name:9s}: held-out frame accuracy {s['frame_accuracy']:.1%}, "
@@ -209,8 +270,16 @@ def main():
                 f"accuracy {s['train_frame_accuracy']:.1%}; {s['n_params']} parameters; trained "
                 f"in {s['train_seconds']:.0f} s wall, {s['train_cpu_seconds']:.0f} s CPU"
             )
+            f = s["factors"]
+            print(
+                f"    held-out frames by factor: digits named right {f['identity']:.1%}; given "
+                f"that, every event right {f['events']:.1%} (move vs bounce "
+                f"{f['events_move_bounce']:.1%}); "
+                f"frame accuracy where the digits overlap {f['exact_overlap']:.1%}, apart "
+                f"{f['exact_apart']:.1%}"
+            )
     summary = {}
-    for name in ("recurrent", "per_frame"):
+    for name in args.models:
         fa = [r[name]["frame_accuracy"] for r in results]
         f1 = [r[name]["event_f1"] for r in results]
         summary[name] = (min(fa), min(f1))
@@ -218,11 +287,12 @@ def main():
             f"mean over seeds {args.seeds}, {name}: frame accuracy {np.mean(fa):.1%} (min "
             f"{np.min(fa):.1%}), event F1 {np.mean(f1):.3f} (min {np.min(f1):.3f})"
         )
-    met = summary["recurrent"][0] >= 0.9 and summary["recurrent"][1] >= 0.9
-    print(
-        f"target (recurrent tagger: frame accuracy >= 90 %, event F1 >= 0.9): "
-        f"{'met' if met else 'MISSED'} on every seed"
-    )
+    if "recurrent" in summary:
+        met = summary["recurrent"][0] >= 0.9 and summary["recurrent"][1] >= 0.9
+        print(
+            f"target (recurrent tagger: frame accuracy >= 90 %, event F1 >= 0.9): "
+            f"{'met' if met else 'MISSED'} on every seed"
+        )
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(
         f"CPU time of the workers: user {children.ru_utime:.0f} s, system {children.ru_stime:.0f} s"

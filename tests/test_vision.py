@@ -18,8 +18,17 @@ def _strip_wide(n, *, seed, dtype):
     return PatchKeypoints((1, n), (1, 1), 3, stride=2, seed=seed, dtype=dtype)
 
 
+def _strip_hidden(n, *, seed, dtype):
+    return PatchKeypoints((1, n), (1, min(2, n)), 2, hidden=3, seed=seed, dtype=dtype)
+
+
 def test_patch_keypoints_passes_common_checks():
     ran = run_checks(make_subject("patch_keypoints", _strip, _strip_wide))
+    assert "check_gradients" in ran and "check_save_load" in ran
+
+
+def test_patch_keypoints_with_a_hidden_layer_passes_common_checks():
+    ran = run_checks(make_subject("patch_keypoints_hidden", _strip_hidden, _strip_hidden))
     assert "check_gradients" in ran and "check_save_load" in ran
 
 
@@ -39,6 +48,8 @@ def _reference(m, X):
                 for i in range(gh):
                     for j in range(gw):
                         patch = frame[i * s : i * s + kh, j * s : j * s + kw].reshape(-1)
+                        if m.hidden is not None:  # the per-patch tanh layer
+                            patch = np.tanh(m.params["weight_in"] @ patch + m.params["bias_in"])
                         a.append(m.params["weight"][c] @ patch + m.params["bias"][c])
                         r.append(rows[i])
                         q.append(cols[j])
@@ -50,18 +61,20 @@ def _reference(m, X):
     return Y
 
 
-@pytest.mark.parametrize("stride", [1, 2])
-def test_forward_equals_a_loop_over_patches(stride):
-    m = PatchKeypoints((7, 6), (3, 2), 4, stride=stride, seed=0)
+@pytest.mark.parametrize("stride, hidden", [(1, None), (2, None), (1, 5), (2, 3)])
+def test_forward_equals_a_loop_over_patches(stride, hidden):
+    m = PatchKeypoints((7, 6), (3, 2), 4, hidden=hidden, stride=stride, seed=0)
     X = np.random.default_rng(1).normal(size=(3, 2, 42))
     Y, _ = m.forward(X)
     np.testing.assert_allclose(Y, _reference(m, X), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("stride", [1, 2])
-def test_gradients_float64(stride):
-    m = PatchKeypoints((6, 7), (3, 3), 3, stride=stride, seed=2)
+@pytest.mark.parametrize("stride, hidden", [(1, None), (2, None), (1, 4), (2, 5)])
+def test_gradients_float64(stride, hidden):
+    m = PatchKeypoints((6, 7), (3, 3), 3, hidden=hidden, stride=stride, seed=2)
     m.params["weight"] *= 3  # sharper softmaxes than at initialisation
+    if hidden is not None:
+        m.params["weight_in"] *= 2  # tanh units off their linear part
     X = np.random.default_rng(3).normal(size=(3, 2, 42))
     errors = gradient_errors(m, X, lengths=[3, 2])
     assert max(errors.values()) <= 1e-6, errors
@@ -90,5 +103,7 @@ def test_bad_arguments():
         PatchKeypoints(16, (2, 2), 2)
     with pytest.raises(ValueError, match="channels"):
         PatchKeypoints((4, 4), (2, 2), 0)
+    with pytest.raises(ValueError, match="hidden"):
+        PatchKeypoints((4, 4), (2, 2), 2, hidden=0)
     with pytest.raises(ValueError, match="input_size=16"):
         PatchKeypoints((4, 4), (2, 2), 2).forward(np.zeros((2, 1, 15)))

@@ -20,7 +20,16 @@ a_{pc}`, and the channel's presence, the log-mean-exp of its scores,
     \bar r_c = \textstyle\sum_p s_{pc}\, r_p, \qquad
     \bar c_c = \textstyle\sum_p s_{pc}\, c_p,
 
-with the patch coordinates :math:`r_p, c_p` scaled to :math:`[-1, 1]`. The output of a frame is
+with the patch coordinates :math:`r_p, c_p` scaled to :math:`[-1, 1]`. With ``hidden=H`` the
+scores come from a small two-layer net applied to every patch (the same net everywhere, a
+convolution followed by a :math:`1 \times 1` one):
+
+.. math::
+
+    h_p = \tanh(U x_p + d), \qquad a_{pc} = w_c^\top h_p + b_c,
+
+so a channel can respond to a shape that no single linear filter separates from the others
+(a handwritten digit's class, across writers). The output of a frame is
 :math:`(m_1..m_C, \bar r_1..\bar r_C, \bar c_1..\bar c_C)`, ``3 * channels`` numbers. A channel
 that learns to respond to one pattern (one digit's shape) reports where that pattern is,
 whatever else is in the frame: a recurrent net on top sees each pattern's track and presence,
@@ -35,8 +44,9 @@ Backward: with :math:`g^m, g^r, g^c` the gradients of the three outputs of a cha
     \frac{\partial L}{\partial a_{pc}} = s_{pc}\bigl(g^m_c + g^r_c (r_p - \bar r_c)
     + g^c_c (c_p - \bar c_c)\bigr),
 
-then the usual gradients of a linear map, the input gradient scattered back from the patches
-onto the pixels (each pixel is in several patches).
+then the usual gradients of a linear map (and, with ``hidden``, of the tanh layer under it), the
+input gradient scattered back from the patches onto the pixels (each pixel is in several
+patches).
 
 References
 ----------
@@ -84,10 +94,15 @@ class PatchKeypoints(SequenceModel):
         Rows and columns of a patch (at most ``image_shape``).
     channels : int
         Filters; the output has ``3 * channels`` numbers per frame (presences, rows, columns).
+    hidden : int, optional
+        Units of a tanh layer applied to every patch under the channels' scores (parameters
+        ``weight_in (hidden, k)`` and ``bias_in``; then ``weight`` is ``(channels, hidden)``).
+        By default the scores are linear in the patch (``weight`` is ``(channels, k)``).
     stride : int, default 1
         Step between patches, in pixels, along both axes.
     seed : int or numpy.random.Generator, optional
-        Filters drawn from U(-1/sqrt(k), 1/sqrt(k)), k the pixels of a patch.
+        Each layer's weights drawn from U(-1/sqrt(n), 1/sqrt(n)), n its inputs (k, the pixels
+        of a patch, or ``hidden``).
     dtype : {np.float64, np.float32}
 
     Examples
@@ -106,6 +121,7 @@ class PatchKeypoints(SequenceModel):
         kernel_shape: Any,
         channels: int,
         *,
+        hidden: int | None = None,
         stride: int = 1,
         seed: Any = None,
         dtype: Any = np.float64,
@@ -118,12 +134,19 @@ class PatchKeypoints(SequenceModel):
         self.image_shape = (H, W)
         self.kernel_shape = (kh, kw)
         self.channels = check_positive_int(channels, "channels")
+        self.hidden = None if hidden is None else check_positive_int(hidden, "hidden")
         self.stride = check_positive_int(stride, "stride")
         self.grid = ((H - kh) // self.stride + 1, (W - kw) // self.stride + 1)
         self.output_size = 3 * self.channels
         rng = make_rng(seed)
-        bound = 1.0 / np.sqrt(kh * kw)
-        self.params["weight"] = uniform((self.channels, kh * kw), bound, rng, self.dtype)
+        fan_in = kh * kw
+        if self.hidden is not None:
+            bound = 1.0 / np.sqrt(fan_in)
+            self.params["weight_in"] = uniform((self.hidden, fan_in), bound, rng, self.dtype)
+            self.params["bias_in"] = uniform((self.hidden,), bound, rng, self.dtype)
+            fan_in = self.hidden
+        bound = 1.0 / np.sqrt(fan_in)
+        self.params["weight"] = uniform((self.channels, fan_in), bound, rng, self.dtype)
         self.params["bias"] = uniform((self.channels,), bound, rng, self.dtype)
         gh, gw = self.grid
         # the coordinates of each patch position, row-major over the grid, in [-1, 1]
@@ -144,7 +167,10 @@ class PatchKeypoints(SequenceModel):
         T, B, _ = X.shape
         N, P, C = T * B, self._rows.size, self.channels
         patches = self._patches(X)  # (N * P, k)
-        A = (patches @ self.params["weight"].T + self.params["bias"]).reshape(N, P, C)
+        units = patches
+        if self.hidden is not None:  # (N * P, hidden)
+            units = np.tanh(patches @ self.params["weight_in"].T + self.params["bias_in"])
+        A = (units @ self.params["weight"].T + self.params["bias"]).reshape(N, P, C)
         top = A.max(axis=1, keepdims=True)  # (N, 1, C)
         E = np.exp(A - top)
         Z = E.sum(axis=1, keepdims=True)
@@ -156,11 +182,11 @@ class PatchKeypoints(SequenceModel):
         mask = length_mask(lengths, T, self.dtype)
         if mask is not None:
             Y = Y * mask
-        self._cache = (X.shape, patches, S, row, col, mask)
+        self._cache = (X.shape, patches, units, S, row, col, mask)
         return Y, None
 
     def _backward(self, dY: NDArray, dstate: State) -> tuple[NDArray, State]:
-        shape, patches, S, row, col, mask = self._cache
+        shape, patches, units, S, row, col, mask = self._cache
         T, B, _ = shape
         N, P, C = T * B, self._rows.size, self.channels
         if mask is not None:
@@ -172,11 +198,17 @@ class PatchKeypoints(SequenceModel):
             + g[:, None, 2] * (self._cols[None, :, None] - col[:, None])
         )  # (N, P, C)
         dA = dA.reshape(N * P, C)
-        self.grads = {"weight": dA.T @ patches, "bias": dA.sum(axis=0)}
+        self.grads = {"weight": dA.T @ units, "bias": dA.sum(axis=0)}
+        weight, dA_T = self.params["weight"], dA.T  # the layer on the pixels and its dA
+        if self.hidden is not None:
+            dpre = (dA @ weight) * (1.0 - units * units)  # (N * P, hidden) through the tanh
+            self.grads["weight_in"] = dpre.T @ patches
+            self.grads["bias_in"] = dpre.sum(axis=0)
+            weight, dA_T = self.params["weight_in"], dpre.T
         (H, W), (kh, kw), s = self.image_shape, self.kernel_shape, self.stride
         gh, gw = self.grid
         # (k, N, gh, gw): the gradient of each patch pixel, one contiguous block per offset
-        dpatch = (self.params["weight"].T @ dA.T).reshape(kh, kw, N, gh, gw)
+        dpatch = (weight.T @ dA_T).reshape(kh, kw, N, gh, gw)
         dframes = np.zeros((N, H, W), dtype=self.dtype)
         for i in range(kh):  # each pixel collects the gradient of every patch it is in
             for j in range(kw):

@@ -200,9 +200,7 @@ class NTM(SequenceModel):
         self.memory_init = check_choice(
             memory_init, "memory_init", ("constant", "learned", "random")
         )
-        self.weighting_init = check_choice(
-            weighting_init, "weighting_init", ("one_hot", "learned")
-        )
+        self.weighting_init = check_choice(weighting_init, "weighting_init", ("one_hot", "learned"))
         rng = make_rng(seed)
         I, O, H = self.input_size, self.output_size, self.controller_size
         N, W, R = self.memory_slots, self.word_size, self.read_heads
@@ -855,7 +853,6 @@ ENTRY = Entry(
             "write_heads": 2,
             "shift_range": 2,
             "memory_init": "learned",
-            "weighting_init": "learned",
         },
         {
             "output_size": 1,

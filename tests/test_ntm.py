@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from recurrent_zoo._core.io import load
 from recurrent_zoo.ntm import COMPARE_SETTINGS, NTM, compare_run, copy_experiment
 from recurrent_zoo.tasks import binary_copy, bit_errors
 from recurrent_zoo.testing import gradient_errors
@@ -121,7 +122,7 @@ def test_initial_state_follows_memory_init():
     assert len(ff.initial_state(2)) == 3  # no controller state
 
 
-def test_learned_weighting_start_is_a_spread_softmax():
+def test_learned_weighting_start_is_a_spread_softmax(tmp_path):
     # Collier & Beel's (2018) learned initial weightings: softmax of logits drawn like a bias
     # vector (Glorot's bound for one input), so every head starts spread over all slots
     one_hot = NTM(2, 1, **SMALL, read_heads=2, seed=0)
@@ -132,11 +133,20 @@ def test_learned_weighting_start_is_a_spread_softmax():
     weights = model.initial_state(4)[3]
     np.testing.assert_allclose(weights.sum(-1), 1.0)
     e = np.exp(logits)
-    np.testing.assert_allclose(weights, np.broadcast_to(e / e.sum(-1, keepdims=True), weights.shape))
+    start = e / e.sum(-1, keepdims=True)
+    np.testing.assert_allclose(weights, np.broadcast_to(start, weights.shape))
     # spread: at the paper's 128 slots every weight is within a factor 1.6 of the uniform 1/128
     w128 = NTM(2, 1, controller_size=2, memory_slots=128, word_size=2, weighting_init="learned")
     w0 = w128.initial_state(1)[3]
     assert 1 / 1.6 < w0.min() * 128 and w0.max() * 128 < 1.6
+    # (not a catalogue example: adding a constant to every logit leaves the softmax as it is,
+    # which the common in-place edit check would call a stale copy; saved and loaded here)
+    path = tmp_path / "ntm.safetensors"
+    model.save(path)
+    other = load(path)
+    assert other.weighting_init == "learned"
+    X = np.random.default_rng(0).normal(size=(3, 2, 2))
+    np.testing.assert_array_equal(other.forward(X)[0], model.forward(X)[0])
     # drawn after everything else: the other parameters are those of the one-hot model
     assert set(model.params) - set(one_hot.params) == {"weighting_init"}
     for k, v in one_hot.params.items():

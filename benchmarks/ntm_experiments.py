@@ -129,6 +129,7 @@ def build_model(kind: str, task: str, args, seed: int):
             read_heads=args.read_heads,
             write_heads=args.write_heads,
             memory_init=args.memory_init,
+            weighting_init=args.weighting_init,
             seed=seed,
             dtype=dtype,
         )
@@ -418,6 +419,11 @@ def main() -> None:
     t.add_argument("--read-heads", type=int, default=1)
     t.add_argument("--write-heads", type=int, default=1)
     t.add_argument("--memory-init", default="constant")
+    t.add_argument(
+        "--weighting-init",
+        default="one_hot",
+        help="the heads' start: one_hot (slot 0) or learned (Collier & Beel's softmax)",
+    )
     t.add_argument("--lstm-size", type=int, default=119, help="119: the NTM's parameter count")
     t.add_argument("--lstm-layers", type=int, default=1)
     t.add_argument("--float32", action="store_true")

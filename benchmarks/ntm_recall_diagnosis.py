@@ -10,8 +10,9 @@ Usage::
 sequences, overall and by the query's position; then the same with the read vectors cut out of
 the controller's input and of the output layer (every right answer that is left did not come
 from the memory); then, for one 6-item sequence, each step's input kind (``I`` item delimiter,
-``x`` a vector, ``Q`` query delimiter, ``.`` no input) and the slot of each head's largest weight
-with that weight. Recorded in ``benchmarks/results/ntm_associative_recall_checks.txt``.
+``x`` a vector, ``Q`` query delimiter, ``.`` no input) and the slot of every head's largest
+weight with that weight (read heads first). Recorded in
+``benchmarks/results/ntm_associative_recall_checks.txt``.
 """
 
 from __future__ import annotations
@@ -41,13 +42,17 @@ def head_path(model, items: int = 6, seed: int = 5) -> None:
     weights = model._cache[10]  # (T + 1, B, heads, N), read heads first
     X = data.inputs[:, 0]
     bits = X.shape[1] - 2
+    R, E = model.read_heads, model.write_heads
+    names = [f"read{i}" if R > 1 else "read" for i in range(R)]
+    names += [f"write{i}" if E > 1 else "write" for i in range(E)]
     print(f"  one {items}-item sequence, query item {data.info['query'][0]}:")
-    print("  step input  read slot (weight)  write slot (weight)")
+    print("  step input  " + "  ".join(f"{n + ' slot (weight)':>19s}" for n in names))
     for t in range(X.shape[0]):
         w = weights[t + 1, 0]
         kind = "I" if X[t, bits] else "Q" if X[t, bits + 1] else "x" if X[t].any() else "."
-        r, wr = int(w[0].argmax()), int(w[-1].argmax())
-        print(f"  {t:4d}  {kind}      {r:4d} ({w[0, r]:.2f})         {wr:4d} ({w[-1, wr]:.2f})")
+        top = w.argmax(-1)
+        cells = "  ".join(f"{int(i):11d} ({w[h, i]:.2f})" for h, i in enumerate(top))
+        print(f"  {t:4d}  {kind}     {cells}")
 
 
 def cut_memory(model) -> None:

@@ -36,10 +36,19 @@ that the whole machine learns from examples by backpropagation through time. At 
    vectors, :math:`y_t = W_y [h_t; r^1_t; \dots; r^R_t] + b_y`.
 
 Where a sequence starts: the controller from zeros, the read vectors from the learned
-``params["read_init"]`` (Collier & Beel learn them too), every head's weighting at slot 0 (a
-one-hot :math:`w_0`: something must tell the slots of a memory whose rows are all equal apart,
-and Collier & Beel's learned, nearly uniform softmax does the same job less directly), and the
-memory from ``memory_init``:
+``params["read_init"]`` (Collier & Beel learn them too), every head's weighting :math:`w_0`
+from ``weighting_init``, and the memory from ``memory_init``. ``weighting_init``:
+
+``"one_hot"`` (default)
+    every head at slot 0: something must tell the slots of a memory whose rows are all equal
+    apart, and a one-hot start does it at once.
+``"learned"``
+    :math:`w_0 = \operatorname{softmax}(\text{params["weighting_init"]})`, one row of logits
+    per head (read heads first), trained; the logits start drawn like a bias vector,
+    U(-b, b) with b = sqrt(6 / (1 + N)), so the start is spread nearly evenly over the slots
+    -- Collier & Beel's (2018) learned initial weightings.
+
+``memory_init``:
 
 ``"constant"`` (default)
     every number :math:`10^{-6}`, not learned. Collier & Beel (2018) found this converges about
@@ -90,7 +99,7 @@ from scipy.special import expit
 from ._core.base import SequenceModel, State
 from ._core.init import make_rng, normal, uniform
 from ._core.memory import address, address_backward, read, read_backward, write, write_backward
-from ._core.ops import softmax
+from ._core.ops import softmax, softmax_backward
 from ._core.validation import NDArray, check_choice, check_positive_int
 from .catalogue import Entry
 
@@ -121,6 +130,8 @@ class NTM(SequenceModel):
         Shifts ``-shift_range .. shift_range`` (``2 shift_range + 1 <= memory_slots``).
     memory_init : {"constant", "learned", "random"}, default "constant"
         The memory a sequence starts from (see the module docstring).
+    weighting_init : {"one_hot", "learned"}, default "one_hot"
+        The head weightings a sequence starts from (see the module docstring).
     seed : int or numpy.random.Generator, optional
     dtype : {np.float64, np.float32}
 
@@ -137,7 +148,8 @@ class NTM(SequenceModel):
     - ``head_weight`` ``(P, H)``, ``head_bias`` ``(P,)``;
       ``output_weight`` ``(O, H + R W)``, ``output_bias`` ``(O,)``.
     - ``read_init`` ``(R, W)``, and with ``memory_init`` ``"learned"`` or ``"random"``,
-      ``memory_init`` ``(N, W)``.
+      ``memory_init`` ``(N, W)``; with ``weighting_init`` ``"learned"``, ``weighting_init``
+      ``(R + E, N)`` (logits).
 
     Examples
     --------
@@ -167,6 +179,7 @@ class NTM(SequenceModel):
         write_heads: int = 1,
         shift_range: int = 1,
         memory_init: str = "constant",
+        weighting_init: str = "one_hot",
         seed: Any = None,
         dtype: Any = np.float64,
     ) -> None:
@@ -187,6 +200,7 @@ class NTM(SequenceModel):
         self.memory_init = check_choice(
             memory_init, "memory_init", ("constant", "learned", "random")
         )
+        self.weighting_init = check_choice(weighting_init, "weighting_init", ("one_hot", "learned"))
         rng = make_rng(seed)
         I, O, H = self.input_size, self.output_size, self.controller_size
         N, W, R = self.memory_slots, self.word_size, self.read_heads
@@ -216,6 +230,9 @@ class NTM(SequenceModel):
             p["memory_init"] = uniform((N, W), np.sqrt(6.0 / (1 + N * W)), rng, dt)
         elif self.memory_init == "random":
             p["memory_init"] = np.tanh(normal((N, W), 0.5, rng, dt))
+        # drawn last, so that every other parameter is the same as with a one-hot start
+        if self.weighting_init == "learned":
+            p["weighting_init"] = uniform((self.n_heads, N), np.sqrt(6.0 / (1 + N)), rng, dt)
         self._default_start: State = None
 
     # ------------------------------------------------------------------ layout
@@ -291,12 +308,16 @@ class NTM(SequenceModel):
     # ------------------------------------------------------------------ state
     def initial_state(self, batch_size: int) -> State:
         """Where every sequence starts: zeros for the controller, the learned read vectors,
-        every head at slot 0, and the memory chosen by ``memory_init``."""
+        the head weightings chosen by ``weighting_init`` and the memory chosen by
+        ``memory_init``."""
         B, H, N, W = batch_size, self.controller_size, self.memory_slots, self.word_size
         p, dt = self.params, self.dtype
         reads = np.repeat(p["read_init"][None], B, axis=0)
-        weights = np.zeros((B, self.n_heads, N), dt)
-        weights[:, :, 0] = 1.0
+        if self.weighting_init == "learned":
+            weights = np.repeat(softmax(p["weighting_init"])[None], B, axis=0)
+        else:
+            weights = np.zeros((B, self.n_heads, N), dt)
+            weights[:, :, 0] = 1.0
         if self.memory_init == "constant":
             memory = np.full((B, N, W), CONSTANT_MEMORY, dtype=dt)
         else:
@@ -613,10 +634,16 @@ class NTM(SequenceModel):
             grads["read_init"] = dr.sum(axis=0)
             if "memory_init" in p:
                 grads["memory_init"] = dM.sum(axis=0)
+            if "weighting_init" in p:
+                grads["weighting_init"] = softmax_backward(
+                    softmax(p["weighting_init"]), dw.sum(axis=0)
+                )  # (R + E, N)
         else:
             grads["read_init"] = np.zeros_like(p["read_init"])
             if "memory_init" in p:
                 grads["memory_init"] = np.zeros_like(p["memory_init"])
+            if "weighting_init" in p:
+                grads["weighting_init"] = np.zeros_like(p["weighting_init"])
         self.grads = {k: grads[k].astype(dt, copy=False) for k in p}
         dstate0: tuple[NDArray, ...] = (dr, dw, dM)
         if lstm:

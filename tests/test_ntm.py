@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from recurrent_zoo._core.io import load
 from recurrent_zoo.ntm import COMPARE_SETTINGS, NTM, compare_run, copy_experiment
 from recurrent_zoo.tasks import binary_copy, bit_errors
 from recurrent_zoo.testing import gradient_errors
@@ -121,19 +122,55 @@ def test_initial_state_follows_memory_init():
     assert len(ff.initial_state(2)) == 3  # no controller state
 
 
+def test_learned_weighting_start_is_a_spread_softmax(tmp_path):
+    # Collier & Beel's (2018) learned initial weightings: softmax of logits drawn like a bias
+    # vector (Glorot's bound for one input), so every head starts spread over all slots
+    one_hot = NTM(2, 1, **SMALL, read_heads=2, seed=0)
+    model = NTM(2, 1, **SMALL, read_heads=2, weighting_init="learned", seed=0)
+    logits = model.params["weighting_init"]
+    assert logits.shape == (3, 6)  # (R + E, N)
+    assert np.abs(logits).max() <= np.sqrt(6 / (1 + 6))
+    weights = model.initial_state(4)[3]
+    np.testing.assert_allclose(weights.sum(-1), 1.0)
+    e = np.exp(logits)
+    start = e / e.sum(-1, keepdims=True)
+    np.testing.assert_allclose(weights, np.broadcast_to(start, weights.shape))
+    # spread: at the paper's 128 slots every weight is within a factor 1.6 of the uniform 1/128
+    w128 = NTM(2, 1, controller_size=2, memory_slots=128, word_size=2, weighting_init="learned")
+    w0 = w128.initial_state(1)[3]
+    assert 1 / 1.6 < w0.min() * 128 and w0.max() * 128 < 1.6
+    # (not a catalogue example: adding a constant to every logit leaves the softmax as it is,
+    # which the common in-place edit check would call a stale copy; saved and loaded here)
+    path = tmp_path / "ntm.safetensors"
+    model.save(path)
+    other = load(path)
+    assert other.weighting_init == "learned"
+    X = np.random.default_rng(0).normal(size=(3, 2, 2))
+    np.testing.assert_array_equal(other.forward(X)[0], model.forward(X)[0])
+    # drawn after everything else: the other parameters are those of the one-hot model
+    assert set(model.params) - set(one_hot.params) == {"weighting_init"}
+    for k, v in one_hot.params.items():
+        np.testing.assert_array_equal(model.params[k], v)
+
+
 # ----------------------------------------------------------------------------- gradients
 @pytest.mark.parametrize(
-    "controller, memory_init, heads, lengths",
+    "controller, memory_init, heads, lengths, weighting_init",
     [
-        ("lstm", "constant", 1, None),
-        ("lstm", "learned", 2, [4, 2, 1]),
-        ("feedforward", "random", 1, [3, 4, 1]),
+        ("lstm", "constant", 1, None, "one_hot"),
+        ("lstm", "learned", 2, [4, 2, 1], "one_hot"),
+        ("feedforward", "random", 1, [3, 4, 1], "one_hot"),
+        ("lstm", "constant", 2, [4, 2, 1], "learned"),
+        ("feedforward", "constant", 1, None, "learned"),
     ],
 )
-def test_gradients_from_the_models_own_initial_state(controller, memory_init, heads, lengths):
+def test_gradients_from_the_models_own_initial_state(
+    controller, memory_init, heads, lengths, weighting_init
+):
     """Both controllers, one and two heads of each kind, with and without lengths."""
     # the common checks start from a random state; this starts from the model's own, so that
-    # read_init and memory_init get their gradients too (and the 1e-6 memory is exercised)
+    # read_init, memory_init and weighting_init get their gradients too (and the 1e-6 memory is
+    # exercised)
     model = NTM(
         2,
         2,
@@ -144,6 +181,7 @@ def test_gradients_from_the_models_own_initial_state(controller, memory_init, he
         read_heads=heads,
         write_heads=heads,
         memory_init=memory_init,
+        weighting_init=weighting_init,
         seed=3,
     )
     X = np.random.default_rng(4).normal(size=(4, 3, 2))
@@ -156,6 +194,8 @@ def test_gradients_from_the_models_own_initial_state(controller, memory_init, he
     assert np.abs(model.grads["read_init"]).max() > 0
     if memory_init != "constant":
         assert np.abs(model.grads["memory_init"]).max() > 0
+    if weighting_init == "learned":
+        assert np.abs(model.grads["weighting_init"]).max() > 0
 
 
 def test_a_given_state_gives_the_learned_start_no_gradient():
@@ -179,6 +219,7 @@ def test_a_given_state_gives_the_learned_start_no_gradient():
             "write_heads": 3,
             "shift_range": 2,
             "memory_init": "learned",
+            "weighting_init": "learned",
         },
     ],
 )
@@ -239,6 +280,7 @@ def test_negative_weightings_in_a_given_state_are_refused():
     [
         ({"controller": "gru"}, "controller"),
         ({"memory_init": "zeros"}, "memory_init"),
+        ({"weighting_init": "uniform"}, "weighting_init"),
         ({"shift_range": 3, "memory_slots": 6}, "shift_range"),
         ({"shift_range": -1}, "shift_range"),
         ({"read_heads": 0}, "read_heads"),

@@ -24,7 +24,7 @@ class TorchNTM(torch.nn.Module):
 
     ``forward(X)`` takes a ``(T, B, I)`` tensor and returns the ``(T, B, O)`` logits, starting
     from the model's initial state (``memory_init`` ``"constant"`` or a ``memory_init``
-    parameter).
+    parameter; ``weighting_init`` ``"one_hot"`` or a ``weighting_init`` parameter).
     """
 
     def __init__(
@@ -40,6 +40,7 @@ class TorchNTM(torch.nn.Module):
         write_heads: int = 1,
         shift_range: int = 1,
         memory_init: str = "constant",
+        weighting_init: str = "one_hot",
     ) -> None:
         super().__init__()
         self.I, self.O, self.H = input_size, output_size, controller_size
@@ -65,6 +66,9 @@ class TorchNTM(torch.nn.Module):
         self.read_init = torch.nn.Parameter(zeros(R, W))
         if memory_init != "constant":
             self.memory_init = torch.nn.Parameter(zeros(N, W))
+        self.weighting_init_mode = weighting_init
+        if weighting_init == "learned":
+            self.weighting_init = torch.nn.Parameter(zeros(Hd, N))
 
     @classmethod
     def from_params(cls, params: dict[str, np.ndarray], dtype=torch.float32, **config):
@@ -82,8 +86,11 @@ class TorchNTM(torch.nn.Module):
         h = torch.zeros(B, H, dtype=dt)
         c = torch.zeros(B, H, dtype=dt)
         reads = self.read_init.unsqueeze(0).expand(B, R, W)
-        weights = torch.zeros(B, Hd, N, dtype=dt)
-        weights[:, :, 0] = 1.0
+        if self.weighting_init_mode == "learned":
+            weights = torch.softmax(self.weighting_init, dim=-1).unsqueeze(0).expand(B, Hd, N)
+        else:
+            weights = torch.zeros(B, Hd, N, dtype=dt)
+            weights[:, :, 0] = 1.0
         if self.memory_init_mode == "constant":
             memory = torch.full((B, N, W), CONSTANT_MEMORY, dtype=dt)
         else:

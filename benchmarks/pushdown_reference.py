@@ -273,6 +273,17 @@ def summary(args: argparse.Namespace) -> None:
         "The full protocol (E = 30, 200 validation and test sequences) scales to about 6-8 min",
         "of CPU per stack or queue run on an idle core, about twice that for the deque: an",
         "estimate from the run above, not a measurement.",
+        "w c w^R training pilots (2026-12-06, seed 0, restarts 1, one process at a time, nice 5,",
+        "one BLAS thread, load 4-5 on 2 cores): nnpda wcwr --seeds 0 --settings S.",
+        "S = '{\"n_states\": 5}' (7ae7426): at chance as with 3 units (net 0.500, val 0.598,",
+        'train 0.804, all 60 epochs; about 1.1 CPU min). S = \'{"incremental": [6, 10, 14],',
+        '"incremental_epochs": 20}\' (c70e0a1 added the setting: before the 60 epochs on every',
+        "training string, 20 epochs each on those of up to 6, 10, 14 symbols, short strings first",
+        "as Das, Giles & Sun 1992 trained the NNPDA; run at 2d5e99b): learnt, net 1.000 and",
+        "analog 1.000 on the 1000 test strings of 21-100, train 1.000, val 1.000, PDA 1.000 on",
+        "the test strings (131 states, not consistent: the grid extraction does not minimise it;",
+        "no check up to 16 for three letters). Every phase ran its full length (120 epochs in",
+        "all; the tolerance 0.1 was not met), 5.8 min wall at about a quarter of a core.",
         "",
     ]
     nn = [r for r in records if r["experiment"] == "nnpda"]

@@ -1035,6 +1035,12 @@ def language_run(
     longer than any trained on. ``start_accepting`` (default: whether the
     language holds the empty string) sets the start state (see :class:`NNPDA`).
 
+    ``incremental`` (a setting, default none) is a sequence of string lengths: before the
+    training phase, each attempt is trained on the training strings of up to each length in
+    turn (``incremental_epochs`` epochs at most, default ``epochs``; the rate ``lr``; each
+    phase stops at the tolerance and keeps its best epoch), short strings first, as Das,
+    Giles and Sun (1992) trained the NNPDA; ``"epochs"`` and ``"curve"`` count every phase.
+
     The PDA is read off by :func:`extract_pda` with ``method`` the setting ``extraction``
     (default ``"grid"``; ``"cluster"`` or ``"both"``), consistent with the training strings.
 
@@ -1091,8 +1097,25 @@ def language_run(
             seed=init,
         )
         try:
+            curve = []
+            for limit in options.get("incremental", ()):  # short strings first
+                short = [s for s in strings + sampled if len(s) <= limit]
+                part = cfl_dataset(language, None, limit, strings=short, prefixes=True)
+                history = fit_nnpda(
+                    net,
+                    part.inputs,
+                    part.targets,
+                    mask=part.mask,
+                    lengths=part.lengths,
+                    batch_size=options.get("batch_size", 32),
+                    tolerance=options.get("tolerance", 0.1),
+                    seed=init,
+                    epochs=options.get("incremental_epochs", options["epochs"]),
+                    lr=options["lr"],
+                )
+                curve += list(history["loss"])
             history = fit_phase(epochs=options["epochs"], lr=options["lr"])
-            curve = list(history["loss"])
+            curve += list(history["loss"])
             converged = history.epochs < options["epochs"]
             if options.get("settle_epochs", 0) > 0:  # on the discrete stack of the PDA
                 net.rounding = True

@@ -385,3 +385,39 @@ def test_language_run_settles_on_the_discrete_stack():
     n = plain["epochs"]
     assert pulled["curve"][:n] == settled["curve"][:n]
     assert pulled["curve"][n] > settled["curve"][n]
+
+
+def test_language_run_incremental_trains_short_strings_first(monkeypatch):
+    """incremental: one phase per length on exactly the training strings that short, in turn."""
+    import recurrent_zoo.nnpda as nnpda_module
+
+    tiny = {
+        "train_max": 6,
+        "test_min": 7,
+        "test_max": 10,
+        "n_test": 20,
+        "exhaustive_check": None,
+        "n_train": 20,
+        "exhaustive": 4,
+        "epochs": 2,
+        "lr": 0.02,
+        "n_val": 40,
+    }
+    calls = []
+    fit = nnpda_module.fit_nnpda
+
+    def recording(net, X, Y, **kwargs):
+        calls.append((kwargs["lengths"].copy(), kwargs["epochs"]))
+        return fit(net, X, Y, **kwargs)
+
+    monkeypatch.setattr(nnpda_module, "fit_nnpda", recording)
+    plain = nnpda_module.language_run("dyck1", 0, **tiny)
+    assert len(calls) == 1
+    everything = calls[0][0]
+    calls.clear()
+    r = nnpda_module.language_run("dyck1", 0, incremental=[2, 4], incremental_epochs=3, **tiny)
+    assert [e for _, e in calls] == [3, 3, 2]
+    for (lengths, _), limit in zip(calls, [2, 4, 6], strict=True):
+        expected = np.sort(everything[everything <= limit])
+        np.testing.assert_array_equal(np.sort(lengths), expected)  # those strings, all of them
+    assert len(r["curve"]) == r["epochs"] >= 3 and plain["epochs"] <= 2

@@ -995,6 +995,11 @@ NNPDA_SETTINGS: dict[str, dict[str, Any]] = {
 }
 
 
+def _fit_arrays(data: Any) -> dict[str, Any]:
+    """A prefixed :func:`cfl_dataset` as :func:`fit_nnpda`'s ``X``, ``Y``, ``mask``, ``lengths``."""
+    return {"X": data.inputs, "Y": data.targets, "mask": data.mask, "lengths": data.lengths}
+
+
 def language_run(
     language: str,
     seed: int = 0,
@@ -1085,31 +1090,21 @@ def language_run(
             seed=init,
         )
         finite = True
-        fit_phase = partial(  # the same strings and batching for both phases
+        fit_with = partial(  # every phase: the same batching, tolerance and seed
             fit_nnpda,
             net,
-            prefixed.inputs,
-            prefixed.targets,
-            mask=prefixed.mask,
-            lengths=prefixed.lengths,
             batch_size=options.get("batch_size", 32),
             tolerance=options.get("tolerance", 0.1),
             seed=init,
         )
+        fit_phase = partial(fit_with, **_fit_arrays(prefixed))  # on every training string
         try:
             curve = []
             for limit in options.get("incremental", ()):  # short strings first
                 short = [s for s in strings + sampled if len(s) <= limit]
                 part = cfl_dataset(language, None, limit, strings=short, prefixes=True)
-                history = fit_nnpda(
-                    net,
-                    part.inputs,
-                    part.targets,
-                    mask=part.mask,
-                    lengths=part.lengths,
-                    batch_size=options.get("batch_size", 32),
-                    tolerance=options.get("tolerance", 0.1),
-                    seed=init,
+                history = fit_with(
+                    **_fit_arrays(part),
                     epochs=options.get("incremental_epochs", options["epochs"]),
                     lr=options["lr"],
                 )

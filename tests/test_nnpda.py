@@ -326,22 +326,26 @@ def test_catalogue_entry():
     assert "nnpda" in [e.name for e in __import__("recurrent_zoo").catalogue("memory-augmented")]
 
 
+# a language_run small enough for a test: a few short strings, two epochs
+TINY_RUN = {
+    "train_max": 6,
+    "test_min": 7,
+    "test_max": 10,
+    "n_test": 20,
+    "exhaustive_check": None,
+    "n_train": 20,
+    "exhaustive": 4,
+    "epochs": 2,
+    "lr": 0.02,
+    "n_val": 40,
+}
+
+
 def test_language_run_restarts_choose_by_training_length_validation():
     """Restarts: attempt 0 is the single run; the one kept is best on held-out short strings."""
     from recurrent_zoo.nnpda import language_run
 
-    tiny = {
-        "train_max": 6,
-        "test_min": 7,
-        "test_max": 10,
-        "n_test": 20,
-        "exhaustive_check": None,
-        "n_train": 20,
-        "exhaustive": 4,
-        "epochs": 2,
-        "lr": 0.02,
-        "n_val": 40,
-    }
+    tiny = TINY_RUN
     one = language_run("dyck1", 1, **tiny)
     three = language_run("dyck1", 1, restarts=3, **tiny)
     assert one["attempts"] == three["attempts"][:1] and len(one["attempts"]) == 1
@@ -391,18 +395,7 @@ def test_language_run_incremental_trains_short_strings_first(monkeypatch):
     """incremental: one phase per length on exactly the training strings that short, in turn."""
     import recurrent_zoo.nnpda as nnpda_module
 
-    tiny = {
-        "train_max": 6,
-        "test_min": 7,
-        "test_max": 10,
-        "n_test": 20,
-        "exhaustive_check": None,
-        "n_train": 20,
-        "exhaustive": 4,
-        "epochs": 2,
-        "lr": 0.02,
-        "n_val": 40,
-    }
+    tiny = TINY_RUN
     calls = []
     fit = nnpda_module.fit_nnpda
 

@@ -87,7 +87,7 @@ from threadpoolctl import threadpool_limits
 from recurrent_zoo import Linear, PatchKeypoints, Stacked
 from recurrent_zoo.lstm import LSTM
 from recurrent_zoo.tasks.moving_digits import moving_digits, tag_scores
-from recurrent_zoo.training import fit, predict
+from recurrent_zoo.training import StepDecay, fit, predict
 
 
 def top_tags(logits, k):
@@ -142,6 +142,7 @@ def frame_encoder(args, seed, pixels):
         args.channels,
         hidden=args.patch_hidden,
         stride=args.stride,
+        glimpse=args.glimpse,
         seed=seed,
         dtype=args.dtype,
     )
@@ -191,6 +192,7 @@ def run(seed, args):
                     flush=True,
                 )
 
+        schedule = None if args.decay_after is None else StepDecay(args.decay_after, args.decay)
         cpu0 = time.process_time()
         history = fit(
             model,
@@ -204,6 +206,9 @@ def run(seed, args):
             clip_norm=args.clip_norm,
             seed=seed,
             callback=report,
+            lr_schedule=None
+            if args.decay_after is None
+            else StepDecay(args.decay_after, args.decay),
         )
         scores = scores_of(model, test, args.digits)
         scores["train_frame_accuracy"] = scores_of(model, train, args.digits, 500)["frame_accuracy"]
@@ -237,12 +242,22 @@ def main():
         "--patch-hidden", type=int, default=None, help="tanh units of a per-patch layer"
     )
     parser.add_argument("--stride", type=int, default=1, help="keypoint filters' stride")
+    parser.add_argument(
+        "--glimpse",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="also output each channel's patch under its spatial softmax (PatchKeypoints)",
+    )
     parser.add_argument("--init-gain", type=float, default=4.0, help="keypoint filters' init x")
     parser.add_argument("--features", type=int, default=128, help="dense encoder's units")
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-2)
+    parser.add_argument(
+        "--decay-after", type=int, default=None, help="epochs at --lr before it decays (StepDecay)"
+    )
+    parser.add_argument("--decay", type=float, default=0.8, help="per-epoch rate factor after that")
     parser.add_argument("--clip-norm", type=float, default=5.0)
     parser.add_argument("--eval-every", type=int, default=5)
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")

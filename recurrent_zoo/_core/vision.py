@@ -123,6 +123,7 @@ class PatchKeypoints(SequenceModel):
         *,
         hidden: int | None = None,
         stride: int = 1,
+        glimpse: bool = False,
         seed: Any = None,
         dtype: Any = np.float64,
     ) -> None:
@@ -136,8 +137,11 @@ class PatchKeypoints(SequenceModel):
         self.channels = check_positive_int(channels, "channels")
         self.hidden = None if hidden is None else check_positive_int(hidden, "hidden")
         self.stride = check_positive_int(stride, "stride")
+        if not isinstance(glimpse, (bool, np.bool_)):
+            raise TypeError(f"glimpse must be a bool; got {glimpse!r}")
+        self.glimpse = bool(glimpse)
         self.grid = ((H - kh) // self.stride + 1, (W - kw) // self.stride + 1)
-        self.output_size = 3 * self.channels
+        self.output_size = (3 + (kh * kw if self.glimpse else 0)) * self.channels
         rng = make_rng(seed)
         fan_in = kh * kw
         if self.hidden is not None:
@@ -178,7 +182,10 @@ class PatchKeypoints(SequenceModel):
         presence = (top + np.log(Z))[:, 0] - float(np.log(P))  # (N, C)
         row = np.einsum("npc,p->nc", S, self._rows)  # (N, C)
         col = np.einsum("npc,p->nc", S, self._cols)
-        Y = np.concatenate([presence, row, col], axis=1).reshape(T, B, 3 * C)
+        parts = [presence, row, col]
+        if self.glimpse:  # (N, C, k): each channel's patch under its spatial softmax
+            parts.append(np.einsum("npc,npk->nck", S, patches.reshape(N, P, -1)).reshape(N, -1))
+        Y = np.concatenate(parts, axis=1).reshape(T, B, self.output_size)
         mask = length_mask(lengths, T, self.dtype)
         if mask is not None:
             Y = Y * mask
@@ -191,12 +198,19 @@ class PatchKeypoints(SequenceModel):
         N, P, C = T * B, self._rows.size, self.channels
         if mask is not None:
             dY = dY * mask
-        g = dY.reshape(N, 3, C)
-        dA = S * (
-            g[:, None, 0]
-            + g[:, None, 1] * (self._rows[None, :, None] - row[:, None])
-            + g[:, None, 2] * (self._cols[None, :, None] - col[:, None])
-        )  # (N, P, C)
+        dY = dY.reshape(N, -1)
+        g = dY[:, : 3 * C].reshape(N, 3, C)
+        # (N, P, C): the gradient of the outputs that are averages under the softmax (rows,
+        # columns, glimpses) with respect to its weights
+        dS = g[:, None, 1] * self._rows[None, :, None] + g[:, None, 2] * self._cols[None, :, None]
+        dglimpse = None
+        if self.glimpse:
+            k = patches.shape[1]
+            dglimpse = dY[:, 3 * C :].reshape(N, C, k)
+            dS = dS + np.einsum("nck,npk->npc", dglimpse, patches.reshape(N, P, k))
+        # (N, P, C): the presence (a log-sum-exp) has gradient S; the averages go through the
+        # softmax's Jacobian
+        dA = S * (g[:, None, 0] + dS - (S * dS).sum(axis=1, keepdims=True))
         dA = dA.reshape(N * P, C)
         self.grads = {"weight": dA.T @ units, "bias": dA.sum(axis=0)}
         weight, dA_T = self.params["weight"], dA.T  # the layer on the pixels and its dA
@@ -208,7 +222,10 @@ class PatchKeypoints(SequenceModel):
         (H, W), (kh, kw), s = self.image_shape, self.kernel_shape, self.stride
         gh, gw = self.grid
         # (k, N, gh, gw): the gradient of each patch pixel, one contiguous block per offset
-        dpatch = (weight.T @ dA_T).reshape(kh, kw, N, gh, gw)
+        dpatch = weight.T @ dA_T  # (k, N * P)
+        if dglimpse is not None:  # the glimpses read the pixels directly
+            dpatch = dpatch + np.einsum("npc,nck->knp", S, dglimpse).reshape(-1, N * P)
+        dpatch = dpatch.reshape(kh, kw, N, gh, gw)
         dframes = np.zeros((N, H, W), dtype=self.dtype)
         for i in range(kh):  # each pixel collects the gradient of every patch it is in
             for j in range(kw):

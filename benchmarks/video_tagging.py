@@ -206,9 +206,7 @@ def run(seed, args):
             clip_norm=args.clip_norm,
             seed=seed,
             callback=report,
-            lr_schedule=None
-            if args.decay_after is None
-            else StepDecay(args.decay_after, args.decay),
+            lr_schedule=schedule,
         )
         scores = scores_of(model, test, args.digits)
         scores["train_frame_accuracy"] = scores_of(model, train, args.digits, 500)["frame_accuracy"]

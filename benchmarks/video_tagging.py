@@ -103,22 +103,23 @@ def scores_of(model, data, k, n=None):
     return tag_scores(guess, data.targets[:, sl], data.mask[:, sl], threshold=0.5)
 
 
-def factor_scores(logits, data, k):
+def factor_scores(logits, data, k, n=None):
     """The held-out errors split by factor, over the tagged frames: ``identity`` (the set of
     digits named is the video's), ``events`` (given the identity right, every digit's event
     right), ``events_move_bounce`` (the same, counting only bounce vs move), and the frame
     accuracy where the digits' boxes overlap and where they do not."""
     top = np.argsort(-logits, axis=2)[..., :k]  # (T, N, k)
     named, event = top // 8, top % 8
-    digits, events = data.info["digits"], data.info["events"]  # (N, k), (T, N, k)
-    m = data.mask > 0
+    info = data.info
+    digits, events = info["digits"][:n], info["events"][:, :n]  # (N, k), (T, N, k)
+    m = data.mask[:, :n] > 0
     # for each true digit, the event predicted for it (-1 if the digit is not named)
     hit = named[..., None, :] == digits[None, :, :, None]  # (T, N, k true, k named)
     said = np.where(hit.any(-1), np.take_along_axis(event, hit.argmax(-1), axis=2), -1)
     identity = hit.any(-1).all(-1) & (np.sort(named, axis=2) == np.sort(digits)[None]).all(-1)
     events_ok = (said == events).all(-1)
     move_bounce = ((said >= 4) == (events >= 4)).all(-1) & (said >= 0).all(-1)
-    pos = data.info["positions"]  # (T, N, k, 2): overlap of the first two digits' boxes
+    pos = info["positions"][:, :n]  # (T, N, k, 2): overlap of the first two digits' boxes
     overlap = np.abs(pos[:, :, 0] - pos[:, :, -1]).max(-1) < 8  # all frames when k = 1
     exact = identity & events_ok
     return {
@@ -181,19 +182,25 @@ def run(seed, args):
             continue
         curve = []
 
-        def report(epoch, logs, model=model, name=name, curve=curve):
+        cpu0 = time.process_time()
+
+        def report(epoch, logs, model=model, name=name, curve=curve, cpu0=cpu0):
             if (epoch + 1) % args.eval_every == 0 or epoch + 1 == args.epochs:
-                s = scores_of(model, test, args.digits, 200)
-                curve.append((epoch + 1, logs["loss"], s["frame_accuracy"], s["event_f1"]))
+                logits = predict(model, test.inputs[:, :200])
+                s = tag_scores(
+                    top_tags(logits, args.digits), test.targets[:, :200], test.mask[:, :200], 0.5
+                )
+                named = factor_scores(logits, test, args.digits, 200)["identity"]
+                curve.append((epoch + 1, logs["loss"], s["frame_accuracy"], s["event_f1"], named))
                 print(
                     f"  seed {seed} {name:9s} epoch {epoch + 1:3d}  loss {logs['loss']:.4f}  "
                     f"held-out (200) frame accuracy {s['frame_accuracy']:.1%} event F1 "
-                    f"{s['event_f1']:.3f}  load {os.getloadavg()[0]:.1f}",
+                    f"{s['event_f1']:.3f} digits named {named:.1%}  CPU "
+                    f"{time.process_time() - cpu0:.0f} s  load {os.getloadavg()[0]:.1f}",
                     flush=True,
                 )
 
         schedule = None if args.decay_after is None else StepDecay(args.decay_after, args.decay)
-        cpu0 = time.process_time()
         history = fit(
             model,
             train.inputs,

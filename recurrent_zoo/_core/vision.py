@@ -184,7 +184,7 @@ class PatchKeypoints(SequenceModel):
         col = np.einsum("npc,p->nc", S, self._cols)
         parts = [presence, row, col]
         if self.glimpse:  # (N, C, k): each channel's patch under its spatial softmax
-            parts.append(np.einsum("npc,npk->nck", S, patches.reshape(N, P, -1)).reshape(N, -1))
+            parts.append((S.transpose(0, 2, 1) @ patches.reshape(N, P, -1)).reshape(N, -1))
         Y = np.concatenate(parts, axis=1).reshape(T, B, self.output_size)
         mask = length_mask(lengths, T, self.dtype)
         if mask is not None:
@@ -207,7 +207,7 @@ class PatchKeypoints(SequenceModel):
         if self.glimpse:
             k = patches.shape[1]
             dglimpse = dY[:, 3 * C :].reshape(N, C, k)
-            dS = dS + np.einsum("nck,npk->npc", dglimpse, patches.reshape(N, P, k))
+            dS = dS + patches.reshape(N, P, k) @ dglimpse.transpose(0, 2, 1)
         # (N, P, C): the presence (a log-sum-exp) has gradient S; the averages go through the
         # softmax's Jacobian
         dA = S * (g[:, None, 0] + dS - (S * dS).sum(axis=1, keepdims=True))
@@ -224,7 +224,7 @@ class PatchKeypoints(SequenceModel):
         # (k, N, gh, gw): the gradient of each patch pixel, one contiguous block per offset
         dpatch = weight.T @ dA_T  # (k, N * P)
         if dglimpse is not None:  # the glimpses read the pixels directly
-            dpatch = dpatch + np.einsum("npc,nck->knp", S, dglimpse).reshape(-1, N * P)
+            dpatch = dpatch + (S @ dglimpse).reshape(N * P, -1).T
         dpatch = dpatch.reshape(kh, kw, N, gh, gw)
         dframes = np.zeros((N, H, W), dtype=self.dtype)
         for i in range(kh):  # each pixel collects the gradient of every patch it is in

@@ -30,7 +30,19 @@ convolution followed by a :math:`1 \times 1` one):
 
 so a channel can respond to a shape that no single linear filter separates from the others
 (a handwritten digit's class, across writers). The output of a frame is
-:math:`(m_1..m_C, \bar r_1..\bar r_C, \bar c_1..\bar c_C)`, ``3 * channels`` numbers. A channel
+:math:`(m_1..m_C, \bar r_1..\bar r_C, \bar c_1..\bar c_C)`, ``3 * channels`` numbers. With
+``glimpse=True`` each channel also reports *what* is at its keypoint, the pixels of the patch
+under its spatial softmax,
+
+.. math::
+
+    g_c = \textstyle\sum_p s_{pc}\, x_p \qquad (k = k_h k_w \text{ numbers}),
+
+a soft crop of the frame around the pattern the channel found, read by the layers above (a
+glimpse, as in attention models of vision): a channel then only has to *find* a digit, and
+the layers above can name it from its pixels, where the presence :math:`m_c` alone asks one
+linear filter per channel to tell the digits apart (the output grows to ``(3 + k) *
+channels``). A channel
 that learns to respond to one pattern (one digit's shape) reports where that pattern is,
 whatever else is in the frame: a recurrent net on top sees each pattern's track and presence,
 so it can tell which pattern moved which way. Weight tying makes the filter the same wherever
@@ -42,11 +54,12 @@ Backward: with :math:`g^m, g^r, g^c` the gradients of the three outputs of a cha
 .. math::
 
     \frac{\partial L}{\partial a_{pc}} = s_{pc}\bigl(g^m_c + g^r_c (r_p - \bar r_c)
-    + g^c_c (c_p - \bar c_c)\bigr),
+    + g^c_c (c_p - \bar c_c) + (g^g_c)^\top (x_p - g_c)\bigr),
 
-then the usual gradients of a linear map (and, with ``hidden``, of the tanh layer under it), the
-input gradient scattered back from the patches onto the pixels (each pixel is in several
-patches).
+(the last term with glimpses, :math:`g^g_c` the gradient of :math:`g_c`; the glimpses also
+pass :math:`s_{pc}\, g^g_c` straight to the pixels of patch :math:`p`), then the usual
+gradients of a linear map (and, with ``hidden``, of the tanh layer under it), the input
+gradient scattered back from the patches onto the pixels (each pixel is in several patches).
 
 References
 ----------
@@ -100,6 +113,9 @@ class PatchKeypoints(SequenceModel):
         By default the scores are linear in the patch (``weight`` is ``(channels, k)``).
     stride : int, default 1
         Step between patches, in pixels, along both axes.
+    glimpse : bool, default False
+        Also output, for each channel, the ``kh * kw`` pixels of the patch under its spatial
+        softmax (after the ``3 * channels`` keypoint numbers, channel by channel).
     seed : int or numpy.random.Generator, optional
         Each layer's weights drawn from U(-1/sqrt(n), 1/sqrt(n)), n its inputs (k, the pixels
         of a patch, or ``hidden``).

@@ -151,20 +151,30 @@ def frame_encoder(args, seed, pixels):
     return enc, enc.output_size
 
 
-def models(args, seed, pixels):
+def encoder_layers(args, seed, pixels):
+    """The frame encoder, then (``--project N``) a per-frame ``Linear(F, N, tanh)``; the
+    layers and the size of their output."""
     enc, F = frame_encoder(args, seed, pixels)
+    if not args.project:
+        return [enc], F
+    proj = Linear(F, args.project, activation="tanh", seed=seed + 3, dtype=args.dtype)
+    return [enc, proj], args.project
+
+
+def models(args, seed, pixels):
+    layers, F = encoder_layers(args, seed, pixels)
     dt = args.dtype
     recurrent = Stacked(
         [
-            enc,
+            *layers,
             LSTM(F, args.hidden, seed=seed + 1, dtype=dt),
             Linear(args.hidden, 80, seed=seed + 2, dtype=dt),
         ]
     )
-    enc, F = frame_encoder(args, seed, pixels)
+    layers, F = encoder_layers(args, seed, pixels)
     per_frame = Stacked(
         [
-            enc,
+            *layers,
             Linear(F, args.hidden, activation="tanh", seed=seed + 1, dtype=dt),
             Linear(args.hidden, 80, seed=seed + 2, dtype=dt),
         ]
@@ -252,6 +262,9 @@ def main():
         action=argparse.BooleanOptionalAction,
         default=False,
         help="also output each channel's patch under its spatial softmax (PatchKeypoints)",
+    )
+    parser.add_argument(
+        "--project", type=int, default=None, help="a per-frame tanh layer on the features"
     )
     parser.add_argument("--init-gain", type=float, default=4.0, help="keypoint filters' init x")
     parser.add_argument("--features", type=int, default=128, help="dense encoder's units")

@@ -216,17 +216,17 @@ class PatchKeypoints(SequenceModel):
             dY = dY * mask
         dY = dY.reshape(N, -1)
         g = dY[:, : 3 * C].reshape(N, 3, C)
-        # (N, P, C): the gradient of the outputs that are averages under the softmax (rows,
-        # columns, glimpses) with respect to its weights
-        dS = g[:, None, 1] * self._rows[None, :, None] + g[:, None, 2] * self._cols[None, :, None]
+        dA = S * (
+            g[:, None, 0]
+            + g[:, None, 1] * (self._rows[None, :, None] - row[:, None])
+            + g[:, None, 2] * (self._cols[None, :, None] - col[:, None])
+        )  # (N, P, C)
         dglimpse = None
-        if self.glimpse:
+        if self.glimpse:  # through the softmax's Jacobian: s_pc (dg_c . (x_p - g_c))
             k = patches.shape[1]
             dglimpse = dY[:, 3 * C :].reshape(N, C, k)
-            dS = dS + patches.reshape(N, P, k) @ dglimpse.transpose(0, 2, 1)
-        # (N, P, C): the presence (a log-sum-exp) has gradient S; the averages go through the
-        # softmax's Jacobian
-        dA = S * (g[:, None, 0] + dS - (S * dS).sum(axis=1, keepdims=True))
+            dS = patches.reshape(N, P, k) @ dglimpse.transpose(0, 2, 1)  # (N, P, C)
+            dA = dA + S * (dS - (S * dS).sum(axis=1, keepdims=True))
         dA = dA.reshape(N * P, C)
         self.grads = {"weight": dA.T @ units, "bias": dA.sum(axis=0)}
         weight, dA_T = self.params["weight"], dA.T  # the layer on the pixels and its dA

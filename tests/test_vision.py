@@ -22,6 +22,10 @@ def _strip_hidden(n, *, seed, dtype):
     return PatchKeypoints((1, n), (1, min(2, n)), 2, hidden=3, seed=seed, dtype=dtype)
 
 
+def _strip_glimpse(n, *, seed, dtype):
+    return PatchKeypoints((1, n), (1, min(2, n)), 2, glimpse=True, seed=seed, dtype=dtype)
+
+
 def test_patch_keypoints_passes_common_checks():
     ran = run_checks(make_subject("patch_keypoints", _strip, _strip_wide))
     assert "check_gradients" in ran and "check_save_load" in ran
@@ -32,6 +36,11 @@ def test_patch_keypoints_with_a_hidden_layer_passes_common_checks():
     assert "check_gradients" in ran and "check_save_load" in ran
 
 
+def test_patch_keypoints_with_glimpses_passes_common_checks():
+    ran = run_checks(make_subject("patch_keypoints_glimpse", _strip_glimpse, _strip_glimpse))
+    assert "check_gradients" in ran and "check_save_load" in ran
+
+
 def _reference(m, X):
     """The equations of the module docstring, one patch at a time."""
     (H, W), (kh, kw), s = m.image_shape, m.kernel_shape, m.stride
@@ -39,15 +48,17 @@ def _reference(m, X):
     rows = np.linspace(-1, 1, gh) if gh > 1 else np.zeros(1)
     cols = np.linspace(-1, 1, gw) if gw > 1 else np.zeros(1)
     T, B, _ = X.shape
-    Y = np.zeros((T, B, 3 * m.channels))
+    k, C = kh * kw, m.channels
+    Y = np.zeros((T, B, m.output_size))
     for t in range(T):
         for b in range(B):
             frame = X[t, b].reshape(H, W)
             for c in range(m.channels):
-                a, r, q = [], [], []
+                a, r, q, seen = [], [], [], []
                 for i in range(gh):
                     for j in range(gw):
                         patch = frame[i * s : i * s + kh, j * s : j * s + kw].reshape(-1)
+                        seen.append(patch)
                         if m.hidden is not None:  # the per-patch tanh layer
                             patch = np.tanh(m.params["weight_in"] @ patch + m.params["bias_in"])
                         a.append(m.params["weight"][c] @ patch + m.params["bias"][c])
@@ -58,20 +69,42 @@ def _reference(m, X):
                 Y[t, b, c] = np.log(np.mean(np.exp(a)))
                 Y[t, b, m.channels + c] = w @ np.array(r)
                 Y[t, b, 2 * m.channels + c] = w @ np.array(q)
+                if m.glimpse:  # the pixels of the patches, weighted by the softmax
+                    Y[t, b, 3 * C + c * k : 3 * C + (c + 1) * k] = w @ np.array(seen)
     return Y
 
 
-@pytest.mark.parametrize("stride, hidden", [(1, None), (2, None), (1, 5), (2, 3)])
-def test_forward_equals_a_loop_over_patches(stride, hidden):
-    m = PatchKeypoints((7, 6), (3, 2), 4, hidden=hidden, stride=stride, seed=0)
+@pytest.mark.parametrize(
+    "stride, hidden, glimpse",
+    [
+        (1, None, False),
+        (2, None, False),
+        (1, 5, False),
+        (2, 3, False),
+        (1, None, True),
+        (2, 3, True),
+    ],
+)
+def test_forward_equals_a_loop_over_patches(stride, hidden, glimpse):
+    m = PatchKeypoints((7, 6), (3, 2), 4, hidden=hidden, stride=stride, glimpse=glimpse, seed=0)
     X = np.random.default_rng(1).normal(size=(3, 2, 42))
     Y, _ = m.forward(X)
     np.testing.assert_allclose(Y, _reference(m, X), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("stride, hidden", [(1, None), (2, None), (1, 4), (2, 5)])
-def test_gradients_float64(stride, hidden):
-    m = PatchKeypoints((6, 7), (3, 3), 3, hidden=hidden, stride=stride, seed=2)
+@pytest.mark.parametrize(
+    "stride, hidden, glimpse",
+    [
+        (1, None, False),
+        (2, None, False),
+        (1, 4, False),
+        (2, 5, False),
+        (1, None, True),
+        (2, 4, True),
+    ],
+)
+def test_gradients_float64(stride, hidden, glimpse):
+    m = PatchKeypoints((6, 7), (3, 3), 3, hidden=hidden, stride=stride, glimpse=glimpse, seed=2)
     m.params["weight"] *= 3  # sharper softmaxes than at initialisation
     if hidden is not None:
         m.params["weight_in"] *= 2  # tanh units off their linear part
@@ -105,5 +138,7 @@ def test_bad_arguments():
         PatchKeypoints((4, 4), (2, 2), 0)
     with pytest.raises(ValueError, match="hidden"):
         PatchKeypoints((4, 4), (2, 2), 2, hidden=0)
+    with pytest.raises(TypeError, match="glimpse must be a bool"):
+        PatchKeypoints((4, 4), (2, 2), 2, glimpse="yes")
     with pytest.raises(ValueError, match="input_size=16"):
         PatchKeypoints((4, 4), (2, 2), 2).forward(np.zeros((2, 1, 15)))

@@ -30,7 +30,19 @@ convolution followed by a :math:`1 \times 1` one):
 
 so a channel can respond to a shape that no single linear filter separates from the others
 (a handwritten digit's class, across writers). The output of a frame is
-:math:`(m_1..m_C, \bar r_1..\bar r_C, \bar c_1..\bar c_C)`, ``3 * channels`` numbers. A channel
+:math:`(m_1..m_C, \bar r_1..\bar r_C, \bar c_1..\bar c_C)`, ``3 * channels`` numbers. With
+``glimpse=True`` each channel also reports *what* is at its keypoint, the pixels of the patch
+under its spatial softmax,
+
+.. math::
+
+    g_c = \textstyle\sum_p s_{pc}\, x_p \qquad (k = k_h k_w \text{ numbers}),
+
+a soft crop of the frame around the pattern the channel found, read by the layers above (a
+glimpse, as in attention models of vision): a channel then only has to *find* a digit, and
+the layers above can name it from its pixels, where the presence :math:`m_c` alone asks one
+linear filter per channel to tell the digits apart (the output grows to ``(3 + k) *
+channels``). A channel
 that learns to respond to one pattern (one digit's shape) reports where that pattern is,
 whatever else is in the frame: a recurrent net on top sees each pattern's track and presence,
 so it can tell which pattern moved which way. Weight tying makes the filter the same wherever
@@ -42,11 +54,12 @@ Backward: with :math:`g^m, g^r, g^c` the gradients of the three outputs of a cha
 .. math::
 
     \frac{\partial L}{\partial a_{pc}} = s_{pc}\bigl(g^m_c + g^r_c (r_p - \bar r_c)
-    + g^c_c (c_p - \bar c_c)\bigr),
+    + g^c_c (c_p - \bar c_c) + (g^g_c)^\top (x_p - g_c)\bigr),
 
-then the usual gradients of a linear map (and, with ``hidden``, of the tanh layer under it), the
-input gradient scattered back from the patches onto the pixels (each pixel is in several
-patches).
+(the last term with glimpses, :math:`g^g_c` the gradient of :math:`g_c`; the glimpses also
+pass :math:`s_{pc}\, g^g_c` straight to the pixels of patch :math:`p`), then the usual
+gradients of a linear map (and, with ``hidden``, of the tanh layer under it), the input
+gradient scattered back from the patches onto the pixels (each pixel is in several patches).
 
 References
 ----------
@@ -100,6 +113,9 @@ class PatchKeypoints(SequenceModel):
         By default the scores are linear in the patch (``weight`` is ``(channels, k)``).
     stride : int, default 1
         Step between patches, in pixels, along both axes.
+    glimpse : bool, default False
+        Also output, for each channel, the ``kh * kw`` pixels of the patch under its spatial
+        softmax (after the ``3 * channels`` keypoint numbers, channel by channel).
     seed : int or numpy.random.Generator, optional
         Each layer's weights drawn from U(-1/sqrt(n), 1/sqrt(n)), n its inputs (k, the pixels
         of a patch, or ``hidden``).
@@ -123,6 +139,7 @@ class PatchKeypoints(SequenceModel):
         *,
         hidden: int | None = None,
         stride: int = 1,
+        glimpse: bool = False,
         seed: Any = None,
         dtype: Any = np.float64,
     ) -> None:
@@ -136,8 +153,11 @@ class PatchKeypoints(SequenceModel):
         self.channels = check_positive_int(channels, "channels")
         self.hidden = None if hidden is None else check_positive_int(hidden, "hidden")
         self.stride = check_positive_int(stride, "stride")
+        if not isinstance(glimpse, (bool, np.bool_)):
+            raise TypeError(f"glimpse must be a bool; got {glimpse!r}")
+        self.glimpse = bool(glimpse)
         self.grid = ((H - kh) // self.stride + 1, (W - kw) // self.stride + 1)
-        self.output_size = 3 * self.channels
+        self.output_size = (3 + (kh * kw if self.glimpse else 0)) * self.channels
         rng = make_rng(seed)
         fan_in = kh * kw
         if self.hidden is not None:
@@ -178,7 +198,10 @@ class PatchKeypoints(SequenceModel):
         presence = (top + np.log(Z))[:, 0] - float(np.log(P))  # (N, C)
         row = np.einsum("npc,p->nc", S, self._rows)  # (N, C)
         col = np.einsum("npc,p->nc", S, self._cols)
-        Y = np.concatenate([presence, row, col], axis=1).reshape(T, B, 3 * C)
+        parts = [presence, row, col]
+        if self.glimpse:  # (N, C, k): each channel's patch under its spatial softmax
+            parts.append((S.transpose(0, 2, 1) @ patches.reshape(N, P, -1)).reshape(N, -1))
+        Y = np.concatenate(parts, axis=1).reshape(T, B, self.output_size)
         mask = length_mask(lengths, T, self.dtype)
         if mask is not None:
             Y = Y * mask
@@ -191,12 +214,19 @@ class PatchKeypoints(SequenceModel):
         N, P, C = T * B, self._rows.size, self.channels
         if mask is not None:
             dY = dY * mask
-        g = dY.reshape(N, 3, C)
+        dY = dY.reshape(N, -1)
+        g = dY[:, : 3 * C].reshape(N, 3, C)
         dA = S * (
             g[:, None, 0]
             + g[:, None, 1] * (self._rows[None, :, None] - row[:, None])
             + g[:, None, 2] * (self._cols[None, :, None] - col[:, None])
         )  # (N, P, C)
+        dglimpse = None
+        if self.glimpse:  # through the softmax's Jacobian: s_pc (dg_c . (x_p - g_c))
+            k = patches.shape[1]
+            dglimpse = dY[:, 3 * C :].reshape(N, C, k)
+            dS = patches.reshape(N, P, k) @ dglimpse.transpose(0, 2, 1)  # (N, P, C)
+            dA = dA + S * (dS - (S * dS).sum(axis=1, keepdims=True))
         dA = dA.reshape(N * P, C)
         self.grads = {"weight": dA.T @ units, "bias": dA.sum(axis=0)}
         weight, dA_T = self.params["weight"], dA.T  # the layer on the pixels and its dA
@@ -208,7 +238,10 @@ class PatchKeypoints(SequenceModel):
         (H, W), (kh, kw), s = self.image_shape, self.kernel_shape, self.stride
         gh, gw = self.grid
         # (k, N, gh, gw): the gradient of each patch pixel, one contiguous block per offset
-        dpatch = (weight.T @ dA_T).reshape(kh, kw, N, gh, gw)
+        dpatch = weight.T @ dA_T  # (k, N * P)
+        if dglimpse is not None:  # the glimpses read the pixels directly
+            dpatch = dpatch + (S @ dglimpse).reshape(N * P, -1).T
+        dpatch = dpatch.reshape(kh, kw, N, gh, gw)
         dframes = np.zeros((N, H, W), dtype=self.dtype)
         for i in range(kh):  # each pixel collects the gradient of every patch it is in
             for j in range(kw):

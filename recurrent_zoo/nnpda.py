@@ -152,6 +152,13 @@ class NNPDA(SequenceModel):
         :func:`extract_pda` rounds it. The backward pass lets the gradient through the rounding
         unchanged (a straight-through estimate), so that :func:`language_run` can train a net
         further on the discrete stack ("settling" it); finite differences do not apply.
+    round_states : bool, default False
+        Round the state units to 0 or 1 (:math:`S_i \\ge 0.5`) before the next step reads
+        them, so that the control is a finite automaton and no state can drift on strings
+        longer than those trained on (this implementation's choice, not the papers'). The
+        outputs ``Y`` keep each step's unrounded :math:`g(\\cdot)` (the acceptance
+        :math:`S_0 > 0.5` is unchanged by rounding), and the backward pass lets the gradient
+        through the rounding unchanged (straight through), as for ``rounding``.
     seed : int or numpy.random.Generator, optional
     dtype : {np.float64, np.float32}
 
@@ -194,6 +201,7 @@ class NNPDA(SequenceModel):
         init_scale: float = 1.0,
         start_accepting: bool = True,
         rounding: bool = False,
+        round_states: bool = False,
         seed: Any = None,
         dtype: Any = np.float64,
     ) -> None:
@@ -212,6 +220,7 @@ class NNPDA(SequenceModel):
                 f"n_states must be at least 2 when start_accepting=False; got {self.n_states}"
             )
         self.rounding = bool(rounding)
+        self.round_states = bool(round_states)
         self.output_size = self.n_states + 1
         N, L, R = self.n_states, self.n_symbols, self.n_stack + 1
         rng, a = make_rng(seed), self.init_scale
@@ -321,10 +330,12 @@ class NNPDA(SequenceModel):
             Ls[t + 1] = mem.total(t + 1)
             Rd[t + 1, :, :G] = reads["top"]
             Rd[t + 1, :, G] = np.maximum(1.0 - Ls[t + 1], 0.0)
+            # the state read next: with round_states each unit rounded to 0 or 1
+            S_read = (S_new[t] >= 0.5).astype(self.dtype) if self.round_states else S_new[t]
             if mask is None:
-                S[t + 1] = S_new[t]
+                S[t + 1] = S_read
             else:  # past its length a string keeps its state (the memory keeps its stack)
-                S[t + 1] = np.where(mask[t][:, None], S_new[t], S[t])
+                S[t + 1] = np.where(mask[t][:, None], S_read, S[t])
         Y = np.concatenate([S_new, Ls[1:, :, None]], axis=2)
         if maskf is not None:
             Y *= maskf[:, :, None]
@@ -450,7 +461,10 @@ class NNPDA(SequenceModel):
         prod = (S[:, :, None, None] * x[:, None, :, None] * r[:, None, None, :]).reshape(F, -1)
         z = prod @ W.T + b
         pushed = x if self.stack_symbols is None else sigmoid(z[:, N + 1 :])
-        return sigmoid(z[:, :N]), np.tanh(z[:, N]), pushed
+        nxt = sigmoid(z[:, :N])
+        if self.round_states:  # the state the next step reads
+            nxt = (nxt >= 0.5).astype(self.dtype)
+        return nxt, np.tanh(z[:, N]), pushed
 
 
 # ----------------------------------------------------------------------------- training
@@ -552,8 +566,9 @@ class _BothStacks(SequenceModel):
     ``rounding=roundings[0]`` first. The weights are the net's own (``params`` is the net's
     dict), and the backward pass sums the two runs' gradients, so that training it with
     :class:`_BothLoss` descends the sum of the two runs' losses (the discrete run's gradient is
-    the straight-through estimate of :class:`NNPDA`'s ``rounding``). The final state returned
-    is the second run's.
+    the straight-through estimate of :class:`NNPDA`'s ``rounding``). A run without rounding
+    also runs without ``round_states``; one with rounding keeps the net's ``round_states``.
+    The final state returned is the second run's.
     """
 
     def __init__(self, net: NNPDA, roundings: tuple[bool, bool] = (False, True)) -> None:
@@ -567,16 +582,17 @@ class _BothStacks(SequenceModel):
         return self.net.initial_state(batch_size)
 
     def _forward(self, X: NDArray, state: State, lengths: NDArray | None) -> tuple[NDArray, State]:
-        net, kept = self.net, self.net.rounding
+        net, kept = self.net, (self.net.rounding, self.net.round_states)
         outputs, caches = [], []
         try:
             for rounding in self.roundings:
                 net.rounding = rounding
+                net.round_states = kept[1] and rounding  # the analog run: analog states too
                 Y, final = net._forward(X, state, lengths)
                 outputs.append(Y)
                 caches.append(net._cache)
         finally:
-            net.rounding = kept
+            net.rounding, net.round_states = kept
         self._cache = caches
         return np.concatenate(outputs, axis=2), final  # (T, B, 2 (N + 1))
 
@@ -1139,7 +1155,10 @@ def language_run(
     longer than any trained on. ``settle_both`` (a setting, default False) settles on the
     sum of the losses on the analog and on the discrete stack (:func:`fit_nnpda`'s
     ``both_stacks``), so that the settled net keeps what it learned on the analog stack while
-    its discrete run comes to agree with it. ``start_accepting`` (default: whether the
+    its discrete run comes to agree with it. ``settle_states`` (a setting, default False)
+    settles with the state units rounded to 0 or 1 as well (:class:`NNPDA`'s
+    ``round_states``): the net kept is then a finite control on a discrete stack, read off
+    exactly by the extraction. ``start_accepting`` (default: whether the
     language holds the empty string) sets the start state (see :class:`NNPDA`).
 
     ``incremental`` (a setting, default none) is a sequence of string lengths: before the
@@ -1216,6 +1235,7 @@ def language_run(
             converged = history.epochs < options["epochs"]
             if options.get("settle_epochs", 0) > 0:  # on the discrete stack of the PDA
                 net.rounding = True
+                net.round_states = bool(options.get("settle_states", False))
                 settle_lr = options.get("settle_lr", 0.02)
                 history = fit_phase(
                     epochs=options["settle_epochs"],
@@ -1241,9 +1261,10 @@ def language_run(
     test = cfl_dataset(language, n_test, test_max, seed=seed + 1000, min_length=test_min)
     truth = test.info["labels"].astype(bool)
     accuracy = float(np.mean(net.accepts(test.inputs, test.lengths) == truth))
-    rounding, net.rounding = net.rounding, False  # the same weights on the analog stack
+    kept = net.rounding, net.round_states
+    net.rounding = net.round_states = False  # the same weights on the analog stack and states
     accuracy_analog = float(np.mean(net.accepts(test.inputs, test.lengths) == truth))
-    net.rounding = rounding
+    net.rounding, net.round_states = kept
     pda = extract_pda(
         net,
         alphabet=alphabet,

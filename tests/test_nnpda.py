@@ -23,8 +23,14 @@ from recurrent_zoo.tasks import cfl_dataset, dyck_accepts, wcwr_accepts
 from recurrent_zoo.testing import gradient_errors, numerical_gradient, relative_error
 
 
-def naive_forward(net: NNPDA, X: np.ndarray):
-    """Sun et al.'s equations one string at a time, the stack a Python list of [symbol, length]."""
+def naive_forward(net: NNPDA, X: np.ndarray, offsets=None, record=None):
+    """Sun et al.'s equations one string at a time, the stack a Python list of [symbol, length].
+
+    With ``round_states`` the state read next is ``new + offset``, the offset ``round(new) -
+    new`` (recorded in ``record``), or taken from ``offsets``: held fixed, it makes the
+    rounding an identity for the gradient, the straight-through estimate, checkable by
+    finite differences.
+    """
     p = net.params
     N, L, G = net.n_states, net.n_symbols, net.n_stack
     T, B, _ = X.shape
@@ -67,7 +73,15 @@ def naive_forward(net: NNPDA, X: np.ndarray):
                 amount -= take
             stack.append([value, max(0.0, A)])
             S = new
-            Y[t, b, :N] = S
+            if net.round_states:  # the next step reads each unit rounded to 0 or 1
+                if offsets is None:
+                    offset = (new >= 0.5).astype(float) - new
+                    if record is not None:
+                        record[t, b] = offset
+                else:
+                    offset = offsets[t, b]
+                S = new + offset
+            Y[t, b, :N] = new
             Y[t, b, N] = sum(x[1] for x in stack)
     return Y
 
@@ -94,6 +108,32 @@ def test_rounding_runs_the_discrete_stack(start_accepting):
     # the gradient passes the rounding (straight through) to the action unit
     net.backward(np.ones_like(Y))
     assert np.abs(net.grads["action_weight"]).max() > 0
+
+
+def test_round_states_runs_a_finite_control_with_a_straight_through_gradient():
+    """round_states: each step reads the states rounded to 0/1; the gradient passes unchanged."""
+    net = NNPDA(2, 2, seed=4, init_scale=2.0, capacity=8, round_states=True)
+    rng = np.random.default_rng(1)
+    X = np.eye(2)[rng.integers(0, 2, size=(5, 2))]
+    Y, (S_T, _, _) = net.forward(X)
+    record: dict = {}
+    np.testing.assert_allclose(Y, naive_forward(net, X, record=record), rtol=1e-10, atol=1e-12)
+    assert set(np.unique(S_T)) <= {0.0, 1.0}
+    unrounded = NNPDA(2, 2, seed=4, init_scale=2.0, capacity=8)
+    assert not np.allclose(unrounded.forward(X)[0], Y)  # the rounding changes the run
+    # the straight-through gradient: finite differences with each step's rounding offset fixed
+    R = rng.standard_normal(Y.shape)
+    net.forward(X)
+    net.backward(R)
+    grads = {k: v.copy() for k, v in net.grads.items()}
+    for k, p in net.params.items():
+        numeric = numerical_gradient(lambda: float((R * naive_forward(net, X, record)).sum()), p)
+        assert relative_error(grads[k], numeric) < 1e-6, k
+    # the extraction reads the rounded control: every state it names is a corner
+    G = extract_pda(net, alphabet="ab", levels=[2], method="grid")
+    assert G.number_of_nodes() >= 1
+    S_next, _, _ = net.transition(np.array([[0.0, 1.0], [1.0, 0.0]]), 0, 2)
+    assert set(np.unique(S_next)) <= {0.0, 1.0}
 
 
 def test_start_state_decides_the_empty_string():
@@ -492,15 +532,23 @@ def test_language_run_incremental_trains_short_strings_first(monkeypatch):
     assert len(r["curve"]) == r["epochs"] >= 3 and plain["epochs"] <= 2
 
 
+class _Seen:
+    """What a training phase saw of the net (its flags change after the phase)."""
+
+    def __init__(self, round_states: bool) -> None:
+        self.round_states = round_states
+
+
 def test_language_run_settle_both_trains_the_settling_phase_on_both_stacks(monkeypatch):
     """settle_both: only the settling phase gets both_stacks; the net is kept with rounding."""
     import recurrent_zoo.nnpda as nnpda_module
 
-    calls = []
+    calls, nets = [], []
     fit = nnpda_module.fit_nnpda
 
     def recording(net, X, Y, **kwargs):
         calls.append((kwargs.get("both_stacks", False), net.rounding, kwargs["epochs"]))
+        nets.append(_Seen(net.round_states))
         return fit(net, X, Y, **kwargs)
 
     monkeypatch.setattr(nnpda_module, "fit_nnpda", recording)
@@ -510,3 +558,10 @@ def test_language_run_settle_both_trains_the_settling_phase_on_both_stacks(monke
     calls.clear()
     nnpda_module.language_run("anbn", 0, settle_epochs=2, **TINY_RUN)
     assert calls == [(False, False, 2), (False, True, 2)]  # the default: as before
+    assert not any(net.round_states for net in nets)
+    calls.clear()
+    nets.clear()
+    r = nnpda_module.language_run("anbn", 0, settle_epochs=2, settle_states=True, **TINY_RUN)
+    assert calls == [(False, False, 2), (False, True, 2)]
+    assert [net.round_states for net in nets] == [False, True]  # the settling phase only
+    assert r["model"].round_states and r["model"].rounding

@@ -69,7 +69,11 @@ fractional pushes (a first ``a`` pushed with length 0.3, say) that no discrete a
 reproduces; settled, its automaton can be exact (see ``benchmarks/results/
 pushdown_reference.txt``). Settling may add a term pulling the state units to 0 or 1
 (:class:`AcceptanceLoss`'s ``saturation``), so that the states too stay in the cells the
-automaton is read from on strings longer than the training ones.
+automaton is read from on strings longer than the training ones; it may instead round the
+state units themselves to 0 or 1 at every step (``round_states``, again straight through),
+so that the settled net is a finite control on a discrete stack and cannot drift at all;
+and it may train on the analog and the discrete run at once (:func:`fit_nnpda`'s
+``both_stacks``).
 
 References
 ----------

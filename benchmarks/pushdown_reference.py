@@ -312,8 +312,16 @@ def summary(args: argparse.Namespace) -> None:
         "discrete stack). settle_states -> net 1.000, val 1.000, PDA exact up to 16 and",
         "1.000 on the test strings (8 states), tolerance met after 1 epoch, 8 CPU s (analog",
         "0.472: the same weights without any rounding). The rows with settle_states below",
-        "are the real command, all five seeds in one process (seed 4's attempt 0 is the pilot's",
-        "net).",
+        'are the real command, nnpda anbn --seeds 1 2 3 0 4 --settings \'{"restarts": 3,',
+        '"settle_epochs": 20, "extraction": "both", "settle_states": true}\' in one process',
+        "(at f816126, the library code of d45123d; nice 5, one BLAS thread, load 5-7 with the",
+        "lead's runs and another engineer's): seed 3 met both (net 1.000, PDA exact, 4",
+        "states, attempt 0, 3.2 min); seeds 1 and 2 did not: every attempt of seed 2 and",
+        "attempts 0-1 of seed 1 ended at validation 0.55-0.61 after all 20 settling epochs;",
+        "seed 2's attempt 0 is the d9fe5aa row's attempt 0 up to the settling, which without",
+        "settle_states reached val 0.996, so rounding the states broke that net and 20",
+        "straight-through epochs did not mend it. Seed 1's attempt 2: net 0.977, PDA 0.9985",
+        "up to 16. Seeds 0 and 4 came last in the same process; what finished is in the rows.",
         "",
     ]
     nn = [r for r in records if r["experiment"] == "nnpda"]

@@ -324,8 +324,8 @@ def summary(args: argparse.Namespace) -> None:
         "up to 16. Seeds 0 and 4 (last in the same process) met both: net 1.000, PDA exact (5",
         "and 8 states; seed 4's run is the pilot's net, as expected). So with this one setting",
         "net >= 99 % on 21-100 and the PDA exact up to 16, from the same network, on seeds 0,",
-        "3, 4; missed on seeds 1 and 2. The five seeds: 47 min wall (15.0 CPU min by ps at the",
-        "end of seed 3).",
+        "3, 4; missed on seeds 1 and 2. The five seeds: 47 min wall (ps: 15.0 CPU min two",
+        "minutes into seed 0).",
         "",
     ]
     nn = [r for r in records if r["experiment"] == "nnpda"]

@@ -69,7 +69,11 @@ fractional pushes (a first ``a`` pushed with length 0.3, say) that no discrete a
 reproduces; settled, its automaton can be exact (see ``benchmarks/results/
 pushdown_reference.txt``). Settling may add a term pulling the state units to 0 or 1
 (:class:`AcceptanceLoss`'s ``saturation``), so that the states too stay in the cells the
-automaton is read from on strings longer than the training ones.
+automaton is read from on strings longer than the training ones; it may instead round the
+state units themselves to 0 or 1 at every step (``round_states``, again straight through),
+so that the settled net is a finite control on a discrete stack and cannot drift at all;
+and it may train on the analog and the discrete run at once (:func:`fit_nnpda`'s
+``both_stacks``).
 
 References
 ----------
@@ -152,6 +156,13 @@ class NNPDA(SequenceModel):
         :func:`extract_pda` rounds it. The backward pass lets the gradient through the rounding
         unchanged (a straight-through estimate), so that :func:`language_run` can train a net
         further on the discrete stack ("settling" it); finite differences do not apply.
+    round_states : bool, default False
+        Round the state units to 0 or 1 (:math:`S_i \\ge 0.5`) before the next step reads
+        them, so that the control is a finite automaton and no state can drift on strings
+        longer than those trained on (this implementation's choice, not the papers'). The
+        outputs ``Y`` keep each step's unrounded :math:`g(\\cdot)` (the acceptance
+        :math:`S_0 > 0.5` is unchanged by rounding), and the backward pass lets the gradient
+        through the rounding unchanged (straight through), as for ``rounding``.
     seed : int or numpy.random.Generator, optional
     dtype : {np.float64, np.float32}
 
@@ -194,6 +205,7 @@ class NNPDA(SequenceModel):
         init_scale: float = 1.0,
         start_accepting: bool = True,
         rounding: bool = False,
+        round_states: bool = False,
         seed: Any = None,
         dtype: Any = np.float64,
     ) -> None:
@@ -212,6 +224,7 @@ class NNPDA(SequenceModel):
                 f"n_states must be at least 2 when start_accepting=False; got {self.n_states}"
             )
         self.rounding = bool(rounding)
+        self.round_states = bool(round_states)
         self.output_size = self.n_states + 1
         N, L, R = self.n_states, self.n_symbols, self.n_stack + 1
         rng, a = make_rng(seed), self.init_scale
@@ -321,10 +334,12 @@ class NNPDA(SequenceModel):
             Ls[t + 1] = mem.total(t + 1)
             Rd[t + 1, :, :G] = reads["top"]
             Rd[t + 1, :, G] = np.maximum(1.0 - Ls[t + 1], 0.0)
+            # the state read next: with round_states each unit rounded to 0 or 1
+            S_read = (S_new[t] >= 0.5).astype(self.dtype) if self.round_states else S_new[t]
             if mask is None:
-                S[t + 1] = S_new[t]
+                S[t + 1] = S_read
             else:  # past its length a string keeps its state (the memory keeps its stack)
-                S[t + 1] = np.where(mask[t][:, None], S_new[t], S[t])
+                S[t + 1] = np.where(mask[t][:, None], S_read, S[t])
         Y = np.concatenate([S_new, Ls[1:, :, None]], axis=2)
         if maskf is not None:
             Y *= maskf[:, :, None]
@@ -450,7 +465,10 @@ class NNPDA(SequenceModel):
         prod = (S[:, :, None, None] * x[:, None, :, None] * r[:, None, None, :]).reshape(F, -1)
         z = prod @ W.T + b
         pushed = x if self.stack_symbols is None else sigmoid(z[:, N + 1 :])
-        return sigmoid(z[:, :N]), np.tanh(z[:, N]), pushed
+        nxt = sigmoid(z[:, :N])
+        if self.round_states:  # the state the next step reads
+            nxt = (nxt >= 0.5).astype(self.dtype)
+        return nxt, np.tanh(z[:, N]), pushed
 
 
 # ----------------------------------------------------------------------------- training
@@ -545,6 +563,93 @@ class AcceptanceLoss(Loss):
         return float((weights * per_step).sum()), dY, float(weights.sum())
 
 
+class _BothStacks(SequenceModel):
+    """One NNPDA run twice on each batch, on its analog and on its discrete stack.
+
+    The outputs are the two runs' side by side, ``(T, B, 2 (N + 1))``: the run with
+    ``rounding=roundings[0]`` first. The weights are the net's own (``params`` is the net's
+    dict), and the backward pass sums the two runs' gradients, so that training it with
+    :class:`_BothLoss` descends the sum of the two runs' losses (the discrete run's gradient is
+    the straight-through estimate of :class:`NNPDA`'s ``rounding``). A run without rounding
+    also runs without ``round_states``; one with rounding keeps the net's ``round_states``.
+    The final state returned is the second run's.
+    """
+
+    def __init__(self, net: NNPDA, roundings: tuple[bool, bool] = (False, True)) -> None:
+        super().__init__(net.input_size, dtype=net.dtype)
+        self.net = net
+        self.roundings = (bool(roundings[0]), bool(roundings[1]))
+        self.params = net.params  # the same arrays: an optimizer step moves both runs
+        self.output_size = 2 * net.output_size
+
+    def initial_state(self, batch_size: int) -> State:
+        return self.net.initial_state(batch_size)
+
+    def _forward(self, X: NDArray, state: State, lengths: NDArray | None) -> tuple[NDArray, State]:
+        net, kept = self.net, (self.net.rounding, self.net.round_states)
+        outputs, caches = [], []
+        try:
+            for rounding in self.roundings:
+                net.rounding = rounding
+                net.round_states = kept[1] and rounding  # the analog run: analog states too
+                Y, final = net._forward(X, state, lengths)
+                outputs.append(Y)
+                caches.append(net._cache)
+        finally:
+            net.rounding, net.round_states = kept
+        self._cache = caches
+        return np.concatenate(outputs, axis=2), final  # (T, B, 2 (N + 1))
+
+    def _backward(self, dY: NDArray, dstate: State) -> tuple[NDArray, State]:
+        net, O = self.net, self.net.output_size
+        dX: NDArray | None = None
+        grads: dict[str, NDArray] = {}
+        dstate0: Any = None
+        for half, cache in enumerate(self._cache):
+            net._cache = cache
+            zero = tuple(np.zeros_like(d) for d in dstate)
+            dXh, d0 = net._backward(dY[:, :, half * O : (half + 1) * O], dstate if half else zero)
+            dX = dXh if dX is None else dX + dXh
+            for k, g in net.grads.items():
+                grads[k] = g if k not in grads else grads[k] + g
+            if dstate0 is None:
+                dstate0 = d0
+            else:
+                dstate0 = tuple(a + b for a, b in zip(dstate0, d0, strict=True))
+        self.grads = grads
+        assert dX is not None
+        return dX, dstate0
+
+
+class _BothLoss(Loss):
+    """A loss on the two halves of :class:`_BothStacks`' outputs, summed (each half its mean)."""
+
+    name = "acceptance_both"
+
+    def __init__(self, inner: AcceptanceLoss) -> None:
+        self.inner = inner
+
+    def expand(
+        self,
+        shape: tuple[int, ...],
+        target: Any,
+        mask: Any = None,
+        lengths: Any = None,
+        *,
+        target_name: str = "target",
+    ) -> tuple[NDArray, NDArray]:
+        T, B, O = shape
+        return self.inner.expand((T, B, O // 2), target, mask, lengths, target_name=target_name)
+
+    def weighted_sum(
+        self, Y: NDArray, target: NDArray, weights: NDArray
+    ) -> tuple[float, NDArray, float]:
+        O = Y.shape[2] // 2
+        first, d_first, count = self.inner.weighted_sum(Y[:, :, :O], target, weights)
+        second, d_second, _ = self.inner.weighted_sum(Y[:, :, O:], target, weights)
+        return first + second, np.concatenate([d_first, d_second], axis=2), count
+
+
 def fit_nnpda(
     model: NNPDA,
     X: Any,
@@ -562,6 +667,7 @@ def fit_nnpda(
     callback: Any = None,
     keep_best: bool = True,
     saturation: float = 0.0,
+    both_stacks: bool = False,
 ) -> History:
     """Train an NNPDA on labelled strings with :class:`AcceptanceLoss` (Adam, BPTT).
 
@@ -585,6 +691,12 @@ def fit_nnpda(
         strings (training by Adam is not monotonic), the saturation term included.
     saturation : float, default 0.0
         Weight of :class:`AcceptanceLoss`'s term pulling the state units to 0 or 1.
+    both_stacks : bool, default False
+        Train on the sum of two losses: the net's on its analog stack and on its discrete
+        stack (``rounding``), one set of weights, each batch run both ways, so that what the
+        net does on the two stacks comes to agree (this implementation's choice, not the
+        papers'). The tolerance must then hold on both stacks, and ``keep_best`` counts the
+        sum. ``model.rounding`` is left as it was.
 
     Returns
     -------
@@ -602,36 +714,43 @@ def fit_nnpda(
     """
     from .training import fit
 
-    criterion = AcceptanceLoss(saturation)
+    criterion: Loss = AcceptanceLoss(saturation)
+    trained: SequenceModel = model
+    if both_stacks:  # the analog and the discrete stack, one set of weights
+        trained, criterion = _BothStacks(model), _BothLoss(AcceptanceLoss(saturation))
     X = check_sequence(X, "X", input_size=model.input_size, dtype=model.dtype)
     T, B, _ = X.shape
     targets, weights = criterion.expand(
-        (T, B, model.output_size), Y, mask, lengths, target_name="Y"
+        (T, B, trained.output_size), Y, mask, lengths, target_name="Y"
     )
     selected = weights > 0  # (T, B)
     labels = targets[:, :, 0][selected]
+    O = model.output_size
 
     best: list[Any] = []  # [(loss, params)] of the best epoch so far
 
     def check(epoch: int, logs: dict[str, float]) -> bool:
-        out, _ = model.forward(X, None, lengths)
+        out, _ = trained.forward(X, None, lengths)
         loss = criterion.weighted_sum(out, targets, weights)
         value = loss[0] / loss[2]
         if not best or value < best[0][0]:
             best[:] = [(value, {k: v.copy() for k, v in model.params.items()})]
         stop = False
         if tolerance is not None:
-            p = out[:, :, 0] * np.maximum(1.0 - out[:, :, -1], 0.0)
-            stop = bool(np.abs(p[selected] - labels).max() < tolerance)
-            if criterion.saturation > 0.0:  # and every state unit near 0 or 1
-                states = out[:, :, : model.n_states][selected]
-                stop = stop and bool(np.minimum(states, 1.0 - states).max() < tolerance)
+            stop = True
+            for half in range(out.shape[2] // O):  # each stack's run (one, or both)
+                run = out[:, :, half * O : (half + 1) * O]
+                p = run[:, :, 0] * np.maximum(1.0 - run[:, :, -1], 0.0)
+                stop = stop and bool(np.abs(p[selected] - labels).max() < tolerance)
+                if saturation > 0.0:  # and every state unit near 0 or 1
+                    states = run[:, :, : model.n_states][selected]
+                    stop = stop and bool(np.minimum(states, 1.0 - states).max() < tolerance)
         if callback is not None and callback(epoch, logs) is True:
             stop = True
         return stop
 
     history = fit(
-        model,
+        trained,
         X,
         targets,
         loss=criterion,
@@ -1037,7 +1156,13 @@ def language_run(
     scored, validation and test) with rounding. ``saturation`` (a setting, default 0) weighs
     :class:`AcceptanceLoss`'s term pulling the state units to 0 or 1 in that settling phase,
     so that the states, like the stack, stay in the cells the PDA is read from on strings
-    longer than any trained on. ``start_accepting`` (default: whether the
+    longer than any trained on. ``settle_both`` (a setting, default False) settles on the
+    sum of the losses on the analog and on the discrete stack (:func:`fit_nnpda`'s
+    ``both_stacks``), so that the settled net keeps what it learned on the analog stack while
+    its discrete run comes to agree with it. ``settle_states`` (a setting, default False)
+    settles with the state units rounded to 0 or 1 as well (:class:`NNPDA`'s
+    ``round_states``): the net kept is then a finite control on a discrete stack, read off
+    exactly by the extraction. ``start_accepting`` (default: whether the
     language holds the empty string) sets the start state (see :class:`NNPDA`).
 
     ``incremental`` (a setting, default none) is a sequence of string lengths: before the
@@ -1114,11 +1239,13 @@ def language_run(
             converged = history.epochs < options["epochs"]
             if options.get("settle_epochs", 0) > 0:  # on the discrete stack of the PDA
                 net.rounding = True
+                net.round_states = bool(options.get("settle_states", False))
                 settle_lr = options.get("settle_lr", 0.02)
                 history = fit_phase(
                     epochs=options["settle_epochs"],
                     lr=settle_lr,
                     saturation=options.get("saturation", 0.0),
+                    both_stacks=options.get("settle_both", False),
                 )
                 curve += list(history["loss"])
                 converged = history.epochs < options["settle_epochs"]
@@ -1138,9 +1265,10 @@ def language_run(
     test = cfl_dataset(language, n_test, test_max, seed=seed + 1000, min_length=test_min)
     truth = test.info["labels"].astype(bool)
     accuracy = float(np.mean(net.accepts(test.inputs, test.lengths) == truth))
-    rounding, net.rounding = net.rounding, False  # the same weights on the analog stack
+    kept = net.rounding, net.round_states
+    net.rounding = net.round_states = False  # the same weights on the analog stack and states
     accuracy_analog = float(np.mean(net.accepts(test.inputs, test.lengths) == truth))
-    net.rounding = rounding
+    net.rounding, net.round_states = kept
     pda = extract_pda(
         net,
         alphabet=alphabet,

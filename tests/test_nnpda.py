@@ -23,8 +23,14 @@ from recurrent_zoo.tasks import cfl_dataset, dyck_accepts, wcwr_accepts
 from recurrent_zoo.testing import gradient_errors, numerical_gradient, relative_error
 
 
-def naive_forward(net: NNPDA, X: np.ndarray):
-    """Sun et al.'s equations one string at a time, the stack a Python list of [symbol, length]."""
+def naive_forward(net: NNPDA, X: np.ndarray, offsets=None, record=None):
+    """Sun et al.'s equations one string at a time, the stack a Python list of [symbol, length].
+
+    With ``round_states`` the state read next is ``new + offset``, the offset ``round(new) -
+    new`` (recorded in ``record``), or taken from ``offsets``: held fixed, it makes the
+    rounding an identity for the gradient, the straight-through estimate, checkable by
+    finite differences.
+    """
     p = net.params
     N, L, G = net.n_states, net.n_symbols, net.n_stack
     T, B, _ = X.shape
@@ -67,7 +73,15 @@ def naive_forward(net: NNPDA, X: np.ndarray):
                 amount -= take
             stack.append([value, max(0.0, A)])
             S = new
-            Y[t, b, :N] = S
+            if net.round_states:  # the next step reads each unit rounded to 0 or 1
+                if offsets is None:
+                    offset = (new >= 0.5).astype(float) - new
+                    if record is not None:
+                        record[t, b] = offset
+                else:
+                    offset = offsets[t, b]
+                S = new + offset
+            Y[t, b, :N] = new
             Y[t, b, N] = sum(x[1] for x in stack)
     return Y
 
@@ -94,6 +108,32 @@ def test_rounding_runs_the_discrete_stack(start_accepting):
     # the gradient passes the rounding (straight through) to the action unit
     net.backward(np.ones_like(Y))
     assert np.abs(net.grads["action_weight"]).max() > 0
+
+
+def test_round_states_runs_a_finite_control_with_a_straight_through_gradient():
+    """round_states: each step reads the states rounded to 0/1; the gradient passes unchanged."""
+    net = NNPDA(2, 2, seed=4, init_scale=2.0, capacity=8, round_states=True)
+    rng = np.random.default_rng(1)
+    X = np.eye(2)[rng.integers(0, 2, size=(5, 2))]
+    Y, (S_T, _, _) = net.forward(X)
+    record: dict = {}
+    np.testing.assert_allclose(Y, naive_forward(net, X, record=record), rtol=1e-10, atol=1e-12)
+    assert set(np.unique(S_T)) <= {0.0, 1.0}
+    unrounded = NNPDA(2, 2, seed=4, init_scale=2.0, capacity=8)
+    assert not np.allclose(unrounded.forward(X)[0], Y)  # the rounding changes the run
+    # the straight-through gradient: finite differences with each step's rounding offset fixed
+    R = rng.standard_normal(Y.shape)
+    net.forward(X)
+    net.backward(R)
+    grads = {k: v.copy() for k, v in net.grads.items()}
+    for k, p in net.params.items():
+        numeric = numerical_gradient(lambda: float((R * naive_forward(net, X, record)).sum()), p)
+        assert relative_error(grads[k], numeric) < 1e-6, k
+    # the extraction reads the rounded control: every state it names is a corner
+    G = extract_pda(net, alphabet="ab", levels=[2], method="grid")
+    assert G.number_of_nodes() >= 1
+    S_next, _, _ = net.transition(np.array([[0.0, 1.0], [1.0, 0.0]]), 0, 2)
+    assert set(np.unique(S_next)) <= {0.0, 1.0}
 
 
 def test_start_state_decides_the_empty_string():
@@ -257,6 +297,82 @@ def test_gradients_through_a_long_stack():
     assert max(errors.values()) < 1e-6, errors
 
 
+def test_both_stacks_runs_sum_the_two_gradients():
+    """_BothStacks (fit_nnpda's both_stacks): the two runs side by side, their gradients summed."""
+    from recurrent_zoo.nnpda import _BothLoss, _BothStacks
+
+    rng = np.random.default_rng(3)
+    X = np.eye(2)[rng.integers(0, 2, size=(6, 2))]
+    lengths = np.array([6, 4])
+    net = NNPDA(2, 2, seed=4, init_scale=2.0, capacity=4)
+    S0, V0, s0 = net.initial_state(2)
+    state = (
+        rng.uniform(0.1, 0.9, S0.shape),
+        rng.uniform(0.1, 0.9, V0.shape),
+        np.full(s0.shape, 0.3),
+    )
+    # with both runs on the analog stack every path is differentiable: finite differences
+    analog_twice = _BothStacks(net, roundings=(False, False))
+    errors = gradient_errors(analog_twice, X, state, lengths=lengths)
+    assert max(errors.values()) < 1e-6, errors
+    # the analog and the discrete run: exactly each run's outputs and the sum of its gradients
+    both = _BothStacks(net)
+    assert both.params is net.params
+    Y, final = both.forward(X, state, lengths)
+    dY = rng.standard_normal(Y.shape)
+    dstate = tuple(rng.standard_normal(a.shape) for a in final)
+    dX = both.backward(dY, dstate)
+    expected_grads, expected_dX, expected_state = {}, 0.0, None
+    for half, rounding in enumerate((False, True)):
+        single = NNPDA(2, 2, seed=4, init_scale=2.0, capacity=4, rounding=rounding)
+        Yh, final_h = single.forward(X, state, lengths)
+        np.testing.assert_array_equal(Y[:, :, 3 * half : 3 * half + 3], Yh)
+        dXh = single.backward(dY[:, :, 3 * half : 3 * half + 3], dstate if half else None)
+        expected_dX = expected_dX + dXh
+        for k, g in single.grads.items():
+            expected_grads[k] = expected_grads.get(k, 0.0) + g
+        if half:
+            for a, b in zip(final, final_h, strict=True):
+                np.testing.assert_array_equal(a, b)  # the discrete run's final state
+        expected_state = (
+            single.state_grad
+            if expected_state is None
+            else tuple(a + b for a, b in zip(expected_state, single.state_grad, strict=True))
+        )
+    assert not net.rounding  # left as it was
+    np.testing.assert_allclose(dX, expected_dX, rtol=1e-12, atol=1e-14)
+    for k in net.params:
+        np.testing.assert_allclose(both.grads[k], expected_grads[k], rtol=1e-12, atol=1e-14)
+    for a, b in zip(both.state_grad, expected_state, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    # the loss: the mean acceptance loss of each half, summed; its gradient by differences
+    loss = _BothLoss(AcceptanceLoss(saturation=0.3))
+    target = np.array([[1.0], [0.0]])
+    value, dYl = loss(Y, target, lengths=lengths)
+    first, _ = AcceptanceLoss(saturation=0.3)(Y[:, :, :3], target, lengths=lengths)
+    second, _ = AcceptanceLoss(saturation=0.3)(Y[:, :, 3:], target, lengths=lengths)
+    assert value == pytest.approx(first + second, rel=1e-12)
+    numeric = numerical_gradient(lambda: loss(Y, target, lengths=lengths)[0], Y)
+    assert relative_error(dYl, numeric) < 1e-7
+
+
+def test_fit_on_both_stacks_moves_the_shared_weights():
+    """both_stacks: one set of weights trained on the sum; the net's rounding is left as set."""
+    strings = ["".join(s) for n in range(1, 5) for s in itertools.product("ab", repeat=n)]
+    data = cfl_dataset("anbn", None, 4, strings=strings, prefixes=True)
+    kwargs = {"mask": data.mask, "lengths": data.lengths, "seed": 0, "tolerance": None}
+    runs = {}
+    for both in (False, True):
+        net = NNPDA(2, 3, seed=1, start_accepting=False, rounding=True)
+        h = fit_nnpda(net, data.inputs, data.targets, epochs=2, lr=0.05, both_stacks=both, **kwargs)
+        assert net.rounding and h.epochs == 2
+        runs[both] = (net, h)
+    (single, h1), (paired, h2) = runs[False], runs[True]
+    assert any(not np.array_equal(single.params[k], paired.params[k]) for k in single.params)
+    # the paired loss is the discrete run's plus the analog run's (each positive)
+    assert h2["loss"][0] > h1["loss"][0]
+
+
 def test_fit_learns_short_dyck1():
     """A few seconds of training separate balanced from unbalanced short strings."""
     strings = ["".join(s) for n in range(1, 7) for s in itertools.product("()", repeat=n)]
@@ -414,3 +530,52 @@ def test_language_run_incremental_trains_short_strings_first(monkeypatch):
         expected = np.sort(everything[everything <= limit])
         np.testing.assert_array_equal(np.sort(lengths), expected)  # those strings, all of them
     assert len(r["curve"]) == r["epochs"] >= 3 and plain["epochs"] <= 2
+
+
+class _Seen:
+    """What a training phase saw of the net (its flags change after the phase)."""
+
+    def __init__(self, round_states: bool) -> None:
+        self.round_states = round_states
+
+
+def test_language_run_settle_both_trains_the_settling_phase_on_both_stacks(monkeypatch):
+    """settle_both: only the settling phase gets both_stacks; the net is kept with rounding."""
+    import recurrent_zoo.nnpda as nnpda_module
+
+    calls, nets = [], []
+    fit = nnpda_module.fit_nnpda
+
+    def recording(net, X, Y, **kwargs):
+        calls.append((kwargs.get("both_stacks", False), net.rounding, kwargs["epochs"]))
+        nets.append(_Seen(net.round_states))
+        return fit(net, X, Y, **kwargs)
+
+    monkeypatch.setattr(nnpda_module, "fit_nnpda", recording)
+    r = nnpda_module.language_run("anbn", 0, settle_epochs=2, settle_both=True, **TINY_RUN)
+    assert calls == [(False, False, 2), (True, True, 2)]
+    assert r["model"].rounding
+    calls.clear()
+    nnpda_module.language_run("anbn", 0, settle_epochs=2, **TINY_RUN)
+    assert calls == [(False, False, 2), (False, True, 2)]  # the default: as before
+    assert not any(net.round_states for net in nets)
+    calls.clear()
+    nets.clear()
+    r = nnpda_module.language_run("anbn", 0, settle_epochs=2, settle_states=True, **TINY_RUN)
+    assert calls == [(False, False, 2), (False, True, 2)]
+    assert [net.round_states for net in nets] == [False, True]  # the settling phase only
+    assert r["model"].round_states and r["model"].rounding
+
+
+@pytest.mark.slow
+def test_settled_anbn_net_and_its_pda_both_reach_the_reference():
+    """Issue 14's a^n b^n target from one network: trained on length <= 20, the settled net
+    (discrete stack and states, settle_states) classifies >= 99 % of 1000 strings of length
+    21-100, and the PDA read off it is right on every string up to length 16 (reference:
+    Sun et al. 1993, as the issue reads it; seed 4 measured in
+    benchmarks/results/pushdown_reference.txt). About 10 CPU minutes."""
+    from recurrent_zoo.nnpda import language_run
+
+    r = language_run("anbn", 4, settle_epochs=20, extraction="both", settle_states=True)
+    assert r["accuracy"] >= 0.99 and r["val_accuracy"] == 1.0
+    assert r["pda_exhaustive"] == 1.0 and r["pda_accuracy"] >= 0.99

@@ -116,3 +116,52 @@ def test_catalogue_entry():
     entry = get_entry("neural_stack")
     assert entry.cls is NeuralStack and entry.family == "memory-augmented"
     assert {ex.get("memory", "stack") for ex in entry.examples} == set(MEMORIES)
+
+
+def _oracle_transduce(memory, task, source, vocab_size, pop_end):
+    """Drive a strength memory by hand on Grefenstette's transduction layout; decode its reads.
+
+    Steps ``0..n-1`` push the one-hot source symbol with strength 1 (at the top); the steps of
+    the target phase ``n..2n`` pop 1 at ``pop_end`` and push nothing. The prediction at step
+    ``t`` is decoded, as the controller would, from the read ``r_{t-1}`` it gets as input:
+    the symbol whose unit is largest, ``</s>`` (class ``vocab_size``) when the read is empty.
+    """
+    from recurrent_zoo._core.stacks import StrengthMemory
+
+    pop_ends, push_ends, read_ends = MEMORIES[memory]
+    n, T = len(source), 2 * len(source) + 1
+    V0, s0 = np.zeros((1, 1, vocab_size)), np.zeros((1, 1))
+    mem = StrengthMemory(V0, s0, T, pop_ends=pop_ends, push_ends=push_ends, read_ends=read_ends)
+    read, predicted = mem.initial_reads()[pop_end], []
+    for t in range(T):
+        if t >= n:
+            predicted.append(int(read.argmax()) if read.max() > 0.5 else vocab_size)
+        value = np.eye(vocab_size)[source[t]][None] if t < n else np.zeros((1, vocab_size))
+        pops = {e: np.array([1.0 if (t >= n and e == pop_end) else 0.0]) for e in pop_ends}
+        pushes = {
+            e: (value, np.array([1.0 if (t < n and e == "top") else 0.0])) for e in push_ends
+        }
+        read = mem.step(t, pops, pushes)[pop_end]
+    return predicted
+
+
+@pytest.mark.parametrize(
+    ("memory", "task", "pop_end"),
+    [
+        ("stack", "reversal", "top"),
+        ("queue", "copy", "bottom"),
+        ("deque", "reversal", "top"),
+        ("deque", "copy", "bottom"),
+    ],
+)
+def test_memory_driven_by_hand_transduces(memory, task, pop_end):
+    """The memory alone does the task when its controls are set by hand (an oracle controller):
+    Grefenstette et al.'s solution, push every source symbol with strength 1, then pop 1 per
+    target step. Every one of 20 sequences of 1-40 symbols (the last prediction ``</s>``).
+    """
+    from recurrent_zoo.tasks import transduction
+
+    data = transduction(task, 20, 1, 40, seed=0, vocab_size=7)
+    for source, target in zip(data.info["source"], data.info["target"], strict=True):
+        predicted = _oracle_transduce(memory, task, list(source), 7, pop_end)
+        assert predicted == [*target.tolist(), 7]

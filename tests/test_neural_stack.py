@@ -138,9 +138,7 @@ def _oracle_transduce(memory, task, source, vocab_size, pop_end):
             predicted.append(int(read.argmax()) if read.max() > 0.5 else vocab_size)
         value = np.eye(vocab_size)[source[t]][None] if t < n else np.zeros((1, vocab_size))
         pops = {e: np.array([1.0 if (t >= n and e == pop_end) else 0.0]) for e in pop_ends}
-        pushes = {
-            e: (value, np.array([1.0 if (t < n and e == "top") else 0.0])) for e in push_ends
-        }
+        pushes = {e: (value, np.array([1.0 if (t < n and e == "top") else 0.0])) for e in push_ends}
         read = mem.step(t, pops, pushes)[pop_end]
     return predicted
 
@@ -165,3 +163,30 @@ def test_memory_driven_by_hand_transduces(memory, task, pop_end):
     for source, target in zip(data.info["source"], data.info["target"], strict=True):
         predicted = _oracle_transduce(memory, task, list(source), 7, pop_end)
         assert predicted == [*target.tolist(), 7]
+
+
+def test_transduction_run_sets_the_initial_push_and_pop_biases():
+    """``push_bias`` / ``pop_bias`` replace the random initial biases of every end's heads (the
+    model before any training: ``epochs=0``); without them the initialisation is the class's."""
+    from recurrent_zoo.neural_stack import transduction_run
+
+    small = {
+        "hidden_size": 4,
+        "value_size": 2,
+        "vocab_size": 3,
+        "train_lengths": (2, 3),
+        "test_lengths": (4, 5),
+        "epochs": 0,
+        "n_validation": 2,
+        "n_test": 2,
+        "keep_model": True,
+    }
+    for memory in ("stack", "deque"):
+        net = transduction_run("reversal", memory, push_bias=2.0, pop_bias=-1.5, **small)[
+            "model"
+        ].models[0]
+        assert net.params["bias_push"].tolist() == [2.0] * net.n_ends
+        assert net.params["bias_pop"].tolist() == [-1.5] * net.n_ends
+    plain = transduction_run("reversal", "stack", **small)["model"].models[0]
+    fresh = NeuralStack(4, 4, value_size=2, seed=0)
+    assert np.array_equal(plain.params["bias_push"], fresh.params["bias_push"])

@@ -183,6 +183,42 @@ def _tail(r: dict) -> str:
     return f"{code:8} {r['load']} {settings}".rstrip()
 
 
+#: Joulin & Mikolov (2015), Table 1, Stack RNN: % of n right with rounding / without.
+PAPER_STACK_RNN = {
+    "anbn": "100/100",
+    "anbncn": "100/100",
+    "anbncndn": "100/100",
+    "anb2n": "100/100",
+    "anbmcnm": "100/43.3",
+}
+
+#: What still differs from Joulin & Mikolov's released code (facebookarchive/Stack-RNN:
+#: train_toy.cpp, StackRNN.h, task.h, script_tasks.sh), read 2026-12-06; facts, no code.
+STACK_RNN_NOTES = [
+    "Against facebookarchive/Stack-RNN (train_toy.cpp, StackRNN.h, task.h, script_tasks.sh).",
+    "Same: 40 sigmoid units, 10 stacks of 200, read depth 2 (-depth 2), no hidden-to-hidden",
+    "matrix and no biases (-mod 1), push/pop without no-op (the table's runs), empty value -1,",
+    "a logistic pushed value, rounded actions (-hard) at validation and test only, the back-up",
+    "model by validation entropy, the rate halved and the back-up restored when a validation",
+    "does not improve, and the choice over seeds ('cycle over the seed and restart the ones",
+    "which give entropy above average'). Different: (1) they train by plain SGD, lr 0.1, one",
+    "update per symbol with truncated BPTT of 50 steps and element-wise clipping of the",
+    "back-propagated errors; here Adam (lr 0.03), 5 whole strings an update, norm clipped",
+    "to 1. (2) Their target is the observed next symbol; here the distribution of the possible",
+    "next symbols. (3) Their strings run on in one stream, the stacks emptied every 1000",
+    "strings (-nreset), and the first symbol of the next string is part of a test string's",
+    "score; here every string starts from empty stacks. (4) Their curriculum: 2000 strings an",
+    "epoch with n drawn from [2, min(e + 3, nmax)), nmax 15 for a^n b^n, a^n b^n c^n,",
+    "a^n b^n c^n d^n, 20 for a^n b^2n, 10 (15 with -hard) for a^n b^m c^(n+m), up to 100",
+    "epochs until the rate is below 1e-5, validation on 1000 strings of n < max(nmax, 20),",
+    "halving only after epoch nmax / 2; here 200 strings a stage, n <= 3 .. 19, then 10",
+    "stages at 19, validated on every n <= 19 from the last curriculum stage on. (5) Their",
+    "test: 200 strings for each n = 2..59; here one string per n = 2..60 (a^n b^m c^(n+m):",
+    "every split). So the tables above are this library's training of their architecture,",
+    "not a run of their recipe.",
+]
+
+
 def _selected(runs: list[dict]) -> list[str]:
     """Joulin & Mikolov's choice over seeds: per configuration, the lowest validation entropy.
 
@@ -207,6 +243,7 @@ def _selected(runs: list[dict]) -> list[str]:
     ]
     for (task, arch, settings), rs in groups.items():
         code = ",".join(sorted({r.get("commit", "wip") for r in rs}))
+        paper = f"  (paper {PAPER_STACK_RNN[task]})" if arch == "stack" else ""
         field = "validation_loss_rounding" if arch == "stack" else "validation_loss"
         best = min(rs, key=lambda r: r[field])
         rd = f"{best['accuracy_rounding']:6.1f}" if "accuracy_rounding" in best else "     -"
@@ -218,9 +255,9 @@ def _selected(runs: list[dict]) -> list[str]:
         )
         out.append(
             f"{task:9} {arch:5} {len(rs):>5} {best['seed']:>6} {best['accuracy']:6.1f} {rd} "
-            f"{best[field]:7.4f}  {every:24} {settings}; {code}"
+            f"{best[field]:7.4f}  {every:24} {settings}; {code}{paper}"
         )
-    return out
+    return out + STACK_RNN_NOTES
 
 
 def summary(args: argparse.Namespace) -> None:

@@ -389,10 +389,15 @@ def transduction_run(
     tested on ``n_test`` sequences of ``test_lengths``. ``optimizer`` names any optimizer of
     :func:`~recurrent_zoo.training.optimizers.get_optimizer` (Grefenstette et al. used
     RMSProp). ``push_bias`` / ``pop_bias``, when given, set the initial biases of the push and
-    pop heads :math:`b_d, b_u` (every end of a deque) in place of the random ones: a positive
-    push and negative pop bias start the controller keeping what it pushes (with the default
-    initialisation, push and pop are both near 1/2, and a stack that pops as much as it pushes
-    holds only its latest value). Returns a dict with ``"coarse"``,
+    pop heads :math:`b_d, b_u` (every end of a deque) in place of the random ones. Why it
+    matters: the pop and the read are piecewise linear, and a pop gets a gradient only
+    through slots it leaves partly filled that a later read takes whole. With the default
+    initialisation push and pop are both near 1/2; where a step pops at least what the step
+    before pushed, the stack holds only its latest value and no gradient reaches the pop; where
+    pushes are large (above about 1/2) the slot below the top is cut by the unit depth of the
+    read and gets none either. Small pushes and smaller pops (e.g. ``push_bias=-1,
+    pop_bias=-2``) leave several slots inside the read, whose pops then get a gradient
+    (``benchmarks/neural_stack_pilots.py gradients``). Returns a dict with ``"coarse"``,
     ``"fine"``, ``"val_coarse"``, ``"val_fine"``, ``"finite"`` (no NaN), ``"seconds"``, ``"curve"``,
     and with ``keep_model`` the trained ``"model"`` (controller and readout) and ``"test"``
     data.

@@ -219,6 +219,49 @@ STACK_RNN_NOTES = [
 ]
 
 
+#: Why the neural stack did not learn Grefenstette's protocol (2026-12-06 diagnosis).
+NEURAL_STACK_NOTES = [
+    "Diagnosis (2026-12-06; pilots in benchmarks/results/neural_stack_pilots.txt). The memory",
+    "is right: driven by hand (push 1 per source symbol, pop 1 per target step) it reverses",
+    "(stack, deque top) and copies (queue, deque bottom) every sequence of 1-40 symbols",
+    "(tests/test_neural_stack.py::test_memory_driven_by_hand_transduces; fails with the pop or",
+    "the read broken). Training is what fails: the pop and the read are piecewise linear, and",
+    "a pop gets a gradient only through slots it leaves partly filled that a later read takes",
+    "whole. At the default initialisation (seed 0: push 0.47, pop 0.52 in the source phase)",
+    "every source step pops what the step before pushed, the stack holds only its latest value,",
+    "and the gradient reaching the source-phase pops is exactly 0 on every step; with push /",
+    "pop biases +1 / -1 (push 0.72, pop 0.26) also 0 (the slot below the top is cut by the",
+    "unit depth of the read); with -1 / -2 (push 0.26, pop 0.12) it is nonzero on 92 % of them",
+    "(neural_stack_pilots.py gradients none 1,-1 -1,-2 0,-2). In training the controller then",
+    "drifts away from the stack: on sources of 8-24 (vocabulary 8, H 32, 20 epochs of 500)",
+    "reversal ends with source-phase push 0.10 below pop 0.62 (validation 0.02 / 0.24), queue",
+    "copy at push 0.29 / pop 0.54 (0.00 / 0.01); with the -1 / -2 biases (reversal)",
+    "pops stay low (0.09) but pushes fall too (0.13; validation 0.01 / 0.28), and the LSTM",
+    "learns what it can alone. On 8-16 with vocabulary 128 (H 64; stopped after 7-9 epochs",
+    "of 500, loss 4.52-4.55 from 4.78, no validation sequence right) push / pop stood at",
+    "0.40 / 0.48 (default), 0.58 / 0.31 (+1 / -1), 0.21 / 0.15 (-1 / -2, lr 0.01), with no",
+    "sign of the push-then-pop pattern. Only on the quick problem",
+    "(vocabulary 4, sources of 2-6) do some seeds find the stack (seeds 0 and 2 of 0-4: push",
+    "0.90-0.93 while reading, pop 0.84-0.92 while writing, validation 1.00) -- and even they",
+    "reach only 0.34-0.41 coarse on 7-20, their strengths short of 1; the biases did not help",
+    "there (1 seed of 5 half-used the stack). What worked, once: a controller too small to",
+    "memorise the source (H 8) with the -1 / -2 biases, reversal of 8-24 symbols (vocabulary",
+    "8, m 8, Adam 0.01, 500 sequences an epoch): the push-while-reading, pop-while-writing",
+    "pattern grew from epoch ~15 (source push 0.49, target pop 0.47 at epoch 19; the same net",
+    "without the biases: push 0.49 under pop 0.61, nothing learnt), validation 1.00 / 1.00 in",
+    "epochs 50-52 and 56-58 (push 0.78, pop 0.72), 0.35 / 0.78 on 25-48 after epoch 60 (the last",
+    "epoch's weights, validation 0.87 / 0.95). So the biases plus a small controller get the",
+    "stack used; strengths short of 1 still limit the generalisation. Not found in the time:",
+    "a setting that learns at the protocol's vocabulary of 128 (Grefenstette et al.'s",
+    "appendix was not reachable; the knobs exist: transduction_run(optimizer=, push_bias=,",
+    "pop_bias=, hidden_size=)).",
+    "Full protocol, not run (no setting learns yet): neural_stack TASK --memory M --seeds S",
+    "for TASK in reversal copy bigram_flip, M in stack queue deque lstm; from the E = 10 run,",
+    "about 4-5 CPU min per stack or queue run, twice that for the deque, about 1-1.5 CPU h per",
+    "seed for all 12 on an idle core (estimate).",
+]
+
+
 def _selected(runs: list[dict]) -> list[str]:
     """Joulin & Mikolov's choice over seeds: per configuration, the lowest validation entropy.
 
@@ -392,6 +435,7 @@ def summary(args: argparse.Namespace) -> None:
                 f"{r['fine']:6.3f} {r['val_coarse']:5.3f}/{r['val_fine']:5.3f} "
                 f"{str(r['finite']):>6} {r['seconds'] / 60:6.1f}  {_tail(r)}"
             )
+        out += NEURAL_STACK_NOTES
     sd = [r for r in records if r["experiment"] == "seeds"]
     if sd:
         out += [

@@ -190,3 +190,38 @@ def test_transduction_run_sets_the_initial_push_and_pop_biases():
     plain = transduction_run("reversal", "stack", **small)["model"].models[0]
     fresh = NeuralStack(4, 4, value_size=2, seed=0)
     assert np.array_equal(plain.params["bias_push"], fresh.params["bias_push"])
+
+
+def _pop_gradients(push, pop, T=12, B=3, m=4, seed=0):
+    """The gradient of a random linear function of every read reaching each step's pop."""
+    from recurrent_zoo._core.stacks import StrengthMemory
+
+    rng = np.random.default_rng(seed)
+    mem = StrengthMemory(
+        np.zeros((B, 1, m)),
+        np.zeros((B, 1)),
+        T,
+        pop_ends=("top",),
+        push_ends=("top",),
+        read_ends=("top",),
+    )
+    for t in range(T):
+        mem.step(t, {"top": np.full(B, pop)}, {"top": (rng.normal(size=(B, m)), np.full(B, push))})
+    mem.final_state()
+    mem.begin_backward(np.zeros((B, 1, m)), np.zeros((B, 1)))
+    dreads = rng.normal(size=(T, B, m))
+    du = [mem.step_backward(t, {"top": dreads[t]})[0]["top"] for t in reversed(range(T))]
+    return np.array(du[::-1])  # (T, B)
+
+
+def test_pops_get_no_gradient_where_each_step_pops_what_the_last_pushed():
+    """Why the initial push/pop biases matter (transduction_run's docstring): where every
+    step pops at least what the step before pushed (push 0.47, pop 0.52: the default
+    initialisation's means) or pushes so much that the slot below the top straddles the read's
+    unit depth (0.72 / 0.26), no gradient reaches any pop; with small pushes and smaller pops
+    (0.26 / 0.12) every pop after the first gets one."""
+    assert np.all(_pop_gradients(0.47, 0.52) == 0.0)
+    assert np.all(_pop_gradients(0.72, 0.26) == 0.0)
+    du = _pop_gradients(0.26, 0.12)
+    assert np.all(du[0] == 0.0)  # the first pop meets an empty stack
+    assert np.all(du[1:] != 0.0)

@@ -373,6 +373,9 @@ def transduction_run(
     n_validation: int = 200,
     n_test: int = 200,
     patience: int = 3,
+    optimizer: str = "adam",
+    push_bias: float | None = None,
+    pop_bias: float | None = None,
     keep_model: bool = False,
 ) -> dict[str, Any]:
     """Grefenstette et al.'s protocol on one transduction task: train on 8-64, test on 65-128.
@@ -383,7 +386,18 @@ def transduction_run(
     epoch; after each epoch the model is scored on validation sequences of the training
     lengths and the best one (coarse, then fine accuracy, then validation loss) is kept;
     training stops after ``patience`` epochs with every validation sequence right. It is
-    tested on ``n_test`` sequences of ``test_lengths``. Returns a dict with ``"coarse"``,
+    tested on ``n_test`` sequences of ``test_lengths``. ``optimizer`` names any optimizer of
+    :func:`~recurrent_zoo.training.optimizers.get_optimizer` (Grefenstette et al. used
+    RMSProp). ``push_bias`` / ``pop_bias``, when given, set the initial biases of the push and
+    pop heads :math:`b_d, b_u` (every end of a deque) in place of the random ones. Why it
+    matters: the pop and the read are piecewise linear, and a pop gets a gradient only
+    through slots it leaves partly filled that a later read takes whole. With the default
+    initialisation push and pop are both near 1/2; where a step pops at least what the step
+    before pushed, the stack holds only its latest value and no gradient reaches the pop; where
+    pushes are large (above about 1/2) the slot below the top is cut by the unit depth of the
+    read and gets none either. Small pushes and smaller pops (e.g. ``push_bias=-1,
+    pop_bias=-2``) leave several slots inside the read, whose pops then get a gradient
+    (``benchmarks/neural_stack_pilots.py gradients``). Returns a dict with ``"coarse"``,
     ``"fine"``, ``"val_coarse"``, ``"val_fine"``, ``"finite"`` (no NaN), ``"seconds"``, ``"curve"``,
     and with ``keep_model`` the trained ``"model"`` (controller and readout) and ``"test"``
     data.
@@ -406,8 +420,12 @@ def transduction_run(
         core: Any = LSTM(I, hidden_size, seed=seed)
     else:
         core = NeuralStack(I, hidden_size, memory=memory, value_size=value_size, seed=seed)
+        if push_bias is not None:
+            core.params["bias_push"][...] = push_bias
+        if pop_bias is not None:
+            core.params["bias_pop"][...] = pop_bias
     model = Stacked([core, Linear(hidden_size, O, seed=seed + 1)])
-    opt = get_optimizer("adam", model.params, lr=lr)
+    opt = get_optimizer(optimizer, model.params, lr=lr)
     best, curve, finite, perfect = None, [], True, 0
     for epoch in range(epochs):
         top = hi if curriculum is None else min(hi, lo + curriculum * (epoch + 1))

@@ -1,0 +1,172 @@
+"""Neural stack / queue training pilots: why Grefenstette et al.'s protocol did not learn.
+
+Two commands, each printing to stdout (the records are in
+``benchmarks/results/neural_stack_pilots.txt``):
+
+``train JSON``
+    Trains a :class:`~recurrent_zoo.neural_stack.NeuralStack` (LSTM controller, softmax
+    readout, Adam, gradient norm clipped) on a small transduction problem and prints, after
+    every epoch, the training loss, the coarse / fine accuracy on 100 validation sequences of
+    the training lengths, and the mean push and pop strengths of 20 of them in the source and
+    the target phase -- whether the controller has learnt to push while reading and pop while
+    writing. At the end, the accuracy on 100 longer sequences. The JSON overrides the
+    defaults (the quick reversal problem: vocabulary 4, sources of 2-6, tested on 7-20):
+    ``task, memory, H, m, V, lo, hi, test, epochs, n (sequences an epoch), bs, lr, opt,
+    clip, seed`` and ``bpush`` / ``bpop`` (initial push / pop biases, as
+    ``transduction_run(push_bias=, pop_bias=)``).
+``gradients BPUSH,BPOP ...``
+    At the initialisation (no training), on 50 reversal sequences of 8-16 symbols from a
+    vocabulary of 128 (H 64, m 32), the gradient of the loss reaching the pop and push
+    amounts of the source-phase steps: how often it is exactly zero, and its mean size, with
+    the class's random biases (``none``) or the push / pop biases given.
+
+Usage::
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/neural_stack_pilots.py train '{"seed": 1}'
+    OPENBLAS_NUM_THREADS=1 python benchmarks/neural_stack_pilots.py gradients none 1,-1 -1,-2
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+from recurrent_zoo._core.layers import Linear  # noqa: E402
+from recurrent_zoo._core.sequence import Stacked  # noqa: E402
+from recurrent_zoo.neural_stack import NeuralStack  # noqa: E402
+from recurrent_zoo.tasks import transduction, transduction_accuracy  # noqa: E402
+from recurrent_zoo.training import fit  # noqa: E402
+from recurrent_zoo.training.losses import SoftmaxCrossEntropy  # noqa: E402
+from recurrent_zoo.training.optimizers import get_optimizer  # noqa: E402
+
+DEFAULTS = {
+    "task": "reversal",
+    "memory": "stack",
+    "H": 16,
+    "m": 4,
+    "V": 4,
+    "lo": 2,
+    "hi": 6,
+    "epochs": 12,
+    "n": 200,
+    "bs": 5,
+    "lr": 0.02,
+    "opt": "adam",
+    "bpush": None,
+    "bpop": None,
+    "seed": 0,
+    "clip": 1.0,
+    "test": (7, 20),
+}
+
+
+def _model(V: int, H: int, m: int, memory: str, seed: int, bpush, bpop):
+    core = NeuralStack(V + 1, H, memory=memory, value_size=m, seed=seed)
+    if bpush is not None:
+        core.params["bias_push"][...] = bpush
+    if bpop is not None:
+        core.params["bias_pop"][...] = bpop
+    return core, Stacked([core, Linear(H, V + 1, seed=seed + 1)])
+
+
+def train(cfg: dict) -> None:
+    print(cfg, flush=True)
+    s = cfg["seed"]
+    core, model = _model(cfg["V"], cfg["H"], cfg["m"], cfg["memory"], s, cfg["bpush"], cfg["bpop"])
+    opt = get_optimizer(cfg["opt"], model.params, lr=cfg["lr"])
+    task, V = cfg["task"], cfg["V"]
+    val = transduction(task, 100, cfg["lo"], cfg["hi"], seed=s + 500_000, vocab_size=V)
+    test = transduction(task, 100, *cfg["test"], seed=s + 600_000, vocab_size=V)
+    t0 = time.process_time()
+    for ep in range(cfg["epochs"]):
+        data = transduction(
+            task, cfg["n"], cfg["lo"], cfg["hi"], seed=s * 100_000 + ep, vocab_size=V
+        )
+        h = fit(
+            model,
+            data.inputs,
+            data.targets,
+            loss="cross_entropy",
+            mask=data.mask,
+            lengths=data.lengths,
+            optimizer=opt,
+            epochs=1,
+            batch_size=cfg["bs"],
+            clip_norm=cfg["clip"],
+            seed=s * 100_000 + ep,
+        )
+        Y, _ = model.forward(val.inputs, lengths=val.lengths)
+        sc = transduction_accuracy(Y, val)
+        tr = core.trace(val.inputs[:, :20], val.lengths[:20])
+        ns = np.asarray(val.info["n"][:20])
+        steps = np.arange(tr["push"].shape[0])[:, None]
+        src = (steps < ns[None]).astype(float)
+        tgt = ((steps >= ns[None]) & (steps < 2 * ns[None] + 1)).astype(float)
+        d, u = tr["push"][..., 0], tr["pop"][..., 0]
+
+        def mean(a, w):
+            return float((a * w).sum() / w.sum())
+
+        print(
+            f"ep {ep} loss {h['loss'][-1]:.3f} val {sc['coarse']:.2f}/{sc['fine']:.2f} "
+            f"push src {mean(d, src):.2f} tgt {mean(d, tgt):.2f} "
+            f"pop src {mean(u, src):.2f} tgt {mean(u, tgt):.2f} "
+            f"cpu {time.process_time() - t0:.0f}s",
+            flush=True,
+        )
+    Y, _ = model.forward(test.inputs, lengths=test.lengths)
+    print("test", transduction_accuracy(Y, test), flush=True)
+
+
+def gradients(settings: list[str]) -> None:
+    data = transduction("reversal", 50, 8, 16, seed=1, vocab_size=128)
+    ns = np.asarray(data.info["n"])
+    for setting in settings:
+        bp, bu = (None, None) if setting == "none" else map(float, setting.split(","))
+        core, model = _model(128, 64, 32, "stack", 0, bp, bu)
+        Y, _ = model.forward(data.inputs, lengths=data.lengths)
+        mem, record = core._cache[7], {}
+        step_backward = mem.step_backward
+
+        def wrapped(t, dreads, step_backward=step_backward, record=record):
+            dpops, dpushes = step_backward(t, dreads)
+            record[t] = (dpops["top"].copy(), dpushes["top"][1].copy())
+            return dpops, dpushes
+
+        mem.step_backward = wrapped
+        _, dY = SoftmaxCrossEntropy()(Y, data.targets, data.mask)[:2]
+        model.backward(dY)
+        T = Y.shape[0]
+        du = np.stack([record[t][0] for t in range(T)])
+        dd = np.stack([record[t][1] for t in range(T)])
+        src = np.arange(T)[:, None] < ns[None]
+        tr = core.trace(data.inputs, data.lengths)
+        print(
+            f"biases push/pop {setting}: mean push {tr['push'][..., 0][src].mean():.2f} "
+            f"pop {tr['pop'][..., 0][src].mean():.2f} (source steps); source steps whose "
+            f"pop gets no gradient {np.mean(du[src] == 0):.2f}, whose push gets none "
+            f"{np.mean(dd[src] == 0):.2f}; mean |dL/du| {np.abs(du[src]).mean():.2e}, "
+            f"|dL/dd| {np.abs(dd[src]).mean():.2e}",
+            flush=True,
+        )
+
+
+def main(argv: list[str]) -> None:
+    if argv and argv[0] == "train":
+        cfg = dict(DEFAULTS)
+        cfg.update(json.loads(argv[1]) if len(argv) > 1 else {})
+        train(cfg)
+    elif argv and argv[0] == "gradients":
+        gradients(argv[1:] or ["none"])
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

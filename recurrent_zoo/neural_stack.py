@@ -57,7 +57,7 @@ from ._core.base import SequenceModel, State
 from ._core.init import make_rng, uniform
 from ._core.ops import sigmoid
 from ._core.stacks import StrengthMemory
-from ._core.validation import NDArray, check_choice, check_positive_int
+from ._core.validation import NDArray, check_choice, check_positive_int, check_real
 from .catalogue import Entry
 
 __all__ = ["NeuralStack", "MEMORIES", "compare_run", "transduction_run"]
@@ -421,9 +421,9 @@ def transduction_run(
     else:
         core = NeuralStack(I, hidden_size, memory=memory, value_size=value_size, seed=seed)
         if push_bias is not None:
-            core.params["bias_push"][...] = push_bias
+            core.params["bias_push"][...] = check_real(push_bias, "push_bias")
         if pop_bias is not None:
-            core.params["bias_pop"][...] = pop_bias
+            core.params["bias_pop"][...] = check_real(pop_bias, "pop_bias")
     model = Stacked([core, Linear(hidden_size, O, seed=seed + 1)])
     opt = get_optimizer(optimizer, model.params, lr=lr)
     best, curve, finite, perfect = None, [], True, 0

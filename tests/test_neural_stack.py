@@ -190,6 +190,10 @@ def test_transduction_run_sets_the_initial_push_and_pop_biases():
     plain = transduction_run("reversal", "stack", **small)["model"].models[0]
     fresh = NeuralStack(4, 4, value_size=2, seed=0)
     assert np.array_equal(plain.params["bias_push"], fresh.params["bias_push"])
+    with pytest.raises(ValueError, match="push_bias"):
+        transduction_run("reversal", "stack", push_bias=float("nan"), **small)
+    with pytest.raises(TypeError, match="pop_bias"):
+        transduction_run("reversal", "queue", pop_bias="low", **small)
 
 
 def _pop_gradients(push, pop, T=12, B=3, m=4, seed=0):

@@ -551,6 +551,11 @@ def speed(args: argparse.Namespace) -> None:
             print(f"  {key:52} {1e3 * min(values):8.1f}")
 
 
+def _cell(x: float) -> str:
+    """A perplexity or bpc for the report's table (a diverged run's still fits its column)."""
+    return f"{x:.3f}" if abs(x) < 1e6 else f"{x:.4g}"
+
+
 def report(paths: list[str]) -> None:
     """One table per JSON-lines log: a row per epoch (or per evaluation), then the final test."""
     for path in paths:
@@ -592,10 +597,10 @@ def report(paths: list[str]) -> None:
             values = [
                 f"{r['epoch']:g}",
                 f"{r['lr']:.4g}",
-                f"{value:.3f}",
-                f"{math.exp(running) if metric == 'perplexity' else running:.3f}",
-                f"{r[f'valid_{metric}']:.3f}",
-                "-" if test is None else f"{test:.3f}",
+                _cell(value),
+                _cell(math.exp(running) if metric == "perplexity" else running),
+                _cell(r[f"valid_{metric}"]),
+                "-" if test is None else _cell(test),
                 f"{r['train_seconds']:.0f}",
                 f"{r['train_cpu_seconds']:.0f}" if "train_cpu_seconds" in r else "-",
                 f"{r['eval_seconds']:.0f}",

@@ -605,9 +605,9 @@ class _BothStacks(SequenceModel):
         dX: NDArray | None = None
         grads: dict[str, NDArray] = {}
         dstate0: Any = None
+        zero = tuple(np.zeros_like(d) for d in dstate)  # the first run's final state is unused
         for half, cache in enumerate(self._cache):
             net._cache = cache
-            zero = tuple(np.zeros_like(d) for d in dstate)
             dXh, d0 = net._backward(dY[:, :, half * O : (half + 1) * O], dstate if half else zero)
             dX = dXh if dX is None else dX + dXh
             for k, g in net.grads.items():

@@ -113,6 +113,15 @@ def run_stack_rnn(args: argparse.Namespace) -> None:
     from recurrent_zoo.stack_rnn import counting_run
 
     settings = json.loads(args.settings) if args.settings else {}
+    if settings.get("recipe") == "joulin":  # their train_toy, every seed in one batch
+        from recurrent_zoo.stack_rnn import joulin_run
+
+        if args.arch != "stack":
+            raise SystemExit("the joulin recipe trains the Stack RNN only (--arch stack)")
+        kwargs = {k: v for k, v in settings.items() if k != "recipe"}
+        for r in joulin_run(args.name, args.seeds, **kwargs):
+            _append({"experiment": "stack_rnn", "settings": settings, **r})
+        return
     for seed in args.seeds:
         r = counting_run(args.name, args.arch, seed=seed, **settings)
         r.pop("curve")

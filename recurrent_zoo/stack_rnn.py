@@ -627,6 +627,12 @@ def joulin_string(task: str, n_min: int, n_max: int, rng: np.random.Generator) -
     return np.repeat(np.arange(JOULIN_TASKS[task][0]), n)
 
 
+def _clip15(x: NDArray) -> NDArray:
+    """Their ``hardclipping``: ``x`` clipped to [-15, 15] in place (and returned)."""
+    np.maximum(x, -15.0, out=x)
+    return np.minimum(x, 15.0, out=x)
+
+
 class _SGDStacks:
     """``M`` Stack RNNs (their ``-mod 1``) trained side by side, one stream each.
 
@@ -666,6 +672,10 @@ class _SGDStacks:
         self.S = np.full((R, M, K, D + 1), EMPTY)  # column D: the empty value below the bottom
         self.h, self.act = np.zeros((R, M, H)), np.zeros((R, M, K, NA))
         self.out = np.zeros((R, M, I))
+        # each step's stacks seen from every element: above (pushed down), below (popped
+        # up)[, itself]; the pushed value above the top is filled in by the backward pass
+        self.nb = np.full((R, M, K, NA, D + 1), EMPTY)
+        self.nb[:, :, :, :, D] = 0.0
         self.cur, self.nxt = np.zeros((R, M), dtype=int), np.zeros((R, M), dtype=int)
         self.t = 0  # the slot of the newest step
         self.count = np.zeros(M, dtype=int)  # backward passes since the stacks were emptied
@@ -677,7 +687,16 @@ class _SGDStacks:
     def reset(self, which: NDArray) -> None:
         """Empty the stacks of the models ``which`` (their ``emptyStacks``)."""
         self.S[self.t][which] = EMPTY
+        self._neighbours(self.t)
         self.count[which] = 0
+
+    def _neighbours(self, j: int) -> None:
+        """Fill ``nb[j]`` from the stacks ``S[j]`` (what the backward pass multiplies)."""
+        S, nb, D = self.S[j], self.nb[j], self.D
+        nb[:, :, 0, 1:D] = S[:, :, : D - 1]
+        nb[:, :, 1, :D] = S[:, :, 1:]
+        if self.NA == 3:
+            nb[:, :, 2, :D] = S[:, :, :D]
 
     def step(self, cur: NDArray, nxt: NDArray, hard: bool = False) -> NDArray:
         """One forward step of every model: ``cur`` read, ``nxt`` to predict; the output."""
@@ -700,6 +719,7 @@ class _SGDStacks:
         if NA == 3:
             new[:, :, :D] += act[:, :, 2:3] * Sp[:, :, :D]
         new[:, :, D] = EMPTY
+        self._neighbours(j)
         z = (self.W @ h[:, :, None])[:, :, 0]
         z -= z.max(axis=1, keepdims=True)
         out = np.exp(z)
@@ -720,63 +740,60 @@ class _SGDStacks:
         M, H, I, K, D, k, NA, R = self.M, self.H, self.I, self.K, self.D, self.k, self.NA, self.R
         self.count += 1
         win = np.minimum(self.bptt, self.count)
+        C = int(win.max())
         j = self.t
+        slots = (j - np.arange(C + 1)) % R  # itm of step c is slots[c], its old_it slots[c + 1]
+        # the pushed values with the current weights, every step of the window at once
+        v = sigmoid((self.h[slots[:C], :, None, :] @ self.V.transpose(0, 2, 1))[:, :, 0])
+        dv = v * (1.0 - v)
+        VA = np.concatenate([self.V, self.A], axis=1)  # (M, K + K NA, H)
+        P2 = self.P.reshape(M, H, K * k)
         err_out = -self.out[j]
         err_out[np.arange(M), self.nxt[j]] += 1.0
         gW = err_out[:, :, None] * self.h[j][:, None, :]
-        err_hid = np.clip((err_out[:, None, :] @ self.W)[:, 0], -15, 15)
+        err_hid = _clip15((err_out[:, None, :] @ self.W)[:, 0])
+        Z = np.zeros((C, M, K * (1 + NA)))  # per step: the push-value and action errors
+        E = np.empty((C, M, H))  # per step: the hidden pre-activation errors
+        n_reads = min(C, self.bptt - 1)  # their last step stops before the stack reads
         err_stack = np.zeros((M, K, 0))  # nonzero in the top L elements only
-        Es, Hs, Ins, TTs, EAs, Reads = [], [], [], [], [], []
-        for c in range(int(win.max())):
-            itm, old = (j - c) % R, (j - c - 1) % R
+        for c in range(C):
+            itm, old = slots[c], slots[c + 1]
             L = err_stack.shape[2]
-            if c > 0:
-                err_hid = np.zeros((M, H))
-                err_stack *= (c < win)[:, None, None]  # models whose window has ended
-            hid, act, Sold = self.h[itm], self.act[itm], self.S[old]
+            hid, act = self.h[itm], self.act[itm]
             pred = np.zeros((M, K, max(L + 1, k)))
             if L > 0:
-                v = sigmoid((self.V @ hid[:, :, None])[:, :, 0])
-                push, pop = act[:, :, 0], act[:, :, 1]
-                tt = np.clip(err_stack[:, :, 0] * push * v * (1.0 - v), -15, 15)
-                ea = np.empty((M, K, NA))
-                pred[:, :, 1 : L + 1] += err_stack * pop[:, :, None]
-                ea[:, :, 1] = (err_stack * Sold[:, :, 1 : L + 1]).sum(axis=2)
-                pred[:, :, : L - 1] += err_stack[:, :, 1:] * push[:, :, None]
-                ea[:, :, 0] = (err_stack[:, :, 1:] * Sold[:, :, : L - 1]).sum(axis=2)
-                ea[:, :, 0] += err_stack[:, :, 0] * v
+                if c >= win.min():  # models whose window has ended carry no error
+                    err_stack *= (c < win)[:, None, None]
+                nb = self.nb[old]  # (M, K, NA, D + 1): above, below (, same) of each element
+                nb[:, :, 0, 0] = v[c]
+                push, pop = act[:, :, 0:1], act[:, :, 1:2]
+                z = Z[c]
+                tt = z[:, :K]
+                np.multiply(err_stack[:, :, 0], act[:, :, 0], out=tt)
+                tt *= dv[c]
+                _clip15(tt)
+                ea = _clip15((nb[:, :, :, :L] * err_stack[:, :, None, :]).sum(axis=3))
+                pred[:, :, 1 : L + 1] += err_stack * pop
+                pred[:, :, : L - 1] += err_stack[:, :, 1:] * push
                 if NA == 3:
                     pred[:, :, :L] += err_stack * act[:, :, 2:3]
-                    ea[:, :, 2] = (err_stack * Sold[:, :, :L]).sum(axis=2)
-                err_hid += (tt[:, None, :] @ self.V)[:, 0]
-                np.clip(ea, -15, 15, out=ea)
-                np.clip(pred, -15, 15, out=pred)
+                _clip15(pred)
                 ea = act * (ea - (ea * act).sum(axis=2, keepdims=True))  # through the softmax
-                np.clip(ea, -15, 15, out=ea)
-                err_hid += (ea.reshape(M, 1, K * NA) @ self.A)[:, 0]
-                TTs.append(tt)
-                EAs.append(ea)
-            else:
-                TTs.append(np.zeros((M, K)))
-                EAs.append(np.zeros((M, K, NA)))
-            err_hid = np.clip(err_hid * hid * (1.0 - hid), -15, 15)
-            Es.append(err_hid)
-            Hs.append(hid)
-            Ins.append(self.cur[itm])
-            if c == self.bptt - 1:  # their last step stops before the stack reads
-                break
-            Reads.append(Sold[:, :, :k])
-            pred[:, :, :k] += (err_hid[:, None, :] @ self.P.reshape(M, H, K * k)).reshape(M, K, k)
-            err_stack = np.clip(pred[:, :, :D], -15, 15)
-        E, Hh = np.stack(Es), np.stack(Hs)  # (C, M, H)
-        gU = np.einsum("cmh,cmi->mhi", E, np.eye(I)[np.stack(Ins)])
-        gA = np.einsum("cmka,cmh->mkah", np.stack(EAs), Hh).reshape(M, K * NA, H)
-        gV = np.einsum("cmk,cmh->mkh", np.stack(TTs), Hh)
-        if Reads:
-            C = len(Reads)
-            gP = np.einsum("cmh,cmkd->mhkd", E[:C], np.stack(Reads))
-        else:
-            gP = np.zeros_like(self.P)
+                z[:, K:] = _clip15(ea).reshape(M, K * NA)
+                err_hid = err_hid + (z[:, None, :] @ VA)[:, 0]
+            err_hid = _clip15(err_hid * hid * (1.0 - hid))
+            E[c] = err_hid
+            if c < n_reads:
+                pred[:, :, :k] += (err_hid[:, None, :] @ P2).reshape(M, K, k)
+                err_stack = _clip15(pred[:, :, :D])
+            err_hid = np.zeros((M, H))
+        Hh = self.h[slots[:C]].transpose(1, 0, 2)  # (M, C, H)
+        Et = E.transpose(1, 2, 0)  # (M, H, C)
+        gU = Et @ np.eye(I)[self.cur[slots[:C]].T]  # (M, H, I)
+        GZ = Z.transpose(1, 2, 0) @ Hh  # (M, K + K NA, H)
+        gV, gA = GZ[:, :K], GZ[:, K:]
+        reads = self.S[slots[1 : n_reads + 1], :, :, :k].transpose(1, 0, 2, 3)  # (M, C', K, k)
+        gP = (Et[:, :, :n_reads] @ reads.reshape(M, n_reads, K * k)).reshape(M, H, K, k)
         return [gU, gP, gA, gV, gW]
 
     def update(self, grads: list[NDArray], rate: NDArray) -> None:
@@ -883,9 +900,11 @@ def joulin_run(
     -------
     list of dict
         One per seed: ``"accuracy"`` (percent of the tested ``n`` with every scored string
-        right), ``"per_n"`` (the fraction of strings right for each ``n``, their printed
-        numbers), ``"validation_loss"`` (the back-up model's validation entropy, by which
-        they chose among seeds), ``"validation_curve"``, ``"epochs"``, ``"updates"``,
+        right, tested without rounding), ``"per_n"`` (the fraction of strings right for each
+        ``n``, their printed numbers), with ``rounding`` also ``"accuracy_rounding"`` and
+        ``"per_n_rounding"`` (tested with discrete actions, their ``-hard`` test),
+        ``"validation_loss"`` (the back-up model's validation entropy, by which they chose
+        among seeds), ``"validation_curve"``, ``"epochs"``, ``"updates"``,
         ``"lr"`` (the final rate), ``"finite"``, ``"seconds"`` (the whole batch's) and, with
         ``keep_models``, ``"model"``.
 
@@ -995,8 +1014,11 @@ def joulin_run(
     ns = list(range(2, test_max))
     strings = [joulin_string(task, n, n + 1, test_rng) for n in ns for _ in range(test_strings)]
     stream = np.concatenate(strings)
-    real, prob, right = nets.run([stream] * M, rounding)
-    per_n = _joulin_scores(strings, right, test_strings, trigger)
+    modes = [False, True] if rounding else [False]  # without rounding too, as a bonus
+    per_n = {}
+    for hard in modes:
+        _, _, right = nets.run([stream] * M, hard)
+        per_n[hard] = _joulin_scores(strings, right, test_strings, trigger)
     seconds = time.perf_counter() - start
     results = []
     for m, seed in enumerate(seeds):
@@ -1007,8 +1029,8 @@ def joulin_run(
             "seed": seed,
             "rounding": bool(rounding),
             "n_max": n_max,
-            "accuracy": 100.0 * float(np.mean(per_n[m] == 1.0)),
-            "per_n": [round(float(x), 4) for x in per_n[m]],
+            "accuracy": 100.0 * float(np.mean(per_n[False][m] == 1.0)),
+            "per_n": [round(float(x), 4) for x in per_n[False][m]],
             "validation_loss": float(best_ent[m]),
             "validation_curve": curves[m],
             "epochs": int(epochs[m]),
@@ -1018,6 +1040,9 @@ def joulin_run(
             "seconds": seconds,
             "batch": seeds,
         }
+        if rounding:
+            r["accuracy_rounding"] = 100.0 * float(np.mean(per_n[True][m] == 1.0))
+            r["per_n_rounding"] = [round(float(x), 4) for x in per_n[True][m]]
         if keep_models:
             r["model"] = _as_stack_rnn(nets, m)
         results.append(r)

@@ -11,7 +11,9 @@ the lines into the tables of ``benchmarks/results/pushdown_reference.txt``.
 ``stack_rnn TASK --arch stack|rnn|lstm``
     :func:`recurrent_zoo.stack_rnn.counting_run`: trained with n < 20, tested on n = 2..60.
     Targets: Joulin & Mikolov 2015, Table 1 (with rounding 100% on all five tasks; without,
-    100 / 100 / 100 / 100 / 43.3).
+    100 / 100 / 100 / 100 / 43.3). With ``--settings '{"recipe": "joulin", ...}'``:
+    :func:`recurrent_zoo.stack_rnn.joulin_run`, their own training recipe (train_toy), all
+    ``--seeds`` in one batch; the other settings are its keyword arguments.
 ``seeds``
     The quick configurations of the three models (those of ``recurrent-zoo compare --quick``)
     for seeds 0-9: every loss finite (no NaN), and how each seed scores.
@@ -321,6 +323,54 @@ def _selected(runs: list[dict]) -> list[str]:
     return out + STACK_RNN_NOTES
 
 
+#: The Stack RNN trained by Joulin & Mikolov's own recipe (stack_rnn.joulin_run): what ran.
+JOULIN_NOTES: list[str] = []
+
+
+def _joulin_table(runs: list[dict]) -> list[str]:
+    """The Stack RNN trained by their recipe (``--settings '{"recipe": "joulin", ...}'``):
+    every seed, then per task and settings the seed of lowest validation entropy."""
+    if not runs:
+        return []
+    out = [
+        "Stack RNN trained by Joulin & Mikolov's own recipe (stack_rnn.joulin_run: their",
+        "train_toy -- SGD 0.1 per symbol, BPTT 50 with clipping, one stream, their curriculum,",
+        "back-up and halving by validation entropy with -hard, their test loop on n = 2..59):",
+        "% of n with every scored string right, without / with rounded actions",
+        f"{'task':9} {'seed':>4} {'acc':>6} {'round':>6} {'val H':>7} {'epochs':>6} "
+        f"{'updates':>8} {'lr':>8} {'min':>6}  code     load settings",
+    ]
+    groups: dict[tuple, list[dict]] = {}
+    for r in runs:
+        rd = r.get("accuracy_rounding")
+        rd_text = f"{rd:6.1f}" if rd is not None else "     -"
+        out.append(
+            f"{r['task']:9} {r['seed']:>4} {r['accuracy']:6.1f} {rd_text} "
+            f"{r['validation_loss']:7.4f} {r['epochs']:>6} {r['updates']:>8} {r['lr']:8.5f} "
+            f"{r['seconds'] / 60:6.1f}  {_tail(r)}"
+        )
+        groups.setdefault((r["task"], json.dumps(r["settings"])), []).append(r)
+    out += [
+        "",
+        "Chosen over seeds by validation entropy (theirs: with -hard), beside the paper",
+        f"{'task':9} {'seeds':>5} {'chosen':>6} {'acc':>6} {'round':>6} {'val H':>7}  "
+        "every seed (acc/round)        paper (round/acc)",
+    ]
+    for (task, _), rs in groups.items():
+        best = min(rs, key=lambda r: r["validation_loss"])
+        rd = best.get("accuracy_rounding")
+        rd_text = f"{rd:6.1f}" if rd is not None else "     -"
+        every = " ".join(
+            f"{r['accuracy']:.0f}/{r.get('accuracy_rounding', float('nan')):.0f}"
+            for r in sorted(rs, key=lambda r: r["seed"])
+        )
+        out.append(
+            f"{task:9} {len(rs):>5} {best['seed']:>6} {best['accuracy']:6.1f} {rd_text} "
+            f"{best['validation_loss']:7.4f}  {every:30} {PAPER_STACK_RNN[task]}"
+        )
+    return out + JOULIN_NOTES + [""]
+
+
 def summary(args: argparse.Namespace) -> None:
     records = [json.loads(line) for line in open(LOG)] if LOG.exists() else []
     out = [
@@ -466,7 +516,7 @@ def summary(args: argparse.Namespace) -> None:
                 f"{tried:>5} {str(r['finite']):>6} {r['seconds'] / 60:6.1f}  {_tail(r)}"
             )
         out.append("")
-    sr = [r for r in records if r["experiment"] == "stack_rnn"]
+    sr = [r for r in records if r["experiment"] == "stack_rnn" and r.get("recipe") != "joulin"]
     if sr:
         out += [
             "Stack RNN (Joulin & Mikolov 2015): % of n = 2..60 whose deterministic part is "
@@ -483,6 +533,7 @@ def summary(args: argparse.Namespace) -> None:
             )
         out += _selected(sr)
         out.append("")
+    out += _joulin_table([r for r in records if r.get("recipe") == "joulin"])
     ns = [r for r in records if r["experiment"] == "neural_stack"]
     if ns:
         out += [

@@ -33,6 +33,12 @@ Backpropagation through time runs through the superposition update
 (:func:`~recurrent_zoo._core.stacks.superposition_update_backward`), the softmax of the actions,
 the logistic pushed values and the read of the top elements.
 
+Two ways to train it on Joulin & Mikolov's counting tasks: :func:`counting_run` (this library's:
+Adam on whole strings against the distribution of the possible next symbols) and
+:func:`joulin_run` (theirs, as their released ``train_toy`` does it: plain SGD after every
+symbol with truncated, clipped BPTT over one stream of strings, their curriculum, back-up model
+and test).
+
 References
 ----------
 A. Joulin and T. Mikolov, "Inferring algorithmic patterns with stack-augmented recurrent

@@ -33,6 +33,12 @@ Backpropagation through time runs through the superposition update
 (:func:`~recurrent_zoo._core.stacks.superposition_update_backward`), the softmax of the actions,
 the logistic pushed values and the read of the top elements.
 
+Two ways to train it on Joulin & Mikolov's counting tasks: :func:`counting_run` (this library's:
+Adam on whole strings against the distribution of the possible next symbols) and
+:func:`joulin_run` (theirs, as their released ``train_toy`` does it: plain SGD after every
+symbol with truncated, clipped BPTT over one stream of strings, their curriculum, back-up model
+and test).
+
 References
 ----------
 A. Joulin and T. Mikolov, "Inferring algorithmic patterns with stack-augmented recurrent
@@ -51,10 +57,10 @@ from ._core.base import SequenceModel, State
 from ._core.init import make_rng
 from ._core.ops import sigmoid
 from ._core.stacks import superposition_update, superposition_update_backward
-from ._core.validation import NDArray, check_positive_int
+from ._core.validation import NDArray, check_positive_int, check_real
 from .catalogue import Entry
 
-__all__ = ["StackRNN", "compare_run"]
+__all__ = ["StackRNN", "compare_run", "joulin_run"]
 
 #: The value of an empty stack element (``EMPTY_STACK_VALUE`` in Joulin & Mikolov's code).
 EMPTY = -1.0
@@ -582,6 +588,509 @@ def compare_run(*, quick: bool = True, seed: int = 0) -> dict[str, Any]:
         "curve": runs[0]["curve"],
         "details": runs[0] if quick else {r["task"]: r for r in runs},
     }
+
+
+# ----------------------------------------------------------------------------- their recipe
+#: Joulin & Mikolov's released training (``train_toy`` of facebookarchive/Stack-RNN, with the
+#: options of its ``script_tasks.sh`` for 40 units and 10 stacks): task -> (number of symbols,
+#: ``-nmax``, the symbol whose first occurrence starts the deterministic part). Their
+#: a^n b^m c^(n+m) runs use ``-nmax 10`` without ``-hard`` and 15 with it.
+JOULIN_TASKS: dict[str, tuple[int, int, int]] = {
+    "anbn": (2, 15, 1),
+    "anbncn": (3, 15, 1),
+    "anbncndn": (4, 15, 1),
+    "anb2n": (2, 20, 1),
+    "anbmcnm": (3, 15, 2),
+}
+
+
+def joulin_string(task: str, n_min: int, n_max: int, rng: np.random.Generator) -> NDArray:
+    """One string of Joulin & Mikolov's generators (their ``task.h``), as symbol indices.
+
+    ``n`` is drawn uniformly from ``n_min .. n_max - 1``; for ``anbmcnm`` that is ``n + m``,
+    with ``m`` uniform in ``1 .. n + m - 1``. There is no end symbol: the strings follow one
+    another in one stream.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> joulin_string("anbncn", 2, 3, rng).tolist(), joulin_string("anb2n", 2, 3, rng).tolist()
+    ([0, 0, 1, 1, 2, 2], [0, 0, 1, 1, 1, 1])
+    """
+    if task not in JOULIN_TASKS:
+        raise ValueError(f"task must be one of {sorted(JOULIN_TASKS)}; got {task!r}")
+    lowest = 2 if task == "anbmcnm" else 1
+    if not (isinstance(n_min, int) and isinstance(n_max, int) and lowest <= n_min < n_max):
+        raise ValueError(
+            f"need integers {lowest} <= n_min < n_max for {task!r}; got {n_min!r}, {n_max!r}"
+        )
+    n = int(rng.integers(n_min, n_max))
+    if task == "anbmcnm":
+        m = int(rng.integers(1, n))
+        return np.repeat(np.arange(3), [n - m, m, n])
+    if task == "anb2n":
+        return np.repeat(np.arange(2), [n, 2 * n])
+    return np.repeat(np.arange(JOULIN_TASKS[task][0]), n)
+
+
+def _clip15(x: NDArray) -> NDArray:
+    """Their ``hardclipping``: ``x`` clipped to [-15, 15] in place (and returned)."""
+    np.maximum(x, -15.0, out=x)
+    return np.minimum(x, 15.0, out=x)
+
+
+class _SGDStacks:
+    """``M`` Stack RNNs (their ``-mod 1``) trained side by side, one stream each.
+
+    The parameters are those of Joulin & Mikolov's code, each with a leading model axis:
+    ``U`` ``(M, H, I)``, the stack reads ``P`` ``(M, H, K, k)``, every action's row ``A``
+    ``(M, K * n_actions, H)`` (all rows, as their SGD updates them; :class:`StackRNN` fixes
+    pop's at 0, an equivalent forward), the pushed values ``V`` ``(M, K, H)``, the softmax
+    output ``W`` ``(M, I, H)``; no biases. A ring buffer keeps the last ``bptt + 1`` steps.
+    """
+
+    def __init__(
+        self,
+        n_symbols: int,
+        hidden_size: int,
+        n_stacks: int,
+        stack_size: int,
+        read_depth: int,
+        no_op: bool,
+        bptt: int,
+        seeds: list[int],
+    ) -> None:
+        M, I, H, K, D, k = len(seeds), n_symbols, hidden_size, n_stacks, stack_size, read_depth
+        NA = 3 if no_op else 2
+        self.M, self.I, self.H, self.K, self.D, self.k, self.NA = M, I, H, K, D, k, NA
+        self.bptt, self.R = bptt, bptt + 1
+        self.rngs = [make_rng(s) for s in seeds]
+        dt = np.float64
+        self.U, self.P = np.empty((M, H, I)), np.empty((M, H, K, k))
+        self.A, self.V, self.W = np.empty((M, K * NA, H)), np.empty((M, K, H)), np.empty((M, I, H))
+        for m, rng in enumerate(self.rngs):  # each their sum of three uniform draws
+            self.U[m] = _paper_init((H, I), rng, dt)
+            self.A[m] = _paper_init((K * NA, H), rng, dt)
+            self.V[m] = _paper_init((K, H), rng, dt)
+            self.P[m] = _paper_init((H, K, k), rng, dt)
+            self.W[m] = _paper_init((I, H), rng, dt)
+        R = self.R
+        self.S = np.full((R, M, K, D + 1), EMPTY)  # column D: the empty value below the bottom
+        self.h, self.act = np.zeros((R, M, H)), np.zeros((R, M, K, NA))
+        self.out = np.zeros((R, M, I))
+        # each step's stacks seen from every element: above (pushed down), below (popped
+        # up)[, itself]; the pushed value above the top is filled in by the backward pass
+        self.nb = np.full((R, M, K, NA, D + 1), EMPTY)
+        self.nb[:, :, :, :, D] = 0.0
+        self.cur, self.nxt = np.zeros((R, M), dtype=int), np.zeros((R, M), dtype=int)
+        self.t = 0  # the slot of the newest step
+        self.count = np.zeros(M, dtype=int)  # backward passes since the stacks were emptied
+
+    @property
+    def params(self) -> list[NDArray]:
+        return [self.U, self.P, self.A, self.V, self.W]
+
+    def reset(self, which: NDArray) -> None:
+        """Empty the stacks of the models ``which`` (their ``emptyStacks``)."""
+        self.S[self.t][which] = EMPTY
+        self._neighbours(self.t)
+        self.count[which] = 0
+
+    def _neighbours(self, j: int) -> None:
+        """Fill ``nb[j]`` from the stacks ``S[j]`` (what the backward pass multiplies)."""
+        S, nb, D = self.S[j], self.nb[j], self.D
+        nb[:, :, 0, 1:D] = S[:, :, : D - 1]
+        nb[:, :, 1, :D] = S[:, :, 1:]
+        if self.NA == 3:
+            nb[:, :, 2, :D] = S[:, :, :D]
+
+    def step(self, cur: NDArray, nxt: NDArray, hard: bool = False) -> NDArray:
+        """One forward step of every model: ``cur`` read, ``nxt`` to predict; the output."""
+        M, H, K, D, k, NA = self.M, self.H, self.K, self.D, self.k, self.NA
+        jp, j = self.t, (self.t + 1) % self.R
+        Sp = self.S[jp]  # (M, K, D + 1)
+        a = self.U[np.arange(M), :, cur]  # (M, H)
+        a += (self.P.reshape(M, H, K * k) @ Sp[:, :, :k].reshape(M, K * k, 1))[:, :, 0]
+        h = sigmoid(a)
+        logits = (self.A @ h[:, :, None]).reshape(M, K, NA)
+        e = np.exp(logits - logits.max(axis=2, keepdims=True))
+        act = e / e.sum(axis=2, keepdims=True)
+        if hard:  # the most likely action, the first on a tie (their -hard)
+            act = (np.arange(NA) == act.argmax(axis=2)[:, :, None]).astype(np.float64)
+        v = sigmoid((self.V @ h[:, :, None])[:, :, 0])  # (M, K) the values pushed
+        new = self.S[j]
+        new[:, :, :D] = act[:, :, 1:2] * Sp[:, :, 1:]  # pop: the element below comes up
+        new[:, :, 1:D] += act[:, :, 0:1] * Sp[:, :, : D - 1]  # push: everything goes down
+        new[:, :, 0] += act[:, :, 0] * v
+        if NA == 3:
+            new[:, :, :D] += act[:, :, 2:3] * Sp[:, :, :D]
+        new[:, :, D] = EMPTY
+        self._neighbours(j)
+        z = (self.W @ h[:, :, None])[:, :, 0]
+        z -= z.max(axis=1, keepdims=True)
+        out = np.exp(z)
+        out /= out.sum(axis=1, keepdims=True)
+        self.h[j], self.act[j], self.out[j] = h, act, out
+        self.cur[j], self.nxt[j] = cur, nxt
+        self.t = j
+        return out
+
+    def gradient(self) -> list[NDArray]:
+        """Their truncated BPTT from the newest step: minus the gradient of its log-loss.
+
+        The error of the newest prediction only (their ``nback`` 1) runs back ``min(bptt,
+        steps since the stacks were emptied)`` steps, through the stacks and the actions (no
+        hidden-to-hidden weights); every error vector is clipped to [-15, 15] where their
+        code clips it, and the pushed values are recomputed with the current weights.
+        """
+        M, H, I, K, D, k, NA, R = self.M, self.H, self.I, self.K, self.D, self.k, self.NA, self.R
+        self.count += 1
+        win = np.minimum(self.bptt, self.count)
+        C = int(win.max())
+        j = self.t
+        slots = (j - np.arange(C + 1)) % R  # itm of step c is slots[c], its old_it slots[c + 1]
+        # the pushed values with the current weights, every step of the window at once
+        v = sigmoid((self.h[slots[:C], :, None, :] @ self.V.transpose(0, 2, 1))[:, :, 0])
+        dv = v * (1.0 - v)
+        VA = np.concatenate([self.V, self.A], axis=1)  # (M, K + K NA, H)
+        P2 = self.P.reshape(M, H, K * k)
+        err_out = -self.out[j]
+        err_out[np.arange(M), self.nxt[j]] += 1.0
+        gW = err_out[:, :, None] * self.h[j][:, None, :]
+        err_hid = _clip15((err_out[:, None, :] @ self.W)[:, 0])
+        Z = np.zeros((C, M, K * (1 + NA)))  # per step: the push-value and action errors
+        E = np.empty((C, M, H))  # per step: the hidden pre-activation errors
+        n_reads = min(C, self.bptt - 1)  # their last step stops before the stack reads
+        err_stack = np.zeros((M, K, 0))  # nonzero in the top L elements only
+        for c in range(C):
+            itm, old = slots[c], slots[c + 1]
+            L = err_stack.shape[2]
+            hid, act = self.h[itm], self.act[itm]
+            pred = np.zeros((M, K, max(L + 1, k)))
+            if L > 0:
+                if c >= win.min():  # models whose window has ended carry no error
+                    err_stack *= (c < win)[:, None, None]
+                nb = self.nb[old]  # (M, K, NA, D + 1): above, below (, same) of each element
+                nb[:, :, 0, 0] = v[c]
+                push, pop = act[:, :, 0:1], act[:, :, 1:2]
+                z = Z[c]
+                tt = z[:, :K]
+                np.multiply(err_stack[:, :, 0], act[:, :, 0], out=tt)
+                tt *= dv[c]
+                _clip15(tt)
+                ea = _clip15((nb[:, :, :, :L] * err_stack[:, :, None, :]).sum(axis=3))
+                pred[:, :, 1 : L + 1] += err_stack * pop
+                pred[:, :, : L - 1] += err_stack[:, :, 1:] * push
+                if NA == 3:
+                    pred[:, :, :L] += err_stack * act[:, :, 2:3]
+                _clip15(pred)
+                ea = act * (ea - (ea * act).sum(axis=2, keepdims=True))  # through the softmax
+                z[:, K:] = _clip15(ea).reshape(M, K * NA)
+                err_hid = err_hid + (z[:, None, :] @ VA)[:, 0]
+            err_hid = _clip15(err_hid * hid * (1.0 - hid))
+            E[c] = err_hid
+            if c < n_reads:
+                pred[:, :, :k] += (err_hid[:, None, :] @ P2).reshape(M, K, k)
+                err_stack = _clip15(pred[:, :, :D])
+            err_hid = np.zeros((M, H))
+        Hh = self.h[slots[:C]].transpose(1, 0, 2)  # (M, C, H)
+        Et = E.transpose(1, 2, 0)  # (M, H, C)
+        gU = Et @ np.eye(I)[self.cur[slots[:C]].T]  # (M, H, I)
+        GZ = Z.transpose(1, 2, 0) @ Hh  # (M, K + K NA, H)
+        gV, gA = GZ[:, :K], GZ[:, K:]
+        reads = self.S[slots[1 : n_reads + 1], :, :, :k].transpose(1, 0, 2, 3)  # (M, C', K, k)
+        gP = (Et[:, :, :n_reads] @ reads.reshape(M, n_reads, K * k)).reshape(M, H, K, k)
+        return [gU, gP, gA, gV, gW]
+
+    def update(self, grads: list[NDArray], rate: NDArray) -> None:
+        """Their SGD step: every parameter plus ``rate`` (one per model) times its direction."""
+        for p, g in zip(self.params, grads, strict=True):
+            p += rate.reshape((-1,) + (1,) * (p.ndim - 1)) * g
+
+    def run(self, streams: list[NDArray], hard: bool) -> tuple[NDArray, NDArray, NDArray]:
+        """Forward every model through its stream (stacks emptied first, no training).
+
+        Returns the padded targets ``(M, T)``, the mask of real steps and the probability
+        each model gave the observed symbol, and whether its most likely symbol was it.
+        """
+        T = max(len(s) for s in streams)
+        nxt = np.zeros((self.M, T), dtype=int)
+        real = np.zeros((self.M, T), dtype=bool)
+        for m, s in enumerate(streams):
+            nxt[m, : len(s)], real[m, : len(s)] = s, True
+        self.reset(np.ones(self.M, dtype=bool))
+        cur = np.full(self.M, self.I - 1)
+        prob, right = np.empty((self.M, T)), np.empty((self.M, T), dtype=bool)
+        ar = np.arange(self.M)
+        for t in range(T):
+            out = self.step(cur, nxt[:, t], hard)
+            prob[:, t] = out[ar, nxt[:, t]]
+            right[:, t] = out.argmax(axis=1) == nxt[:, t]
+            cur = nxt[:, t]
+        return real, prob, right
+
+
+def joulin_run(
+    task: str,
+    seeds: Any = (0,),
+    *,
+    hidden_size: int = 40,
+    n_stacks: int = 10,
+    stack_size: int = 200,
+    read_depth: int = 2,
+    no_op: bool = False,
+    rounding: bool = True,
+    lr: float = 0.1,
+    bptt: int = 50,
+    n_max: int | None = None,
+    strings_per_epoch: int = 2000,
+    reset_every: int = 1000,
+    max_epochs: int = 100,
+    validation_strings: int = 1000,
+    test_strings: int = 200,
+    test_max: int = 60,
+    keep_models: bool = False,
+) -> list[dict[str, Any]]:
+    """Joulin & Mikolov's own training recipe (``train_toy``), one Stack RNN per seed.
+
+    Their released code (facebookarchive/Stack-RNN, ``train_toy.cpp`` with the options of
+    ``script_tasks.sh``), followed step by step; the models of all ``seeds`` are trained side
+    by side (vectorised over the seeds), each on its own stream:
+
+    - One stream of strings per epoch (``strings_per_epoch``, their ``-nseq`` 2000) with no
+      separator; the target of every step is the symbol observed next. The stacks are emptied
+      at the start of an epoch and before every ``reset_every``-th string (their ``-nreset``
+      1000; 0: never); the hidden units carry nothing (``-mod 1``).
+    - After every symbol (but the epoch's first) one plain SGD step, rate ``lr`` (0.1), on the
+      log-loss of that symbol alone, back-propagated ``bptt`` (50) steps, or to the last
+      emptying of the stacks, with every error vector clipped to [-15, 15] (see
+      :meth:`_SGDStacks.gradient`).
+    - Curriculum: in epoch ``e`` (from 0), ``n`` is uniform in ``2 .. max(3, min(e + 3,
+      n_max)) - 1``; ``n_max`` is their ``-nmax`` (:data:`JOULIN_TASKS`: 15, 20 for
+      a^n b^2n, for a^n b^m c^(n+m) 15 with ``rounding`` and 10 without).
+    - After every epoch, validation on ``validation_strings`` (1000) fresh strings with ``n =
+      2 .. max(n_max, 20) - 1`` in one stream, with discrete actions if ``rounding`` (their
+      ``-hard``): the mean entropy per symbol (log10; their count starts at 1). A lower one
+      than the best so far (or epoch 0) becomes the back-up model; otherwise, once ``e >
+      n_max // 2``, the rate halves and the model returns to the back-up. A model stops when
+      its rate falls below 1e-5, or after ``max_epochs`` (100).
+    - Test of the back-up model: one stream (stacks emptied once) of ``test_strings`` (200)
+      strings for each ``n = 2 .. test_max - 1`` in turn (drawn from seed 10, as their
+      ``srand(10)``; for a^n b^m c^(n+m) ``n`` is ``n + m``), with discrete actions if
+      ``rounding``. A string is right when every prediction after the first b (a^n b^m
+      c^(n+m): after the first c) and that of the next string's first symbol are the symbol
+      observed; the first ``test_strings - 1`` strings of each ``n`` are scored.
+
+    Two details differ from their code: their buffer holds ``bptt`` steps, so the oldest
+    step's action gradient reads the newest stacks (here the right ones); their sigmoids clamp
+    the pre-activation to [-50, 50] (a change below 2e-22).
+
+    Parameters
+    ----------
+    task : {"anbn", "anbncn", "anbncndn", "anb2n", "anbmcnm"}
+    seeds : sequence of int
+        One model per seed: its initial weights and its training and validation strings.
+    hidden_size, n_stacks, stack_size, read_depth, no_op
+        Their ``-nhid`` 40, ``-nstack`` 10, ``-stack_size`` 200, ``-depth`` 2, ``-noop``.
+    rounding : bool, default True
+        Their ``-hard``: discrete actions at validation and test time.
+    lr, bptt, n_max, strings_per_epoch, reset_every, max_epochs, validation_strings,
+    test_strings, test_max
+        As above (their ``-lr``, ``-bptt``, ``-nmax``, ``-nseq``, ``-nreset``; the others
+        fixed in their code).
+    keep_models : bool, default False
+        Also return each trained model as a :class:`StackRNN` with a
+        :class:`~recurrent_zoo.Linear` softmax readout (a ``Stacked``).
+
+    Returns
+    -------
+    list of dict
+        One per seed: ``"accuracy"`` (percent of the tested ``n`` with every scored string
+        right, tested without rounding), ``"per_n"`` (the fraction of strings right for each
+        ``n``, their printed numbers), with ``rounding`` also ``"accuracy_rounding"`` and
+        ``"per_n_rounding"`` (tested with discrete actions, their ``-hard`` test),
+        ``"validation_loss"`` (the back-up model's validation entropy, by which they chose
+        among seeds), ``"validation_curve"``, ``"epochs"``, ``"updates"``,
+        ``"lr"`` (the final rate), ``"finite"``, ``"seconds"`` (the whole batch's) and, with
+        ``keep_models``, ``"model"``.
+
+    Examples
+    --------
+    >>> r = joulin_run("anbn", [0], hidden_size=4, n_stacks=1, stack_size=8, bptt=5,
+    ...                n_max=4, strings_per_epoch=20, max_epochs=2, validation_strings=10,
+    ...                test_strings=3, test_max=6)
+    >>> len(r[0]["per_n"]), r[0]["epochs"]
+    (4, 2)
+    """
+    start = time.perf_counter()
+    if task not in JOULIN_TASKS:
+        raise ValueError(f"task must be one of {sorted(JOULIN_TASKS)}; got {task!r}")
+    if isinstance(seeds, (int, np.integer)) or not hasattr(seeds, "__iter__"):
+        raise TypeError(f"seeds must be a sequence of integers; got {seeds!r}")
+    seeds = [int(check_positive_int(s, "seeds", minimum=0)) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed")
+    I, default_max, trigger = JOULIN_TASKS[task]
+    if n_max is None:
+        n_max = default_max if (task != "anbmcnm" or rounding) else 10
+    n_max = check_positive_int(n_max, "n_max", minimum=3)
+    for name, value, low in (
+        ("hidden_size", hidden_size, 1),
+        ("n_stacks", n_stacks, 1),
+        ("stack_size", stack_size, 2),
+        ("read_depth", read_depth, 1),
+        ("bptt", bptt, 1),
+        ("strings_per_epoch", strings_per_epoch, 1),
+        ("reset_every", reset_every, 0),
+        ("max_epochs", max_epochs, 1),
+        ("validation_strings", validation_strings, 1),
+        ("test_strings", test_strings, 2),
+        ("test_max", test_max, 3),
+    ):
+        check_positive_int(value, name, minimum=low)
+    if read_depth > stack_size:
+        raise ValueError(f"read_depth must be <= stack_size={stack_size}; got {read_depth}")
+    rate0 = check_real(lr, "lr", low=0.0, closed="neither")
+    nets = _SGDStacks(I, hidden_size, n_stacks, stack_size, read_depth, bool(no_op), bptt, seeds)
+    M, everyone = len(seeds), np.ones(len(seeds), dtype=bool)
+    rate, done = np.full(M, rate0), np.zeros(M, dtype=bool)
+    best = [p.copy() for p in nets.params]
+    best_ent, curves = np.full(M, np.inf), [[] for _ in range(M)]
+    epochs, updates, finite = np.zeros(M, dtype=int), np.zeros(M, dtype=int), np.ones(M, bool)
+    for e in range(max_epochs):
+        if done.all():
+            break
+        top = max(min(e + 3, n_max), 3)
+        nxt, real, first = [], [], []
+        for rng in nets.rngs:
+            strings = [joulin_string(task, 2, top, rng) for _ in range(strings_per_epoch)]
+            lengths = np.array([len(s) for s in strings])
+            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+            empty_at = starts[::reset_every] if reset_every else starts[:0]
+            nxt.append(np.concatenate(strings))
+            first.append(empty_at)
+        T = max(len(s) for s in nxt)
+        targets = np.zeros((M, T), dtype=int)
+        active = np.zeros((M, T), dtype=bool)
+        empty = np.zeros((M, T), dtype=bool)
+        for m in range(M):
+            targets[m, : len(nxt[m])], active[m, : len(nxt[m])] = nxt[m], True
+            empty[m, first[m]] = True
+        training = ~done
+        nets.reset(everyone)
+        cur = np.full(M, I - 1)
+        for t in range(T):
+            if empty[:, t].any():
+                nets.reset(empty[:, t])
+            nets.step(cur, targets[:, t])
+            cur = targets[:, t]
+            if t == 0:  # their first step of an epoch: the stacks emptied, no update
+                nets.reset(everyone)
+                continue
+            step = active[:, t] & training
+            nets.update(nets.gradient(), rate * step)
+            updates += step
+        epochs += training
+        streams = [
+            np.concatenate(
+                [joulin_string(task, 2, max(n_max, 20), rng) for _ in range(validation_strings)]
+            )
+            for rng in nets.rngs
+        ]
+        real, prob, _ = nets.run(streams, rounding)
+        with np.errstate(divide="ignore"):
+            ent = -(np.log10(prob) * real).sum(axis=1) / (real.sum(axis=1) + 1)
+        for m in np.flatnonzero(training):
+            params_finite = all(np.isfinite(p[m]).all() for p in nets.params)
+            finite[m] &= bool(np.isfinite(ent[m]) and params_finite)
+            curves[m].append(float(ent[m]))
+            if e == 0 or ent[m] < best_ent[m]:
+                best_ent[m] = ent[m]
+                for b, p in zip(best, nets.params, strict=True):
+                    b[m] = p[m]
+            elif e > n_max // 2:  # their schedule: half the rate, back to the back-up model
+                rate[m] /= 2.0
+                for b, p in zip(best, nets.params, strict=True):
+                    p[m] = b[m]
+            if rate[m] < 1e-5:
+                done[m] = True
+    for b, p in zip(best, nets.params, strict=True):
+        p[...] = b
+    test_rng = np.random.default_rng(10)
+    ns = list(range(2, test_max))
+    strings = [joulin_string(task, n, n + 1, test_rng) for n in ns for _ in range(test_strings)]
+    stream = np.concatenate(strings)
+    modes = [False, True] if rounding else [False]  # without rounding too, as a bonus
+    per_n = {}
+    for hard in modes:
+        _, _, right = nets.run([stream] * M, hard)
+        per_n[hard] = _joulin_scores(strings, right, test_strings, trigger)
+    seconds = time.perf_counter() - start
+    results = []
+    for m, seed in enumerate(seeds):
+        r: dict[str, Any] = {
+            "task": task,
+            "arch": "stack",
+            "recipe": "joulin",
+            "seed": seed,
+            "rounding": bool(rounding),
+            "n_max": n_max,
+            "accuracy": 100.0 * float(np.mean(per_n[False][m] == 1.0)),
+            "per_n": [round(float(x), 4) for x in per_n[False][m]],
+            "validation_loss": float(best_ent[m]),
+            "validation_curve": curves[m],
+            "epochs": int(epochs[m]),
+            "updates": int(updates[m]),
+            "lr": float(rate[m]),
+            "finite": bool(finite[m]),
+            "seconds": seconds,
+            "batch": seeds,
+        }
+        if rounding:
+            r["accuracy_rounding"] = 100.0 * float(np.mean(per_n[True][m] == 1.0))
+            r["per_n_rounding"] = [round(float(x), 4) for x in per_n[True][m]]
+        if keep_models:
+            r["model"] = _as_stack_rnn(nets, m)
+        results.append(r)
+    return results
+
+
+def _joulin_scores(strings: list[NDArray], right: NDArray, per_block: int, trigger: int) -> NDArray:
+    """Their test score: for each block of ``per_block`` strings, the fraction right.
+
+    ``right`` ``(M, T)``: whether each model's most likely symbol at each step of the stream
+    of ``strings`` was the one observed. A string is right when every step after the first
+    ``trigger`` symbol and the next string's first step are; the last string of a block is
+    not scored (its next string starts the next block), as in ``train_toy``.
+    """
+    M = right.shape[0]
+    starts = np.concatenate([[0], np.cumsum([len(s) for s in strings])])
+    offsets = np.array([int(np.argmax(s == trigger)) + 1 for s in strings])
+    scored = np.arange(len(strings)) % per_block != per_block - 1
+    a, b = (starts[:-1] + offsets)[scored], starts[1:][scored] + 1  # b: the next's first too
+    wrong = np.concatenate([np.zeros((M, 1), dtype=int), np.cumsum(~right, axis=1)], axis=1)
+    ok = (wrong[:, b] - wrong[:, a]) == 0  # (M, scored strings)
+    return ok.reshape(M, -1, per_block - 1).mean(axis=2)
+
+
+def _as_stack_rnn(nets: _SGDStacks, m: int) -> Any:
+    """Model ``m`` of ``nets`` as a :class:`StackRNN` with a linear softmax readout."""
+    from ._core.layers import Linear
+    from ._core.sequence import Stacked
+
+    H, K, NA = nets.H, nets.K, nets.NA
+    core = StackRNN(
+        nets.I, H, n_stacks=K, stack_size=nets.D, read_depth=nets.k, no_op=NA == 3, seed=0
+    )
+    rows = nets.A[m].reshape(K, NA, H)
+    core.params["weight_ih"][...] = nets.U[m]
+    core.params["weight_sh"][...] = nets.P[m].transpose(1, 0, 2)
+    free = [0, 2][: NA - 1]  # push (and no-op), relative to pop's row
+    core.params["weight_action"][...] = rows[:, free] - rows[:, 1:2]
+    core.params["weight_push"][...] = nets.V[m]
+    readout = Linear(H, nets.I, bias=False, seed=0)
+    readout.params["weight"][...] = nets.W[m]
+    return Stacked([core, readout])
 
 
 ENTRY = Entry(

@@ -369,7 +369,7 @@ def transduction_run(
     sequences_per_epoch: int = 500,
     batch_size: int = 10,
     lr: float = 3e-3,
-    curriculum: int | None = 8,
+    curriculum: int | str | None = 8,
     n_validation: int = 200,
     n_test: int = 200,
     patience: int = 3,
@@ -389,7 +389,11 @@ def transduction_run(
     epoch; after each epoch the model is scored on validation sequences of the training
     lengths and the best one (coarse, then fine accuracy, then validation loss) is kept;
     training stops after ``patience`` epochs with every validation sequence right. It is
-    tested on ``n_test`` sequences of ``test_lengths``. ``optimizer`` names any optimizer of
+    tested on ``n_test`` sequences of ``test_lengths``. ``curriculum``: an int ``k`` trains
+    epoch ``e`` on sources of ``lo`` to ``lo + k (e + 1)`` symbols; ``None`` on all the
+    training lengths from the start; ``"adaptive"`` starts at ``lo`` to ``lo + 8`` and
+    extends the range by 8 after each epoch in which at least 90 % of the validation
+    sequences inside the current range are right. ``optimizer`` names any optimizer of
     :func:`~recurrent_zoo.training.optimizers.get_optimizer` (Grefenstette et al. used
     RMSProp). ``push_bias`` / ``pop_bias``, when given, set the initial biases of the push and
     pop heads :math:`b_d, b_u` (every end of a deque) in place of the random ones. Why it
@@ -420,6 +424,10 @@ def transduction_run(
     from .training.optimizers import get_optimizer
 
     start = time.perf_counter()
+    if isinstance(curriculum, str):
+        check_choice(curriculum, "curriculum", ("adaptive",))
+    elif curriculum is not None:
+        check_positive_int(curriculum, "curriculum")
     for name, flag in (("equal_lengths", equal_lengths), ("progress", progress)):
         if not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"{name} must be a bool; got {flag!r}")
@@ -441,8 +449,12 @@ def transduction_run(
     model = Stacked([core, Linear(hidden_size, O, seed=seed + 1)])
     opt = get_optimizer(optimizer, model.params, lr=lr)
     best, curve, finite, perfect = None, [], True, 0
+    top = min(hi, lo + 8)  # the adaptive curriculum's longest source so far
     for epoch in range(epochs):
-        top = hi if curriculum is None else min(hi, lo + curriculum * (epoch + 1))
+        if curriculum is None:
+            top = hi
+        elif not isinstance(curriculum, str):
+            top = min(hi, lo + curriculum * (epoch + 1))
         rng: Any = seed * 100_000 + epoch  # seeds the data and the shuffling
         if equal_lengths:  # one source length per minibatch
             rng = make_rng(rng)
@@ -486,9 +498,17 @@ def transduction_run(
         if progress:
             print(
                 f"{task} {memory} seed {seed} epoch {epoch}: loss {curve[-1]:.4f} validation "
-                f"{score['coarse']:.3f}/{score['fine']:.3f} ({time.perf_counter() - start:.0f} s)",
+                f"{score['coarse']:.3f}/{score['fine']:.3f}, sources up to {top} "
+                f"({time.perf_counter() - start:.0f} s)",
                 flush=True,
             )
+        if curriculum == "adaptive" and top < hi:  # extend once the current range is learnt
+            inside = np.flatnonzero(np.asarray(val.info["n"]) <= top)
+            if (
+                inside.size
+                and transduction_accuracy(Y[:, inside], val.subset(inside))["coarse"] >= 0.9
+            ):
+                top = min(hi, top + 8)
         perfect = perfect + 1 if score["coarse"] == 1.0 and top == hi else 0
         if perfect >= patience:
             break

@@ -251,6 +251,49 @@ def test_transduction_run_equal_length_batches_and_separate_target_inputs(monkey
         transduction_run("reversal", "stack", equal_lengths="yes", **small)
 
 
+def test_transduction_run_adaptive_curriculum_extends_only_what_is_learnt(monkeypatch):
+    """``curriculum="adaptive"``: the sources start at ``lo .. lo + 8`` and the range grows by 8
+    after an epoch whose validation sequences inside it are >= 90 % right, never otherwise
+    (the accuracy faked: all right / all wrong)."""
+    import recurrent_zoo.tasks as tasks
+    import recurrent_zoo.training as training
+    from recurrent_zoo.neural_stack import transduction_run
+
+    longest, real_fit = [], training.fit
+
+    def recording_fit(model, X, *args, **kwargs):
+        longest.append(int((np.asarray(kwargs["lengths"]).max() - 1) // 2))
+        return real_fit(model, X, *args, **kwargs)
+
+    monkeypatch.setattr(training, "fit", recording_fit)
+    small = {
+        "hidden_size": 2,
+        "value_size": 1,
+        "vocab_size": 2,
+        "train_lengths": (2, 30),
+        "test_lengths": (31, 31),
+        "epochs": 4,
+        "sequences_per_epoch": 40,
+        "batch_size": 40,
+        "curriculum": "adaptive",
+        "n_validation": 6,
+        "n_test": 1,
+    }
+    for right, tops in ((1.0, [10, 18, 26, 30]), (0.0, [10, 10, 10, 10])):
+        monkeypatch.setattr(
+            tasks, "transduction_accuracy", lambda Y, data, c=right: {"coarse": c, "fine": c}
+        )
+        longest.clear()
+        transduction_run("reversal", "stack", **small)
+        assert len(longest) == 4 and all(n <= top for n, top in zip(longest, tops, strict=True))
+        if right:  # each epoch draws sources past the previous epoch's range
+            assert all(n > top for n, top in zip(longest[1:], tops, strict=False))
+    with pytest.raises(ValueError, match="curriculum"):
+        transduction_run("reversal", "stack", **{**small, "curriculum": "fast"})
+    with pytest.raises(ValueError, match="curriculum"):
+        transduction_run("reversal", "stack", **{**small, "curriculum": 0})
+
+
 def _pop_gradients(push, pop, T=12, B=3, m=4, seed=0):
     """The gradient of a random linear function of every read reaching each step's pop."""
     from recurrent_zoo._core.stacks import StrengthMemory

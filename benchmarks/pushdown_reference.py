@@ -292,6 +292,8 @@ NEURAL_STACK_NOTES = [
     "  So training longer on 8-64 barely helps; what limits the longer sources is not found",
     "  (our guess, not checked: strengths short of 1 -- pilot F's push 0.82 / pop 0.79 on",
     "  8-16 -- leave residues that add up past the training lengths).",
+    "  Seed dependence: pilot F's setting on seed 1 had not found the stack after 40 epochs",
+    "  on 8-16 (validation 0.00 / 0.08); only seed 0 was run through the protocol.",
     "- LSTM beside it (H 32, same setting without the memory, 30 epochs): test 0.00 / 0.005,",
     "  validation 0.00 / 0.03, still on 8-16 (85 s wall).",
     "- queue, copy: learns far more slowly: 100 epochs all on sources of 8-16 (the range never",

@@ -14,6 +14,11 @@ Two commands, each printing to stdout (the records are in
     ``task, memory, H, m, V, lo, hi, test, epochs, n (sequences an epoch), bs, lr, opt,
     clip, seed`` and ``bpush`` / ``bpop`` (initial push / pop biases, as
     ``transduction_run(push_bias=, pop_bias=)``).
+``run JSON``
+    :func:`recurrent_zoo.neural_stack.transduction_run` with the JSON as its keyword
+    arguments (``task`` and ``memory`` included; lists become tuples), printing a line per
+    epoch (``progress=True``) and then the result (coarse / fine accuracy on the test
+    lengths, validation accuracy of the model kept, epochs, seconds).
 ``gradients BPUSH,BPOP ...``
     At the initialisation (no training), on 50 reversal sequences of 8-16 symbols from a
     vocabulary of 128 (H 64, m 32), the gradient of the loss reaching the pop and push
@@ -63,11 +68,13 @@ DEFAULTS = {
     "seed": 0,
     "clip": 1.0,
     "test": (7, 20),
+    "target_inputs": "shared",
 }
 
 
-def _model(V: int, H: int, m: int, memory: str, seed: int, bpush, bpop):
-    core = NeuralStack(V + 1, H, memory=memory, value_size=m, seed=seed)
+def _model(V: int, H: int, m: int, memory: str, seed: int, bpush, bpop, n_inputs=None):
+    I = V + 1 if n_inputs is None else n_inputs
+    core = NeuralStack(I, H, memory=memory, value_size=m, seed=seed)
     if bpush is not None:
         core.params["bias_push"][...] = bpush
     if bpop is not None:
@@ -78,15 +85,25 @@ def _model(V: int, H: int, m: int, memory: str, seed: int, bpush, bpop):
 def train(cfg: dict) -> None:
     print(cfg, flush=True)
     s = cfg["seed"]
-    core, model = _model(cfg["V"], cfg["H"], cfg["m"], cfg["memory"], s, cfg["bpush"], cfg["bpop"])
+    task, V, ti = cfg["task"], cfg["V"], cfg["target_inputs"]
+    val = transduction(
+        task, 100, cfg["lo"], cfg["hi"], seed=s + 500_000, vocab_size=V, target_inputs=ti
+    )
+    test = transduction(task, 100, *cfg["test"], seed=s + 600_000, vocab_size=V, target_inputs=ti)
+    core, model = _model(
+        V, cfg["H"], cfg["m"], cfg["memory"], s, cfg["bpush"], cfg["bpop"], val.inputs.shape[2]
+    )
     opt = get_optimizer(cfg["opt"], model.params, lr=cfg["lr"])
-    task, V = cfg["task"], cfg["V"]
-    val = transduction(task, 100, cfg["lo"], cfg["hi"], seed=s + 500_000, vocab_size=V)
-    test = transduction(task, 100, *cfg["test"], seed=s + 600_000, vocab_size=V)
     t0 = time.process_time()
     for ep in range(cfg["epochs"]):
         data = transduction(
-            task, cfg["n"], cfg["lo"], cfg["hi"], seed=s * 100_000 + ep, vocab_size=V
+            task,
+            cfg["n"],
+            cfg["lo"],
+            cfg["hi"],
+            seed=s * 100_000 + ep,
+            vocab_size=V,
+            target_inputs=ti,
         )
         h = fit(
             model,
@@ -157,11 +174,24 @@ def gradients(settings: list[str]) -> None:
         )
 
 
+def run(kwargs: dict) -> None:
+    from recurrent_zoo.neural_stack import transduction_run
+
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}
+    print(kwargs, flush=True)
+    t0 = time.process_time()
+    r = transduction_run(**kwargs, progress=True)
+    keys = ("task", "memory", "seed", "coarse", "fine", "val_coarse", "val_fine", "epochs")
+    print({k: r[k] for k in keys}, f"cpu {time.process_time() - t0:.0f}s", flush=True)
+
+
 def main(argv: list[str]) -> None:
     if argv and argv[0] == "train":
         cfg = dict(DEFAULTS)
         cfg.update(json.loads(argv[1]) if len(argv) > 1 else {})
         train(cfg)
+    elif argv and argv[0] == "run":
+        run(json.loads(argv[1]))
     elif argv and argv[0] == "gradients":
         gradients(argv[1:] or ["none"])
     else:

@@ -369,13 +369,16 @@ def transduction_run(
     sequences_per_epoch: int = 500,
     batch_size: int = 10,
     lr: float = 3e-3,
-    curriculum: int | None = 8,
+    curriculum: int | str | None = 8,
     n_validation: int = 200,
     n_test: int = 200,
     patience: int = 3,
     optimizer: str = "adam",
     push_bias: float | None = None,
     pop_bias: float | None = None,
+    target_inputs: str = "shared",
+    equal_lengths: bool = False,
+    progress: bool = False,
     keep_model: bool = False,
 ) -> dict[str, Any]:
     """Grefenstette et al.'s protocol on one transduction task: train on 8-64, test on 65-128.
@@ -386,7 +389,11 @@ def transduction_run(
     epoch; after each epoch the model is scored on validation sequences of the training
     lengths and the best one (coarse, then fine accuracy, then validation loss) is kept;
     training stops after ``patience`` epochs with every validation sequence right. It is
-    tested on ``n_test`` sequences of ``test_lengths``. ``optimizer`` names any optimizer of
+    tested on ``n_test`` sequences of ``test_lengths``. ``curriculum``: an int ``k`` trains
+    epoch ``e`` on sources of ``lo`` to ``lo + k (e + 1)`` symbols; ``None`` on all the
+    training lengths from the start; ``"adaptive"`` starts at ``lo`` to ``lo + 8`` and
+    extends the range by 8 after each epoch in which at least 90 % of the validation
+    sequences inside the current range are right. ``optimizer`` names any optimizer of
     :func:`~recurrent_zoo.training.optimizers.get_optimizer` (Grefenstette et al. used
     RMSProp). ``push_bias`` / ``pop_bias``, when given, set the initial biases of the push and
     pop heads :math:`b_d, b_u` (every end of a deque) in place of the random ones. Why it
@@ -397,7 +404,14 @@ def transduction_run(
     pushes are large (above about 1/2) the slot below the top is cut by the unit depth of the
     read and gets none either. Small pushes and smaller pops (e.g. ``push_bias=-1,
     pop_bias=-2``) leave several slots inside the read, whose pops then get a gradient
-    (``benchmarks/neural_stack_pilots.py gradients``). Returns a dict with ``"coarse"``,
+    (``benchmarks/neural_stack_pilots.py gradients``). ``target_inputs``: how the target
+    symbols fed back are encoded (:func:`~recurrent_zoo.tasks.transduction`): ``"shared"``
+    with the source symbols, or ``"separate"`` input units that tell the controller at every
+    step that it is writing. ``equal_lengths``: every minibatch holds sources of one length,
+    drawn uniformly from the epoch's range (as the public reference implementations train;
+    no padding, so each sequence costs less), in place of sequences of mixed lengths
+    shuffled together. ``progress`` prints a line per epoch (loss, validation accuracy,
+    seconds). Returns a dict with ``"coarse"``,
     ``"fine"``, ``"val_coarse"``, ``"val_fine"``, ``"finite"`` (no NaN), ``"seconds"``, ``"curve"``,
     and with ``keep_model`` the trained ``"model"`` (controller and readout) and ``"test"``
     data.
@@ -410,10 +424,18 @@ def transduction_run(
     from .training.optimizers import get_optimizer
 
     start = time.perf_counter()
+    if isinstance(curriculum, str):
+        check_choice(curriculum, "curriculum", ("adaptive",))
+    elif curriculum is not None:
+        check_positive_int(curriculum, "curriculum")
+    for name, flag in (("equal_lengths", equal_lengths), ("progress", progress)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be a bool; got {flag!r}")
     lo, hi = train_lengths
-    val = transduction(task, n_validation, lo, hi, seed=seed + 500_000, vocab_size=vocab_size)
-    test = transduction(task, n_test, *test_lengths, seed=seed + 600_000, vocab_size=vocab_size)
-    I = O = vocab_size + 1
+    fmt = {"vocab_size": vocab_size, "target_inputs": target_inputs}
+    val = transduction(task, n_validation, lo, hi, seed=seed + 500_000, **fmt)
+    test = transduction(task, n_test, *test_lengths, seed=seed + 600_000, **fmt)
+    I, O = val.inputs.shape[2], vocab_size + 1
     if memory == "lstm":
         from .lstm import LSTM
 
@@ -427,35 +449,66 @@ def transduction_run(
     model = Stacked([core, Linear(hidden_size, O, seed=seed + 1)])
     opt = get_optimizer(optimizer, model.params, lr=lr)
     best, curve, finite, perfect = None, [], True, 0
+    top = min(hi, lo + 8)  # the adaptive curriculum's longest source so far
     for epoch in range(epochs):
-        top = hi if curriculum is None else min(hi, lo + curriculum * (epoch + 1))
-        data = transduction(
-            task, sequences_per_epoch, lo, top, seed=seed * 100_000 + epoch, vocab_size=vocab_size
-        )
+        if curriculum is None:
+            top = hi
+        elif not isinstance(curriculum, str):
+            top = min(hi, lo + curriculum * (epoch + 1))
+        rng: Any = seed * 100_000 + epoch  # seeds the data and the shuffling
+        if equal_lengths:  # one source length per minibatch
+            rng = make_rng(rng)
+            choices = np.arange(lo, top + 1)
+            if task == "bigram_flip":
+                choices = choices[choices % 2 == 0]
+            n_batches = -(-sequences_per_epoch // batch_size)
+            parts = [
+                transduction(task, batch_size, n, n, seed=rng, **fmt)
+                for n in rng.choice(choices, size=n_batches).tolist()
+            ]
+        else:
+            parts = [transduction(task, sequences_per_epoch, lo, top, seed=rng, **fmt)]
         try:
-            history = fit(
-                model,
-                data.inputs,
-                data.targets,
-                loss="cross_entropy",
-                mask=data.mask,
-                lengths=data.lengths,
-                optimizer=opt,
-                epochs=1,
-                batch_size=batch_size,
-                clip_norm=1.0,
-                seed=seed * 100_000 + epoch,
-            )
+            losses = [
+                fit(
+                    model,
+                    data.inputs,
+                    data.targets,
+                    loss="cross_entropy",
+                    mask=data.mask,
+                    lengths=data.lengths,
+                    optimizer=opt,
+                    epochs=1,
+                    batch_size=batch_size,
+                    clip_norm=1.0,
+                    seed=rng,
+                )["loss"][-1]
+                for data in parts
+            ]
         except FloatingPointError:
             finite = False
             break
-        curve.append(history["loss"][-1])
+        curve.append(float(np.mean(losses)))
         Y, _ = model.forward(val.inputs, lengths=val.lengths)
         score = transduction_accuracy(Y, val)
         loss = float(SoftmaxCrossEntropy()(Y, val.targets, val.mask)[0])
         key = (score["coarse"], score["fine"], -loss)
         if best is None or key > best[0]:
             best = (key, {k: v.copy() for k, v in model.params.items()})
+        if progress:
+            print(
+                f"{task} {memory} seed {seed} epoch {epoch}: loss {curve[-1]:.4f} validation "
+                f"{score['coarse']:.3f}/{score['fine']:.3f}, sources up to {top} "
+                f"({time.perf_counter() - start:.0f} s)",
+                flush=True,
+            )
+        if curriculum == "adaptive" and top < hi:  # extend once the current range is learnt
+            inside = np.flatnonzero(np.asarray(val.info["n"]) <= top)
+            if (
+                inside.size
+                and transduction_accuracy(Y[:, inside], val.subset(inside))["coarse"] >= 0.9
+            ):
+                top = min(hi, top + 8)
         perfect = perfect + 1 if score["coarse"] == 1.0 and top == hi else 0
         if perfect >= patience:
             break

@@ -196,6 +196,104 @@ def test_transduction_run_sets_the_initial_push_and_pop_biases():
         transduction_run("reversal", "queue", pop_bias="low", **small)
 
 
+def test_transduction_run_equal_length_batches_and_separate_target_inputs(monkeypatch, capsys):
+    """``equal_lengths``: every minibatch ``fit`` sees holds one source length (even ones for
+    bigram flipping), ``ceil(sequences_per_epoch / batch_size)`` of them an epoch, lengths
+    within the epoch's range; without it one call an epoch with mixed lengths, as before.
+    ``target_inputs="separate"`` gives the controller ``2V + 1`` inputs. ``progress`` prints
+    one line an epoch."""
+    import recurrent_zoo.training as training
+    from recurrent_zoo.neural_stack import transduction_run
+
+    calls, real_fit = [], training.fit
+
+    def recording_fit(model, X, *args, **kwargs):
+        calls.append((X.shape, (np.asarray(kwargs["lengths"]) - 1) // 2))
+        return real_fit(model, X, *args, **kwargs)
+
+    monkeypatch.setattr(training, "fit", recording_fit)
+    small = {
+        "hidden_size": 3,
+        "value_size": 2,
+        "vocab_size": 3,
+        "train_lengths": (2, 9),
+        "test_lengths": (10, 11),
+        "epochs": 2,
+        "sequences_per_epoch": 7,
+        "batch_size": 3,
+        "curriculum": 2,
+        "n_validation": 2,
+        "n_test": 2,
+        "keep_model": True,
+    }
+    for task in ("reversal", "bigram_flip"):
+        calls.clear()
+        r = transduction_run(
+            task, "stack", equal_lengths=True, target_inputs="separate", progress=True, **small
+        )
+        assert r["model"].models[0].input_size == 2 * 3 + 1
+        assert len(calls) == 2 * 3  # ceil(7 / 3) minibatches in each of 2 epochs
+        for k, (shape, ns) in enumerate(calls):
+            top = 2 + 2 * (k // 3 + 1)  # the curriculum's longest source in that epoch
+            assert shape[1] == 3 and shape[2] == 2 * 3 + 1
+            assert len(set(ns.tolist())) == 1 and 2 <= ns[0] <= top
+            assert task != "bigram_flip" or ns[0] % 2 == 0
+        assert len(set(int(ns[0]) for _, ns in calls)) > 1  # the length is drawn anew
+        assert len(capsys.readouterr().out.strip().splitlines()) == 2
+    calls.clear()
+    r = transduction_run("reversal", "queue", **small)
+    assert r["model"].models[0].input_size == 3 + 1
+    assert [shape[1] for shape, _ in calls] == [7, 7]  # the whole epoch in one call
+    assert capsys.readouterr().out == ""
+    with pytest.raises(ValueError, match="target_inputs"):
+        transduction_run("reversal", "stack", target_inputs="own", **small)
+    with pytest.raises(TypeError, match="equal_lengths"):
+        transduction_run("reversal", "stack", equal_lengths="yes", **small)
+
+
+def test_transduction_run_adaptive_curriculum_extends_only_what_is_learnt(monkeypatch):
+    """``curriculum="adaptive"``: the sources start at ``lo .. lo + 8`` and the range grows by 8
+    after an epoch whose validation sequences inside it are >= 90 % right, never otherwise
+    (the accuracy faked: all right / all wrong)."""
+    import recurrent_zoo.tasks as tasks
+    import recurrent_zoo.training as training
+    from recurrent_zoo.neural_stack import transduction_run
+
+    longest, real_fit = [], training.fit
+
+    def recording_fit(model, X, *args, **kwargs):
+        longest.append(int((np.asarray(kwargs["lengths"]).max() - 1) // 2))
+        return real_fit(model, X, *args, **kwargs)
+
+    monkeypatch.setattr(training, "fit", recording_fit)
+    small = {
+        "hidden_size": 2,
+        "value_size": 1,
+        "vocab_size": 2,
+        "train_lengths": (2, 30),
+        "test_lengths": (31, 31),
+        "epochs": 4,
+        "sequences_per_epoch": 40,
+        "batch_size": 40,
+        "curriculum": "adaptive",
+        "n_validation": 6,
+        "n_test": 1,
+    }
+    for right, tops in ((1.0, [10, 18, 26, 30]), (0.0, [10, 10, 10, 10])):
+        monkeypatch.setattr(
+            tasks, "transduction_accuracy", lambda Y, data, c=right: {"coarse": c, "fine": c}
+        )
+        longest.clear()
+        transduction_run("reversal", "stack", **small)
+        assert len(longest) == 4 and all(n <= top for n, top in zip(longest, tops, strict=True))
+        if right:  # each epoch draws sources past the previous epoch's range
+            assert all(n > top for n, top in zip(longest[1:], tops, strict=False))
+    with pytest.raises(ValueError, match="curriculum"):
+        transduction_run("reversal", "stack", **{**small, "curriculum": "fast"})
+    with pytest.raises(ValueError, match="curriculum"):
+        transduction_run("reversal", "stack", **{**small, "curriculum": 0})
+
+
 def _pop_gradients(push, pop, T=12, B=3, m=4, seed=0):
     """The gradient of a random linear function of every read reaching each step's pop."""
     from recurrent_zoo._core.stacks import StrengthMemory

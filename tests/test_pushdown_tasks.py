@@ -90,6 +90,27 @@ def test_transduction_sequences_follow_the_definition(task):
         )
 
 
+@pytest.mark.parametrize("task", ["copy", "reversal", "bigram_flip"])
+def test_transduction_separate_target_inputs_mark_the_phase(task):
+    V = 5
+    shared = transduction(task, 12, 2, 8, seed=3, vocab_size=V)
+    sep = transduction(task, 12, 2, 8, seed=3, vocab_size=V, target_inputs="separate")
+    # the same sequences, targets and mask; only the fed-back target symbols move
+    assert sep.inputs.shape == shared.inputs.shape[:2] + (2 * V + 1,)
+    np.testing.assert_array_equal(sep.targets, shared.targets)
+    np.testing.assert_array_equal(sep.mask, shared.mask)
+    np.testing.assert_array_equal(sep.lengths, shared.lengths)
+    for j in range(12):
+        n = int(sep.info["n"][j])
+        src, tgt = sep.info["source"][j].tolist(), sep.info["target"][j].tolist()
+        fed = sep.inputs[: 2 * n + 1, j].argmax(-1).tolist()
+        assert fed == src + [V] + [V + 1 + b for b in tgt]
+        assert sep.inputs[: 2 * n + 1, j].sum() == 2 * n + 1  # one-hot on every step
+        assert not sep.inputs[2 * n + 1 :, j].any()
+    with pytest.raises(ValueError, match="target_inputs"):
+        transduction(task, 2, 2, 4, vocab_size=V, target_inputs="split")
+
+
 def test_transduction_accuracy_counts_up_to_the_first_error():
     data = transduction("reversal", 3, 5, 5, seed=0, vocab_size=4)
     n = 5

@@ -57,6 +57,7 @@ def transduction(
     seed: Any = None,
     *,
     vocab_size: int = 128,
+    target_inputs: str = "shared",
 ) -> SequenceDataset:
     """Generate source ||| target sequences for copy, reversal or bigram flipping.
 
@@ -69,13 +70,21 @@ def transduction(
     seed : None, int or numpy.random.Generator
     vocab_size : int, default 128
         Number of symbols ``V``.
+    target_inputs : {"shared", "separate"}, default "shared"
+        How the target symbols fed back in the target phase are encoded: ``"shared"``, by
+        the same ``V`` input units as the source symbols; ``"separate"``, by ``V`` units of
+        their own (inputs ``V + 1 .. 2V``), so that every input says which phase it belongs
+        to -- as the public reference implementations do it (separate input and output
+        embeddings, or separate encoder and decoder weights). The sequences, targets and
+        mask are the same for both.
 
     Returns
     -------
     SequenceDataset
         ``inputs`` ``(T, N, V + 1)`` one-hot over the symbols and the separator (input
-        ``V``); ``targets`` ``(T, N)`` class indices over the symbols and ``</s>`` (class
-        ``V``), ``loss="cross_entropy"``, ``mask`` 1 on the ``n + 1`` target-phase steps;
+        ``V``; ``(T, N, 2V + 1)`` with ``target_inputs="separate"``); ``targets``
+        ``(T, N)`` class indices over the symbols and ``</s>`` (class ``V``),
+        ``loss="cross_entropy"``, ``mask`` 1 on the ``n + 1`` target-phase steps;
         ``lengths`` ``2 n + 1``. ``info``: per-sequence ``"n"``, ``"source"`` and
         ``"target"`` (int arrays), and ``"task"``, ``"vocab_size"``.
 
@@ -96,6 +105,9 @@ def transduction(
     if lo > hi:
         raise ValueError(f"min_length must be <= max_length={hi}; got {lo}")
     V = check_positive_int(vocab_size, "vocab_size")
+    check_choice(target_inputs, "target_inputs", ("shared", "separate"))
+    separate = target_inputs == "separate"
+    offset, n_inputs = (V + 1, 2 * V + 1) if separate else (0, V + 1)  # target symbols' inputs
     rng = make_rng(seed)
     if task == "bigram_flip":
         evens = np.arange(lo + lo % 2, hi + 1, 2)
@@ -115,14 +127,14 @@ def transduction(
         tgt = _target(task, src)
         codes[:n, j] = src
         codes[n, j] = V  # the separator
-        codes[n + 1 : 2 * n + 1, j] = tgt
+        codes[n + 1 : 2 * n + 1, j] = tgt + offset
         targets[n : 2 * n, j] = tgt
         targets[2 * n, j] = V  # </s>
         mask[n : 2 * n + 1, j] = 1.0
         sources.append(src)
         outs.append(tgt)
     return SequenceDataset(
-        inputs=one_hot(codes, V + 1),
+        inputs=one_hot(codes, n_inputs),
         targets=targets,
         mask=mask,
         loss="cross_entropy",

@@ -38,9 +38,11 @@ from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSpro
 from .schedules import StepDecay
 from .stream import fit_generated
 from .structure import evaluate_forest, fit_forest, node_loss, predict_forest, root_loss
+from .transfer import copy_params
 
 __all__ = [
     "fit",
+    "copy_params",
     "fit_generated",
     "evaluate",
     "predict",

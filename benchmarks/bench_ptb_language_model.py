@@ -45,8 +45,9 @@ Usage::
     python benchmarks/bench_ptb_language_model.py speed --steps 20 --rounds 3 --threads 1
     python benchmarks/bench_ptb_language_model.py report benchmarks/results/ptb_*.jsonl
 
-``--lr`` replaces a recipe's learning rate (a deviation from the paper, recorded in the header's
-settings as ``lr`` beside ``recipe_lr``; a checkpoint remembers it, and ``--resume`` needs the same).
+``--lr`` replaces a recipe's learning rate (a deviation from the paper, recorded in the
+header's settings as ``lr`` beside ``recipe_lr``; a checkpoint remembers it, and ``--resume``
+needs the same).
 
 Run long trainings with ``nice`` in the background; ``OPENBLAS_NUM_THREADS`` sets our threads.
 

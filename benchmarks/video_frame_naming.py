@@ -28,28 +28,11 @@ import os
 import time
 
 import numpy as np
+from video_tagging import frames_named, naming_frames  # the same frames the tagger pretrains on
 
 from recurrent_zoo import Linear, PatchKeypoints, Stacked
 from recurrent_zoo.tasks.moving_digits import moving_digits
-from recurrent_zoo.training import fit, predict
-
-
-def frames(data, every):
-    """Every ``every``-th frame as a one-step sequence ``(1, M, pixels)`` and its digits as
-    class probabilities ``(1, M, 10)`` (1/2 on each digit of the video)."""
-    X = data.inputs[::every]  # (T', N, pixels)
-    T, N, _ = X.shape
-    Y = np.zeros((T, N, 10))
-    for k in range(data.info["digits"].shape[1]):
-        Y[:, np.arange(N), data.info["digits"][:, k]] = 1.0 / data.info["digits"].shape[1]
-    return X.reshape(1, T * N, -1).astype(np.float32), Y.reshape(1, T * N, 10)
-
-
-def named(model, X, Y, k=2):
-    """The fraction of frames whose ``k`` highest-scoring classes are the true ones."""
-    top = np.sort(np.argsort(-predict(model, X)[0], axis=1)[:, :k], axis=1)
-    true = np.sort(np.argsort(-Y[0], axis=1)[:, :k], axis=1)
-    return float((top == true).all(axis=1).mean())
+from recurrent_zoo.training import fit
 
 
 def main():
@@ -66,7 +49,8 @@ def main():
     print(f"settings: {vars(args)}; load before {os.getloadavg()}")
     train = moving_digits(args.train, split="train", seed=args.seed)
     test = moving_digits(300, split="test", seed=10_000 + args.seed)
-    (Xtr, Ytr), (Xte, Yte) = frames(train, args.every), frames(test, args.every)
+    (Xtr, Ytr), (Xte, Yte) = naming_frames(train, args.every), naming_frames(test, args.every)
+    Xtr, Xte = Xtr.astype(np.float32), Xte.astype(np.float32)
     dt = np.float32
     enc = PatchKeypoints(
         (24, 24),
@@ -90,8 +74,8 @@ def main():
     def report(epoch, logs):
         print(
             f"epoch {epoch + 1}  loss {logs['loss']:.3f}  held-out frames named "
-            f"{named(model, Xte, Yte):.1%}  training frames (2000) "
-            f"{named(model, Xtr[:, :2000], Ytr[:, :2000]):.1%}  CPU "
+            f"{frames_named(model, Xte, Yte, 2):.1%}  training frames (2000) "
+            f"{frames_named(model, Xtr[:, :2000], Ytr[:, :2000], 2):.1%}  CPU "
             f"{time.process_time() - cpu0:.0f} s  load {os.getloadavg()[0]:.1f}",
             flush=True,
         )

@@ -961,7 +961,7 @@ def joulin_run(
         if done.all():
             break
         top = max(min(e + 3, n_max), 3)
-        nxt, real, first = [], [], []
+        nxt, first = [], []
         for rng in nets.rngs:
             strings = [joulin_string(task, 2, top, rng) for _ in range(strings_per_epoch)]
             lengths = np.array([len(s) for s in strings])

@@ -22,6 +22,7 @@ from recurrent_zoo.stack_rnn import (
     joulin_run,
     joulin_string,
 )
+from recurrent_zoo.testing import numerical_gradient
 
 TINY = {
     "hidden_size": 4,
@@ -103,19 +104,10 @@ def test_forward_matches_their_equations(no_op):
 
 def fd_check(nets, loss, grads, skip=()):
     """Central differences of ``loss`` against minus the directions ``grads``."""
-    eps = 1e-6
     for i, (p, g) in enumerate(zip(nets.params, grads, strict=True)):
         if i in skip:
             continue
-        num = np.zeros_like(p)
-        for idx in np.ndindex(p.shape):
-            old = p[idx]
-            p[idx] = old + eps
-            up = loss()
-            p[idx] = old - eps
-            down = loss()
-            p[idx] = old
-            num[idx] = (up - down) / (2 * eps)
+        num = numerical_gradient(loss, p)
         err = np.abs(num + g).max() / max(np.abs(num).max(), 1e-12)
         assert err <= 1e-6, f"parameter {i}: relative error {err:.2e}"
         assert np.abs(num).max() > 1e-6  # the check compares something

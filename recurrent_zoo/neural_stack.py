@@ -71,7 +71,7 @@ MEMORIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
 
 
 class NeuralStack(SequenceModel):
-    """An LSTM controlling Grefenstette et al.'s neural stack, queue or deque.
+    r"""An LSTM controlling Grefenstette et al.'s neural stack, queue or deque.
 
     Parameters
     ----------
@@ -85,6 +85,15 @@ class NeuralStack(SequenceModel):
         Size of :math:`o_t` (default ``hidden_size``).
     capacity : int, default 64
         Memory elements carried from one call to the next in the state.
+    strength_penalty : float, default 0.0
+        A training aid, not in the paper: :math:`\lambda` of a penalty
+        :math:`\lambda \operatorname{mean}_{t, b} \sum [d_t (1 - d_t) + u_t (1 - u_t)]` (over
+        the steps inside each sequence, summed over the ends) that drives the push and pop
+        strengths towards 0 or 1. With :math:`\lambda > 0`, :meth:`forward` leaves its value
+        in :attr:`penalty` and :meth:`backward` returns the gradient of the loss *plus* the
+        penalty (``benchmarks/neural_stack_diagnosis.py``: soft strengths of about 0.8 leave
+        the stack's alignment at the mercy of small changes of the controller past the
+        training lengths).
     seed : int or numpy.random.Generator, optional
         Weights from U(-1/sqrt(H), 1/sqrt(H)), PyTorch's LSTM initialisation.
     dtype : {np.float64, np.float32}
@@ -119,6 +128,7 @@ class NeuralStack(SequenceModel):
         value_size: int | None = None,
         output_size: int | None = None,
         capacity: int = 64,
+        strength_penalty: float = 0.0,
         seed: Any = None,
         dtype: Any = np.float64,
     ) -> None:
@@ -130,6 +140,8 @@ class NeuralStack(SequenceModel):
             H if output_size is None else check_positive_int(output_size, "output_size")
         )
         self.capacity = check_positive_int(capacity, "capacity")
+        self.strength_penalty = check_real(strength_penalty, "strength_penalty", low=0.0)
+        self.penalty = 0.0
         E, m, O = self.n_ends, self.value_size, self.output_size
         rng, bound = make_rng(seed), 1.0 / np.sqrt(H)
         p = self.params
@@ -251,12 +263,20 @@ class NeuralStack(SequenceModel):
         Y = heads[:, :, 2 * E + E * m :].copy()
         if mask is not None:
             Y *= mask[:, :, None]
+        # the strength penalty: lambda * mean over the steps inside the sequences
+        n_steps = float(T * B if mask is None else mask.sum())
+        if self.strength_penalty > 0.0:
+            P = heads[:, :, : 2 * E]  # (T, B, 2E) push and pop strengths
+            g = (P * (1.0 - P)).sum(axis=2)  # (T, B)
+            if mask is not None:
+                g = g * mask
+            self.penalty = self.strength_penalty * float(g.sum()) / max(n_steps, 1.0)
         V_T, s_T = mem.final_state()
-        self._cache = (X, RH, Cs, gates, tanh_c, Hn, heads, mem, maskb, W_rh_T, W_head)
+        self._cache = (X, RH, Cs, gates, tanh_c, Hn, heads, mem, maskb, W_rh_T, W_head, n_steps)
         return Y, (RH[T, :, E * m :].copy(), Cs[T].copy(), V_T, s_T)
 
     def _backward(self, dY: NDArray, dstate: State) -> tuple[NDArray, State]:
-        X, RH, Cs, gates, tanh_c, Hn, heads, mem, maskb, W_rh_T, W_head = self._cache
+        X, RH, Cs, gates, tanh_c, Hn, heads, mem, maskb, W_rh_T, W_head, n_steps = self._cache
         T, B, I = X.shape
         p = self.params
         H, E, m = self.hidden_size, self.n_ends, self.value_size
@@ -269,6 +289,7 @@ class NeuralStack(SequenceModel):
         dA = np.empty((T, B, 4 * H), dtype=self.dtype)  # at the gate pre-activations
         dZ = np.empty_like(heads)  # at the heads' pre-activations
         W_rh = W_rh_T.T  # (4H, E m + H)
+        lam = self.strength_penalty / max(n_steps, 1.0)  # the penalty's weight per step
         for t in reversed(range(T)):
             mt = None if maskb is None else maskb[t][:, None]
             dr = dRH[:, : E * m]
@@ -286,6 +307,9 @@ class NeuralStack(SequenceModel):
                 dz[:, j] = dpush
                 dz[:, 2 * E + j * m : 2 * E + (j + 1) * m] = dvalue
             dz[:, 2 * E + E * m :] = dY[t]
+            if lam > 0.0:  # d/dP of lam P (1 - P), inside the sequences
+                dP = lam * (1.0 - 2.0 * z[:, : 2 * E])
+                dz[:, : 2 * E] += dP if mt is None else dP * mt
             if mt is not None:
                 dz[:, 2 * E + E * m :] *= mt
             dz[:, : 2 * E] *= z[:, : 2 * E] * (1.0 - z[:, : 2 * E])
@@ -378,6 +402,7 @@ def transduction_run(
     pop_bias: float | None = None,
     target_inputs: str = "shared",
     equal_lengths: bool = False,
+    strength_penalty: float = 0.0,
     progress: bool = False,
     keep_model: bool = False,
 ) -> dict[str, Any]:
@@ -410,8 +435,12 @@ def transduction_run(
     step that it is writing. ``equal_lengths``: every minibatch holds sources of one length,
     drawn uniformly from the epoch's range (as the public reference implementations train;
     no padding, so each sequence costs less), in place of sequences of mixed lengths
-    shuffled together. ``progress`` prints a line per epoch (loss, validation accuracy,
-    seconds). Returns a dict with ``"coarse"``,
+    shuffled together. ``strength_penalty``: the weight of
+    :class:`NeuralStack`'s penalty driving the push and pop strengths to 0 or 1, applied in
+    the epochs that train on the whole range of training lengths (once the curriculum has
+    reached it; from the start without a curriculum) -- earlier it would hold the small
+    strengths the pops need to get a gradient at all. ``progress`` prints a line per epoch
+    (loss, validation accuracy, seconds). Returns a dict with ``"coarse"``,
     ``"fine"``, ``"val_coarse"``, ``"val_fine"``, ``"finite"`` (no NaN), ``"seconds"``, ``"curve"``,
     and with ``keep_model`` the trained ``"model"`` (controller and readout) and ``"test"``
     data.
@@ -432,6 +461,9 @@ def transduction_run(
         if not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"{name} must be a bool; got {flag!r}")
     lo, hi = train_lengths
+    penalty = check_real(strength_penalty, "strength_penalty", low=0.0)
+    if penalty > 0.0 and memory == "lstm":
+        raise ValueError("strength_penalty needs a memory ('stack', 'queue' or 'deque')")
     fmt = {"vocab_size": vocab_size, "target_inputs": target_inputs}
     val = transduction(task, n_validation, lo, hi, seed=seed + 500_000, **fmt)
     test = transduction(task, n_test, *test_lengths, seed=seed + 600_000, **fmt)
@@ -455,6 +487,8 @@ def transduction_run(
             top = hi
         elif not isinstance(curriculum, str):
             top = min(hi, lo + curriculum * (epoch + 1))
+        if penalty > 0.0:  # only on the whole range of training lengths
+            core.strength_penalty = penalty if top == hi else 0.0
         rng: Any = seed * 100_000 + epoch  # seeds the data and the shuffling
         if equal_lengths:  # one source length per minibatch
             rng = make_rng(rng)

@@ -8,6 +8,9 @@ of ``benchmarks/pushdown_reference.py``'s docstring (H 32, m 32, Adam 0.01, push
     :func:`recurrent_zoo.neural_stack.transduction_run` on reversal with that setting (the
     JSON overrides it) and saves the trained controller + readout (a
     :class:`~recurrent_zoo.Stacked`, the library's safetensors format) to ``PATH``.
+``finetune PATH SEED LAMBDA LR EPOCHS``
+    Goes on training the saved net on 8-64 (Adam ``LR``, fresh moments) with the strength
+    penalty ``LAMBDA`` and prints validation / test accuracy after every epoch: a probe.
 ``diagnose PATH [SEED]``
     Loads the net and replays it step by step on the protocol's test sequences (200 of 65-128
     symbols, the data ``transduction_run`` tests on for ``SEED``) and on 200 validation
@@ -367,6 +370,21 @@ def diagnose(path: str, seed: int) -> None:
                 for t in (8, 32, 64, 96, 127)
             )
         )
+        for name, rep_, n_ in (("val", reps["val"], vn), ("test", reps["test"], ns)):
+
+            def at(key: str, j: int, rep_=rep_, n_=n_, u=u) -> float:
+                return float(
+                    np.mean([rep_[key][n_[b] + j, b, u] for b in range(len(n_)) if j < n_[b]])
+                )
+
+            print(
+                f"     unit {u}: c/h at target index j=0/16/32/48/63/80/96/112 ({name}): "
+                + " ".join(
+                    f"{at('c', j):+.2f}/{at('h', j):+.2f}"
+                    for j in (0, 16, 32, 48, 63, 80, 96, 112)
+                    if any(j < n_)
+                )
+            )
     # -------------------------------------------------------------- 4. interventions
     print("\n4. INTERVENTIONS (test 65-128 unless said)")
     for name, data in (("val", val), ("test", test)):
@@ -390,7 +408,71 @@ def diagnose(path: str, seed: int) -> None:
         f"   cell state clipped to its 8-64 range: coarse {acc['coarse']:.3f} "
         f"fine {acc['fine']:.4f}"
     )
+    # one unit's cell held on the saturated side (|c| >= 2) it is on at target index 32
+    for u in top2[:3]:
+        side = np.mean([ct[ns[b] + 32, b, u] for b in range(len(ns))])
+        lo_hi = (-np.inf, -2.0) if side < 0 else (2.0, np.inf)
+        for name, data in (("val", val), ("test", test)):
+            n_src = np.asarray(data.info["n"])
+            rep = replay(model, data.inputs, pin=(u, *lo_hi, n_src))
+            acc = transduction_accuracy(rep["Y"], data)
+            print(
+                f"   unit {u}'s cell held in [{lo_hi[0]}, {lo_hi[1]}] in the target phase, {name}:"
+                f" coarse {acc['coarse']:.3f} fine {acc['fine']:.4f}"
+            )
     print(f"\n({time.perf_counter() - t0:.0f} s)")
+
+
+def finetune(path: str, seed: int, lam: float, lr: float, epochs: int) -> None:
+    """Go on training a saved net on fresh 8-64 sequences (Adam, fresh moments, clipping 1,
+    batch 10, 500 sequences an epoch) with the strength penalty ``lam``; after every epoch
+    the accuracy on validation (8-64) and test (65-128) sequences, with strengths rounded
+    too, and the median strengths. A probe of what moves the trained net, not the protocol
+    (the test data are looked at every epoch)."""
+    from recurrent_zoo.training import fit
+    from recurrent_zoo.training.optimizers import get_optimizer
+
+    model = recurrent_zoo.load(path)
+    core = model.models[0]
+    fmt = {"vocab_size": 128, "target_inputs": "separate"}
+    test = transduction("reversal", 200, 65, 128, seed=seed + 600_000, **fmt)
+    val = transduction("reversal", 100, 8, 64, seed=seed + 500_000, **fmt)
+    opt = get_optimizer("adam", model.params, lr=lr)
+    t0 = time.perf_counter()
+    print(f"finetune {path}: strength penalty {lam}, Adam {lr}, {epochs} epochs")
+    for e in range(epochs):
+        core.strength_penalty = lam
+        data = transduction("reversal", 500, 8, 64, seed=777 + e, **fmt)
+        h = fit(
+            model,
+            data.inputs,
+            data.targets,
+            loss="cross_entropy",
+            mask=data.mask,
+            lengths=data.lengths,
+            optimizer=opt,
+            epochs=1,
+            batch_size=10,
+            clip_norm=1.0,
+            seed=e,
+        )
+        core.strength_penalty = 0.0
+        Y, _ = model.forward(val.inputs, lengths=val.lengths)
+        va = transduction_accuracy(Y, val)
+        Y, _ = model.forward(test.inputs, lengths=test.lengths)
+        ta = transduction_accuracy(Y, test)
+        ra = transduction_accuracy(replay(model, test.inputs, rounded=True)["Y"], test)
+        tr = core.trace(val.inputs, val.lengths)
+        nv = np.asarray(val.info["n"])
+        push = np.concatenate([tr["push"][:n, b, 0] for b, n in enumerate(nv)])
+        pop = np.concatenate([tr["pop"][n + 1 : 2 * n, b, 0] for b, n in enumerate(nv)])
+        print(
+            f"  epoch {e}: loss {h['loss'][-1]:.4f} val {va['coarse']:.3f}/{va['fine']:.4f} "
+            f"test {ta['coarse']:.3f}/{ta['fine']:.4f} rounded test "
+            f"{ra['coarse']:.3f}/{ra['fine']:.4f}; median source push {np.median(push):.4f}, "
+            f"target pop {np.median(pop):.4f} ({time.perf_counter() - t0:.0f} s)",
+            flush=True,
+        )
 
 
 def main(argv: list[str]) -> None:
@@ -398,6 +480,8 @@ def main(argv: list[str]) -> None:
         train(int(argv[1]), argv[2], json.loads(argv[3]) if len(argv) > 3 else {})
     elif argv[:1] == ["diagnose"]:
         diagnose(argv[1], int(argv[2]) if len(argv) > 2 else 0)
+    elif argv[:1] == ["finetune"]:
+        finetune(argv[1], int(argv[2]), float(argv[3]), float(argv[4]), int(argv[5]))
     else:
         raise SystemExit(__doc__)
 

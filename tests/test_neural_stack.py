@@ -327,3 +327,97 @@ def test_pops_get_no_gradient_where_each_step_pops_what_the_last_pushed():
     du = _pop_gradients(0.26, 0.12)
     assert np.all(du[0] == 0.0)  # the first pop meets an empty stack
     assert np.all(du[1:] != 0.0)
+
+
+@pytest.mark.parametrize("memory", sorted(MEMORIES))
+def test_strength_penalty_value_and_float64_gradient(memory):
+    """``strength_penalty=lam``: forward's output is unchanged, ``penalty`` is lam times the
+    mean over the steps inside the sequences of sum_ends d (1 - d) + u (1 - u) (from the
+    strengths ``trace`` reports), and backward returns the gradient of sum(Y dY) + penalty
+    (central finite differences in float64, every parameter and the input)."""
+    from recurrent_zoo.testing import numerical_gradient
+
+    rng = np.random.default_rng(3)
+    X, lengths = rng.normal(size=(5, 2, 2)), np.array([5, 3])
+    dY = rng.normal(size=(5, 2, 3))
+    plain = NeuralStack(2, 3, memory=memory, value_size=2, seed=1)
+    net = NeuralStack(2, 3, memory=memory, value_size=2, strength_penalty=0.7, seed=1)
+    Y0, _ = plain.forward(X, lengths=lengths)
+    Y, _ = net.forward(X, lengths=lengths)
+    np.testing.assert_array_equal(Y, Y0)
+    tr = net.trace(X, lengths)
+    inside = np.arange(5)[:, None] < lengths[None, :]
+    g = (tr["push"] * (1 - tr["push"]) + tr["pop"] * (1 - tr["pop"])).sum(axis=2)
+    np.testing.assert_allclose(net.penalty, 0.7 * g[inside].mean(), rtol=1e-12)
+
+    def f():
+        Y, _ = net.forward(X, lengths=lengths)
+        return float((Y * dY).sum()) + net.penalty
+
+    f()
+    dX = net.backward(dY)
+    for name, P in net.params.items():
+        num = numerical_gradient(f, P)
+        err = np.abs(num - net.grads[name]).max() / max(np.abs(num).max(), 1e-12)
+        assert err <= 1e-6, (name, err)
+    num = numerical_gradient(f, X)
+    assert np.abs(num - dX).max() / np.abs(num).max() <= 1e-6
+    # the penalty's own gradient is what sets the two nets' gradients apart
+    plain.backward(dY)
+    assert not np.allclose(net.grads["bias_push"], plain.grads["bias_push"])
+
+
+def test_strength_penalty_bad_arguments():
+    from recurrent_zoo.neural_stack import transduction_run
+
+    with pytest.raises(ValueError, match="strength_penalty"):
+        NeuralStack(2, 3, strength_penalty=-0.1)
+    with pytest.raises(TypeError, match="strength_penalty"):
+        NeuralStack(2, 3, strength_penalty="0.1")
+    with pytest.raises(ValueError, match="strength_penalty"):
+        transduction_run("reversal", "lstm", strength_penalty=0.1)
+    net = NeuralStack(2, 3, strength_penalty=0.25, seed=0)
+    assert net.get_config()["strength_penalty"] == 0.25
+
+
+def test_transduction_run_applies_the_strength_penalty_on_the_whole_range_only(monkeypatch):
+    """``transduction_run(strength_penalty=lam)``: the penalty is on (lam) in the epochs that
+    train on the whole range of training lengths and off (0) while the adaptive curriculum is
+    still short of it; without the option it is never on."""
+    import recurrent_zoo.tasks as tasks
+    import recurrent_zoo.training as training
+    from recurrent_zoo.neural_stack import transduction_run
+
+    seen, real_fit = [], training.fit
+
+    def recording_fit(model, X, *args, **kwargs):
+        core = model.models[0]
+        seen.append((int((np.asarray(kwargs["lengths"]).max() - 1) // 2), core.strength_penalty))
+        return real_fit(model, X, *args, **kwargs)
+
+    monkeypatch.setattr(training, "fit", recording_fit)
+    monkeypatch.setattr(tasks, "transduction_accuracy", lambda Y, data: {"coarse": 1, "fine": 1})
+    small = {
+        "hidden_size": 2,
+        "value_size": 1,
+        "vocab_size": 2,
+        "train_lengths": (2, 18),
+        "test_lengths": (19, 19),
+        "epochs": 4,
+        "patience": 10,
+        "sequences_per_epoch": 40,
+        "batch_size": 40,
+        "curriculum": "adaptive",
+        "n_validation": 6,
+        "n_test": 1,
+    }
+    transduction_run("reversal", "stack", strength_penalty=0.3, **small)
+    # sources up to 10, then up to 18 = the whole range from the second epoch on
+    assert [lam for _, lam in seen] == [0.0, 0.3, 0.3, 0.3]
+    assert seen[0][0] <= 10 < max(n for n, _ in seen[1:])
+    seen.clear()
+    transduction_run("reversal", "stack", **small)
+    assert [lam for _, lam in seen] == [0.0] * 4
+    seen.clear()
+    transduction_run("reversal", "stack", strength_penalty=0.3, **{**small, "curriculum": None})
+    assert [lam for _, lam in seen] == [0.3] * 4

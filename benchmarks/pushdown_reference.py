@@ -41,14 +41,16 @@ task, the seed of lowest validation entropy, as their README says to "cycle over
         '{"hidden_size": 40, "n_stacks": 10, "selection": "entropy", "halving": true}'
 
 The neural stack's setting that learns at vocabulary 128 (2026-12-06; phase-marked target
-inputs, H 32, m 32, Adam 0.01, push / pop biases -1 / -2, one source length per minibatch,
-the adaptive curriculum; pilots in ``benchmarks/results/neural_stack_pilots.txt``)::
+inputs, H 32, m 32, Adam 0.01, push / pop biases -1 / -2, sources of mixed lengths in a
+minibatch, the adaptive curriculum; pilots in ``benchmarks/results/neural_stack_pilots.txt``;
+with ``"strength_penalty": 0.1`` from session 8, ``neural_stack_diagnosis.txt``)::
 
     python benchmarks/pushdown_reference.py neural_stack reversal --memory stack --settings \
         '{"hidden_size": 32, "value_size": 32, "lr": 0.01, "batch_size": 10,
           "push_bias": -1.0, "pop_bias": -2.0, "target_inputs": "separate",
-          "equal_lengths": true, "curriculum": "adaptive", "epochs": 100,
-          "sequences_per_epoch": 500, "n_validation": 100, "progress": true}'
+          "equal_lengths": false, "curriculum": "adaptive", "epochs": 100,
+          "sequences_per_epoch": 500, "n_validation": 100, "strength_penalty": 0.1,
+          "progress": true}'
 
 Runs are long (minutes to an hour each on one core); run them with ``nice`` in the
 background. Every line records the seed, the settings, the wall time and ``os.getloadavg()``.

@@ -318,6 +318,18 @@ NEURAL_STACK_NOTES = [
     "Full protocol, as far as run: see the session-7 report; the command per run is",
     "neural_stack TASK --memory M --seeds S --settings (the module docstring's JSON), TASK in",
     "reversal copy bigram_flip, M in stack queue deque lstm.",
+    "Session 8 (2026-12-06; benchmarks/results/neural_stack_diagnosis.txt). Why the seed-0",
+    "stack fails past 64: every first error falls in the read-out after 84-112 pops (never",
+    "on an element deeper than 38); the soft strengths (push 0.83, pop 0.81) keep a steady",
+    "residue of ~0.27 above the element read for every j <= 64, and one controller cell that",
+    "counts the source down (c to -19) and decays back during the read-out leaves tanh",
+    "saturation after ~64 pops, the pops sag and the residue grows. Holding that cell",
+    "saturated, the same net reverses 65-128 at 1.00. The fix: NeuralStack(strength_penalty=)",
+    '/ transduction_run(strength_penalty=) (default 0); with "strength_penalty": 0.1 the same',
+    "seed reaches TEST COARSE 1.00 / FINE 1.00 in the same 42 epochs (the rows above with that",
+    "setting). A caveat from the probes: one more epoch at Adam 0.003 without the penalty also",
+    "repairs that net -- the failure is a fragile solution, which the penalty hardens by",
+    "saturating the strengths.",
 ]
 
 

@@ -11,6 +11,8 @@ of ``benchmarks/pushdown_reference.py``'s docstring (H 32, m 32, Adam 0.01, push
 ``finetune PATH SEED LAMBDA LR EPOCHS``
     Goes on training the saved net on 8-64 (Adam ``LR``, fresh moments) with the strength
     penalty ``LAMBDA`` and prints validation / test accuracy after every epoch: a probe.
+``longer PATH ...``
+    Accuracy of saved nets on sources of 129-160 and 161-192 symbols.
 ``diagnose PATH [SEED]``
     Loads the net and replays it step by step on the protocol's test sequences (200 of 65-128
     symbols, the data ``transduction_run`` tests on for ``SEED``) and on 200 validation
@@ -475,11 +477,30 @@ def finetune(path: str, seed: int, lam: float, lr: float, epochs: int) -> None:
         )
 
 
+def longer(paths: list[str]) -> None:
+    """Coarse / fine accuracy of saved nets on 100 reversal sequences of 129-160 and of
+    161-192 symbols (seed 700000): how far past the test lengths each generalises."""
+    fmt = {"vocab_size": 128, "target_inputs": "separate"}
+    for lo, hi in ((129, 160), (161, 192)):
+        data = transduction("reversal", 100, lo, hi, seed=700_000, **fmt)
+        for path in paths:
+            Y, _ = recurrent_zoo.load(path).forward(data.inputs, lengths=data.lengths)
+            acc = transduction_accuracy(Y, data)
+            print(
+                f"{path}: 100 sequences of {lo}-{hi}: coarse {acc['coarse']:.3f} "
+                f"fine {acc['fine']:.4f}",
+                flush=True,
+            )
+    print(f"load {os.getloadavg()}")
+
+
 def main(argv: list[str]) -> None:
     if argv[:1] == ["train"]:
         train(int(argv[1]), argv[2], json.loads(argv[3]) if len(argv) > 3 else {})
     elif argv[:1] == ["diagnose"]:
         diagnose(argv[1], int(argv[2]) if len(argv) > 2 else 0)
+    elif argv[:1] == ["longer"]:
+        longer(argv[1:])
     elif argv[:1] == ["finetune"]:
         finetune(argv[1], int(argv[2]), float(argv[3]), float(argv[4]), int(argv[5]))
     else:

@@ -121,9 +121,14 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from recurrent_zoo import Linear, PatchKeypoints, Stacked
+from recurrent_zoo._core.vision import keypoint_detection_loss
 from recurrent_zoo.lstm import LSTM
 from recurrent_zoo.tasks.moving_digits import moving_digits, tag_scores
 from recurrent_zoo.training import StepDecay, copy_params, fit, predict
+from recurrent_zoo.training.clipping import clip_grad_norm
+from recurrent_zoo.training.optimizers import Adam
+
+PREDICT_BATCH = 250  # videos (or frames) per forward pass when only predicting
 
 
 def top_tags(logits, k):
@@ -135,7 +140,7 @@ def top_tags(logits, k):
 
 def scores_of(model, data, k, n=None):
     sl = slice(None, n)
-    guess = top_tags(predict(model, data.inputs[:, sl]), k)
+    guess = top_tags(predict(model, data.inputs[:, sl], batch_size=PREDICT_BATCH), k)
     return tag_scores(guess, data.targets[:, sl], data.mask[:, sl], threshold=0.5)
 
 
@@ -287,6 +292,100 @@ def pretrain_encoder(args, seed, train, test):
     }
 
 
+def detector_frames(data, every, stride):
+    """Every ``every``-th frame of ``data``'s videos ``(M, pixels)`` with the detector's
+    targets from the generator's ground truth: each class's patch on the keypoint grid ``(M,
+    10, 2)`` (its digit's top-left corner over ``stride``) and which classes the frame holds
+    ``(M, 10)``."""
+    X = data.inputs[::every]  # (T', N, pixels)
+    pos = data.info["positions"][::every]  # (T', N, k, 2) (row, column) of each digit's corner
+    T, N, _ = X.shape
+    digits = data.info["digits"]  # (N, k)
+    where = np.zeros((T, N, 10, 2), dtype=np.int64)
+    present = np.zeros((T, N, 10), dtype=bool)
+    videos = np.arange(N)
+    for j in range(digits.shape[1]):
+        where[:, videos, digits[:, j]] = pos[:, :, j] // stride
+        present[:, videos, digits[:, j]] = True
+    return X.reshape(T * N, -1), where.reshape(T * N, 10, 2), present.reshape(T * N, 10)
+
+
+def detector_scores(enc, X, where, present, k, stride):
+    """How well a detector names and finds the digits of frames ``X`` ``(M, pixels)``: the
+    frames whose ``k`` highest presences (of the 10 class channels) are the true classes, and,
+    for each true digit, the distance in pixels between its corner and its channel's keypoint
+    (the expected position the layers above read) and the fraction of digits whose keypoint is
+    within one pixel of it on both axes."""
+    Y = predict(enc, X[None], batch_size=PREDICT_BATCH)[0]  # (M, 3 C)
+    C = enc.channels
+    presence = Y[:, :10]
+    top = np.sort(np.argsort(-presence, axis=1)[:, :k], axis=1)
+    true = np.sort(np.argsort(~present, axis=1, kind="stable")[:, :k], axis=1)
+    gh, gw = enc.grid
+    row = (Y[:, C : C + 10] + 1) / 2 * (gh - 1) * stride  # (M, 10) pixels
+    col = (Y[:, 2 * C : 2 * C + 10] + 1) / 2 * (gw - 1) * stride
+    dr, dc = (row - where[..., 0] * stride)[present], (col - where[..., 1] * stride)[present]
+    return {
+        "named": float((top == true).all(axis=1).mean()),
+        "error_pixels": float(np.hypot(dr, dc).mean()),
+        "within_one_pixel": float(((np.abs(dr) <= 1) & (np.abs(dc) <= 1)).mean()),
+    }
+
+
+def pretrain_detector(args, seed, train, test):
+    """``--pretrain-detector E``: the frame encoder alone, trained for E epochs as a digit
+    DETECTOR on single frames of the TRAINING videos (every ``--pretrain-every``-th frame):
+    channel c (c < 10) for digit c, ``keypoint_detection_loss`` on its score maps -- channel
+    c's spatial softmax against the true position of digit c where the frame holds it
+    (localisation), plus a softmax over the 10 presences against 1/2 on each digit the frame
+    holds (naming). The targets are the generator's ground truth of the training videos:
+    their digits' classes and ``positions``, supervision beyond the tags. The held-out videos
+    are only scored. Returns the trained encoder, copied afterwards into both the tagger and
+    the baseline."""
+    if args.encoder != "keypoints" or args.channels < 10 or args.glimpse:
+        raise SystemExit(
+            "--pretrain-detector needs --encoder keypoints, --channels >= 10, no glimpse"
+        )
+    enc, _ = frame_encoder(args, 100 * seed, train.input_size)
+    Xtr, Wtr, Ptr = detector_frames(train, args.pretrain_every, args.stride)
+    Xte, Wte, Pte = (a[:3200] for a in detector_frames(test, args.pretrain_every, args.stride))
+    opt = Adam(enc.params, lr=args.detector_lr)
+    rng = np.random.default_rng(seed + 7)
+    cpu0 = time.process_time()
+    M, B = len(Xtr), args.detector_batch
+    for epoch in range(args.pretrain_detector):
+        order, total = rng.permutation(M), 0.0
+        for i in range(0, M, B):
+            idx = order[i : i + B]
+            A = enc.score_maps(Xtr[None, idx])  # (1, B, gh, gw, C)
+            value, dA = keypoint_detection_loss(
+                A, Wtr[None, idx], Ptr[None, idx], presence_weight=args.presence_weight
+            )
+            enc.score_maps_backward(dA)
+            clip_grad_norm(enc.grads, args.clip_norm)
+            opt.step(enc.grads)
+            total += value * len(idx)
+        s = detector_scores(enc, Xte, Wte, Pte, args.digits, args.stride)
+        print(
+            f"  seed {seed} detector  epoch {epoch + 1:3d}  loss {total / M:.4f}  held-out "
+            f"frames ({len(Xte)}) with both digits named {s['named']:.1%}, keypoint error "
+            f"{s['error_pixels']:.2f} px (within 1 px {s['within_one_pixel']:.1%})  CPU "
+            f"{time.process_time() - cpu0:.0f} s  load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+    s = detector_scores(enc, Xte, Wte, Pte, args.digits, args.stride)
+    return enc, {
+        "held_out_frames_named": s["named"],
+        "held_out_error_pixels": s["error_pixels"],
+        "held_out_within_one_pixel": s["within_one_pixel"],
+        "train_frames_named": detector_scores(
+            enc, Xtr[:3200], Wtr[:3200], Ptr[:3200], args.digits, args.stride
+        )["named"],
+        "frames": int(M),
+        "cpu_seconds": time.process_time() - cpu0,
+    }
+
+
 def run(seed, args):
     kw = dict(frames=args.frames, size=args.size, n_digits=args.digits)
     train = moving_digits(args.train, split="train", seed=seed, **kw)
@@ -295,6 +394,8 @@ def run(seed, args):
     pretrained = None
     if args.pretrain_encoder:
         pretrained, result["pretrain"] = pretrain_encoder(args, seed, train, test)
+    if args.pretrain_detector:
+        pretrained, result["detector"] = pretrain_detector(args, seed, train, test)
     for name, model in models(args, 100 * seed, train.input_size).items():
         if name not in args.models:
             continue
@@ -306,7 +407,7 @@ def run(seed, args):
 
         def report(epoch, logs, model=model, name=name, curve=curve, cpu0=cpu0):
             if (epoch + 1) % args.eval_every == 0 or epoch + 1 == args.epochs:
-                logits = predict(model, test.inputs[:, :200])
+                logits = predict(model, test.inputs[:, :200], batch_size=PREDICT_BATCH)
                 s = tag_scores(
                     top_tags(logits, args.digits), test.targets[:, :200], test.mask[:, :200], 0.5
                 )
@@ -333,7 +434,7 @@ def run(seed, args):
         if frozen:
             # the encoder frozen: its features computed once, the layers above trained on them
             # (the same arrays as in ``model``; a fresh Adam when the encoder joins)
-            features = predict(model.models[0], train.inputs)  # (T, N, F)
+            features = predict(model.models[0], train.inputs, batch_size=PREDICT_BATCH)
             wall += fit(
                 Stacked(model.models[1:]),
                 features,
@@ -365,7 +466,8 @@ def run(seed, args):
             ).wall_time
         scores = scores_of(model, test, args.digits)
         scores["train_frame_accuracy"] = scores_of(model, train, args.digits, 500)["frame_accuracy"]
-        scores["factors"] = factor_scores(predict(model, test.inputs), test, args.digits)
+        logits = predict(model, test.inputs, batch_size=PREDICT_BATCH)
+        scores["factors"] = factor_scores(logits, test, args.digits)
         scores.update(
             train_seconds=wall,
             train_cpu_seconds=time.process_time() - cpu0,
@@ -415,6 +517,19 @@ def main():
         "--pretrain-every", type=int, default=4, help="pretraining uses every n-th frame"
     )
     parser.add_argument(
+        "--pretrain-detector",
+        type=int,
+        default=0,
+        metavar="EPOCHS",
+        help="first train the frame encoder alone as a digit detector (needs --channels >= 10; "
+        "channel c finds digit c) on the training videos' digit classes and positions",
+    )
+    parser.add_argument("--detector-lr", type=float, default=3e-3)
+    parser.add_argument("--detector-batch", type=int, default=32, help="frames per step")
+    parser.add_argument(
+        "--presence-weight", type=float, default=1.0, help="the detector loss's naming term"
+    )
+    parser.add_argument(
         "--freeze-encoder",
         type=int,
         default=0,
@@ -452,6 +567,15 @@ def main():
     with concurrent.futures.ProcessPoolExecutor(args.jobs) as pool:
         results = list(pool.map(_worker, args.seeds, [args] * len(args.seeds)))
     for r in results:
+        if "detector" in r:
+            p = r["detector"]
+            print(
+                f"seed {r['seed']} encoder pretrained as a digit detector: {p['frames']} training "
+                f"frames x {args.pretrain_detector} epochs, {p['cpu_seconds']:.0f} s CPU; held-out "
+                f"frames with both digits named {p['held_out_frames_named']:.1%} (training frames "
+                f"{p['train_frames_named']:.1%}); keypoint error {p['held_out_error_pixels']:.2f} "
+                f"px, within 1 px {p['held_out_within_one_pixel']:.1%}"
+            )
         if "pretrain" in r:
             p = r["pretrain"]
             print(

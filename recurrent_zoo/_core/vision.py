@@ -61,6 +61,16 @@ pass :math:`s_{pc}\, g^g_c` straight to the pixels of patch :math:`p`), then the
 gradients of a linear map (and, with ``hidden``, of the tanh layer under it), the input
 gradient scattered back from the patches onto the pixels (each pixel is in several patches).
 
+A detector. When the positions of known classes of objects are given for training frames,
+the filter bank can be trained directly as a detector, one channel per class:
+:meth:`PatchKeypoints.score_maps` gives the scores :math:`a_{pc}` before the readout (and
+:meth:`PatchKeypoints.score_maps_backward` their backward), and
+:func:`keypoint_detection_loss` asks each present class's spatial softmax to put its mass on
+the class's position and a softmax over the channels' presences to name the classes in the
+frame. Its keypoints then bind each class (the channel) to its position by construction; the
+layers above, trained afterwards, read *which* classes are there from the presences and
+*where* from the rows and columns.
+
 References
 ----------
 S. Levine, C. Finn, T. Darrell and P. Abbeel, "End-to-end training of deep visuomotor

@@ -121,6 +121,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from recurrent_zoo import Linear, PatchKeypoints, Stacked
+from recurrent_zoo._core.base import SequenceModel
 from recurrent_zoo._core.vision import keypoint_detection_loss
 from recurrent_zoo.lstm import LSTM
 from recurrent_zoo.tasks.moving_digits import moving_digits, tag_scores
@@ -202,9 +203,69 @@ def encoder_layers(args, seed, pixels):
     return [enc, proj], args.project
 
 
+class ClassTracks(SequenceModel):
+    """``--tagger tracks``: one small net run on each class's track, weights shared.
+
+    Reads the detector's features ``(T, B, 3 C)`` (presences, rows, columns of the ``C`` class
+    channels) as ``C`` tracks ``(presence_c, row_c, col_c)``, runs ``inner`` (``3 -> E + 1``:
+    an LSTM and a linear layer for the tagger, a per-frame tanh layer for the baseline) on
+    every track as its own sequence (the ``B * C`` tracks form one batch), and scores tag ``(c,
+    e)`` as ``z_ce + z_cE``: the track's event score plus its naming score. So the motion ->
+    event map is learnt once for all classes. Only meaningful on a detector's keypoints, where
+    channel c is digit c."""
+
+    def __init__(self, inner, classes=10, events=8):
+        super().__init__(3 * classes, dtype=inner.dtype)
+        if inner.input_size != 3 or inner.output_size != events + 1:
+            raise ValueError("inner must map 3 numbers per step to events + 1")
+        self.inner, self.classes, self.events = inner, classes, events
+        self.params = inner.params
+        self.output_size = classes * events
+
+    def initial_state(self, batch_size):
+        return self.inner.initial_state(batch_size * self.classes)
+
+    def _forward(self, X, state, lengths):
+        T, B, _ = X.shape
+        C, E = self.classes, self.events
+        tracks = X.reshape(T, B, 3, C).transpose(0, 1, 3, 2).reshape(T, B * C, 3)
+        each = None if lengths is None else np.repeat(lengths, C)
+        Z, final = self.inner._forward(np.ascontiguousarray(tracks), state, each)
+        Z = Z.reshape(T, B, C, E + 1)
+        self._cache = (T, B)
+        return (Z[..., :E] + Z[..., E:]).reshape(T, B, C * E), final
+
+    def _backward(self, dY, dstate):
+        T, B = self._cache
+        C, E = self.classes, self.events
+        dY = dY.reshape(T, B, C, E)
+        dZ = np.concatenate([dY, dY.sum(axis=3, keepdims=True)], axis=3)
+        dtracks, dstate0 = self.inner._backward(dZ.reshape(T, B * C, E + 1), dstate)
+        self.grads = self.inner.grads
+        dX = dtracks.reshape(T, B, C, 3).transpose(0, 1, 3, 2).reshape(T, B, 3 * C)
+        return np.ascontiguousarray(dX), dstate0
+
+
 def models(args, seed, pixels):
-    layers, F = encoder_layers(args, seed, pixels)
     dt = args.dtype
+    if args.tagger == "tracks":
+        if args.encoder != "keypoints" or args.channels != 10 or args.glimpse or args.project:
+            raise SystemExit("--tagger tracks needs --channels 10 keypoints, no glimpse/project")
+        H = args.hidden
+        track_lstm = Stacked(
+            [LSTM(3, H, seed=seed + 1, dtype=dt), Linear(H, 9, seed=seed + 2, dtype=dt)]
+        )
+        track_frame = Stacked(
+            [
+                Linear(3, H, activation="tanh", seed=seed + 1, dtype=dt),
+                Linear(H, 9, seed=seed + 2, dtype=dt),
+            ]
+        )
+        return {
+            "recurrent": Stacked([frame_encoder(args, seed, pixels)[0], ClassTracks(track_lstm)]),
+            "per_frame": Stacked([frame_encoder(args, seed, pixels)[0], ClassTracks(track_frame)]),
+        }
+    layers, F = encoder_layers(args, seed, pixels)
     recurrent = Stacked(
         [
             *layers,
@@ -535,6 +596,12 @@ def main():
         default=0,
         metavar="EPOCHS",
         help="keep the frame encoder fixed for the first EPOCHS epochs of both models",
+    )
+    parser.add_argument(
+        "--tagger",
+        choices=("joint", "tracks"),
+        default="joint",
+        help="tracks: the LSTM (or the baseline's layer) run on each detector channel's track",
     )
     parser.add_argument("--init-gain", type=float, default=4.0, help="keypoint filters' init x")
     parser.add_argument("--features", type=int, default=128, help="dense encoder's units")

@@ -120,7 +120,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from recurrent_zoo import Linear, PatchKeypoints, Stacked
+from recurrent_zoo import Linear, PatchKeypoints, Stacked, load
 from recurrent_zoo._core.base import SequenceModel
 from recurrent_zoo._core.vision import keypoint_detection_loss
 from recurrent_zoo.lstm import LSTM
@@ -414,7 +414,12 @@ def pretrain_detector(args, seed, train, test):
     rng = np.random.default_rng(seed + 7)
     cpu0 = time.process_time()
     M, B = len(Xtr), args.detector_batch
-    for epoch in range(args.pretrain_detector):
+    path = None if args.detector_file is None else args.detector_file.format(seed=seed)
+    loaded = path is not None and os.path.exists(path)
+    if loaded:  # the same detector, pretrained by an earlier run with these settings
+        enc = load(path)
+        print(f"  seed {seed} detector  loaded from {path}", flush=True)
+    for epoch in range(0 if loaded else args.pretrain_detector):
         order, total = rng.permutation(M), 0.0
         for i in range(0, M, B):
             idx = order[i : i + B]
@@ -434,8 +439,11 @@ def pretrain_detector(args, seed, train, test):
             f"{time.process_time() - cpu0:.0f} s  load {os.getloadavg()[0]:.1f}",
             flush=True,
         )
+    if path is not None and not loaded:
+        enc.save(path)
     s = detector_scores(enc, Xte, Wte, Pte, args.digits, args.stride)
     return enc, {
+        "loaded_from": path if loaded else None,
         "held_out_frames_named": s["named"],
         "held_out_error_pixels": s["error_pixels"],
         "held_out_within_one_pixel": s["within_one_pixel"],
@@ -586,6 +594,12 @@ def main():
         "channel c finds digit c) on the training videos' digit classes and positions",
     )
     parser.add_argument("--detector-lr", type=float, default=3e-3)
+    parser.add_argument(
+        "--detector-file",
+        default=None,
+        metavar="PATH",
+        help="save the pretrained detector there ({seed} is replaced), or load it if it exists",
+    )
     parser.add_argument("--detector-batch", type=int, default=32, help="frames per step")
     parser.add_argument(
         "--presence-weight", type=float, default=1.0, help="the detector loss's naming term"

@@ -131,6 +131,11 @@ thread each)::
 
     nice python benchmarks/video_tagging.py | tee benchmarks/results/video_tagging.txt
 
+and with the digit detector (positions used for pretraining; the full protocol, not yet run)::
+
+    nice python benchmarks/video_tagging.py --channels 10 --patch-hidden 48 \
+        --pretrain-detector 8 --tagger tracks --hidden 64 --freeze-encoder 30
+
 The recorded result (``benchmarks/results/video_tagging.txt``; its first line gives the
 command) is the default setting (6000 videos), REDUCED to one seed of three, 20 of 30 epochs and
 the tagger alone: held-out frame accuracy 59.0 % (tag accuracy 77.9 %, bounce F1 0.70; 81.7 %

@@ -133,7 +133,7 @@ thread each)::
 
 and with the digit detector (positions used for pretraining; the full protocol, not yet run)::
 
-    nice python benchmarks/video_tagging.py --channels 10 --patch-hidden 48 \
+    nice python benchmarks/video_tagging.py --channels 10 --patch-hidden 48 \\
         --pretrain-detector 8 --tagger tracks --hidden 64 --freeze-encoder 30
 
 The recorded result (``benchmarks/results/video_tagging.txt``; its first line gives the

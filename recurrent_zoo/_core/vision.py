@@ -61,6 +61,16 @@ pass :math:`s_{pc}\, g^g_c` straight to the pixels of patch :math:`p`), then the
 gradients of a linear map (and, with ``hidden``, of the tanh layer under it), the input
 gradient scattered back from the patches onto the pixels (each pixel is in several patches).
 
+A detector. When the positions of known classes of objects are given for training frames,
+the filter bank can be trained directly as a detector, one channel per class:
+:meth:`PatchKeypoints.score_maps` gives the scores :math:`a_{pc}` before the readout (and
+:meth:`PatchKeypoints.score_maps_backward` their backward), and
+:func:`keypoint_detection_loss` asks each present class's spatial softmax to put its mass on
+the class's position and a softmax over the channels' presences to name the classes in the
+frame. Its keypoints then bind each class (the channel) to its position by construction; the
+layers above, trained afterwards, read *which* classes are there from the presences and
+*where* from the rows and columns.
+
 References
 ----------
 S. Levine, C. Finn, T. Darrell and P. Abbeel, "End-to-end training of deep visuomotor
@@ -78,9 +88,15 @@ import numpy as np
 from .base import SequenceModel, State
 from .init import make_rng, uniform
 from .sequence import length_mask
-from .validation import NDArray, check_positive_int
+from .validation import (
+    NDArray,
+    check_array,
+    check_positive_int,
+    check_probability,
+    check_sequence,
+)
 
-__all__ = ["PatchKeypoints"]
+__all__ = ["PatchKeypoints", "keypoint_detection_loss"]
 
 
 def _pair(value: Any, name: str) -> tuple[int, int]:
@@ -183,14 +199,96 @@ class PatchKeypoints(SequenceModel):
         windows = np.lib.stride_tricks.sliding_window_view(frames, (kh, kw), axis=(1, 2))
         return windows[:, ::s, ::s].reshape(-1, kh * kw)
 
-    def _forward(self, X: NDArray, state: State, lengths: NDArray | None) -> tuple[NDArray, State]:
-        T, B, _ = X.shape
-        N, P, C = T * B, self._rows.size, self.channels
+    def _scores(self, X: NDArray) -> tuple[NDArray, NDArray, NDArray]:
+        """``(patches (N * P, k), units, A (N, P, C))``: every patch and its channel scores."""
+        N, P, C = X.shape[0] * X.shape[1], self._rows.size, self.channels
         patches = self._patches(X)  # (N * P, k)
         units = patches
         if self.hidden is not None:  # (N * P, hidden)
             units = np.tanh(patches @ self.params["weight_in"].T + self.params["bias_in"])
         A = (units @ self.params["weight"].T + self.params["bias"]).reshape(N, P, C)
+        return patches, units, A
+
+    def _scores_backward(
+        self, dA: NDArray, patches: NDArray, units: NDArray, N: int, dpatch_extra: Any = None
+    ) -> NDArray:
+        """Set ``grads`` from ``dA`` ``(N * P, C)``; the pixels' gradient ``(N, H, W)``
+        (``dpatch_extra`` ``(k, N * P)``: a gradient reaching the patches' pixels directly)."""
+        self.grads = {"weight": dA.T @ units, "bias": dA.sum(axis=0)}
+        weight, dA_T = self.params["weight"], dA.T  # the layer on the pixels and its dA
+        if self.hidden is not None:
+            dpre = (dA @ weight) * (1.0 - units * units)  # (N * P, hidden) through the tanh
+            self.grads["weight_in"] = dpre.T @ patches
+            self.grads["bias_in"] = dpre.sum(axis=0)
+            weight, dA_T = self.params["weight_in"], dpre.T
+        (H, W), (kh, kw), s = self.image_shape, self.kernel_shape, self.stride
+        gh, gw = self.grid
+        # (k, N, gh, gw): the gradient of each patch pixel, one contiguous block per offset
+        dpatch = weight.T @ dA_T  # (k, N * P)
+        if dpatch_extra is not None:
+            dpatch = dpatch + dpatch_extra
+        dpatch = dpatch.reshape(kh, kw, N, gh, gw)
+        dframes = np.zeros((N, H, W), dtype=self.dtype)
+        for i in range(kh):  # each pixel collects the gradient of every patch it is in
+            for j in range(kw):
+                rows, cols = slice(i, i + s * (gh - 1) + 1, s), slice(j, j + s * (gw - 1) + 1, s)
+                dframes[:, rows, cols] += dpatch[i, j]
+        return dframes
+
+    def score_maps(self, X: Any) -> NDArray:
+        """The channels' scores :math:`a_{pc}` at every patch position, before the readout.
+
+        For training the filter bank directly on where things are (a detector: see
+        :func:`keypoint_detection_loss`); :meth:`score_maps_backward` backpropagates a
+        gradient of these scores. The keypoint outputs of :meth:`forward` are read from them.
+
+        Parameters
+        ----------
+        X : array_like, shape (T, B, rows * columns)
+
+        Returns
+        -------
+        ndarray, shape (T, B, grid rows, grid columns, channels)
+            ``grid`` is ``((rows - kh) // stride + 1, (columns - kw) // stride + 1)``; position
+            ``(i, j)`` is the patch whose top-left pixel is ``(i * stride, j * stride)``.
+
+        Examples
+        --------
+        >>> m = PatchKeypoints((6, 6), (3, 3), 2, stride=3, seed=0)
+        >>> m.score_maps(np.zeros((4, 1, 36))).shape
+        (4, 1, 2, 2, 2)
+        """
+        X = check_sequence(X, "X", input_size=self.input_size, dtype=self.dtype)
+        T, B, _ = X.shape
+        patches, units, A = self._scores(X)
+        self._score_cache = (X.shape, patches, units)
+        return A.reshape(T, B, *self.grid, self.channels)
+
+    def score_maps_backward(self, dA: Any) -> NDArray:
+        """Backpropagate a gradient of the last :meth:`score_maps`: sets ``grads``.
+
+        Parameters
+        ----------
+        dA : array_like, shape (T, B, grid rows, grid columns, channels)
+
+        Returns
+        -------
+        dX : ndarray, shape (T, B, rows * columns)
+        """
+        cache = getattr(self, "_score_cache", None)
+        if cache is None:
+            raise RuntimeError("score_maps_backward() needs a score_maps() first")
+        shape, patches, units = cache
+        T, B, _ = shape
+        want = (T, B, *self.grid, self.channels)
+        dA = check_array(dA, "dA", shape=want, dtype=self.dtype, shape_doc=f"{want}")
+        dframes = self._scores_backward(dA.reshape(-1, self.channels), patches, units, T * B)
+        return dframes.reshape(T, B, self.input_size)
+
+    def _forward(self, X: NDArray, state: State, lengths: NDArray | None) -> tuple[NDArray, State]:
+        T, B, _ = X.shape
+        N, P = T * B, self._rows.size
+        patches, units, A = self._scores(X)  # (N * P, k), ., (N, P, C)
         top = A.max(axis=1, keepdims=True)  # (N, 1, C)
         E = np.exp(A - top)
         Z = E.sum(axis=1, keepdims=True)
@@ -228,23 +326,110 @@ class PatchKeypoints(SequenceModel):
             dS = patches.reshape(N, P, k) @ dglimpse.transpose(0, 2, 1)  # (N, P, C)
             dA = dA + S * (dS - (S * dS).sum(axis=1, keepdims=True))
         dA = dA.reshape(N * P, C)
-        self.grads = {"weight": dA.T @ units, "bias": dA.sum(axis=0)}
-        weight, dA_T = self.params["weight"], dA.T  # the layer on the pixels and its dA
-        if self.hidden is not None:
-            dpre = (dA @ weight) * (1.0 - units * units)  # (N * P, hidden) through the tanh
-            self.grads["weight_in"] = dpre.T @ patches
-            self.grads["bias_in"] = dpre.sum(axis=0)
-            weight, dA_T = self.params["weight_in"], dpre.T
-        (H, W), (kh, kw), s = self.image_shape, self.kernel_shape, self.stride
-        gh, gw = self.grid
-        # (k, N, gh, gw): the gradient of each patch pixel, one contiguous block per offset
-        dpatch = weight.T @ dA_T  # (k, N * P)
+        extra = None
         if dglimpse is not None:  # the glimpses read the pixels directly
-            dpatch = dpatch + (S @ dglimpse).reshape(N * P, -1).T
-        dpatch = dpatch.reshape(kh, kw, N, gh, gw)
-        dframes = np.zeros((N, H, W), dtype=self.dtype)
-        for i in range(kh):  # each pixel collects the gradient of every patch it is in
-            for j in range(kw):
-                rows, cols = slice(i, i + s * (gh - 1) + 1, s), slice(j, j + s * (gw - 1) + 1, s)
-                dframes[:, rows, cols] += dpatch[i, j]
+            extra = (S @ dglimpse).reshape(N * P, -1).T
+        dframes = self._scores_backward(dA, patches, units, N, extra)
+        H, W = self.image_shape
         return dframes.reshape(T, B, H * W), None
+
+
+def keypoint_detection_loss(
+    scores: Any, where: Any, present: Any, *, presence_weight: float = 1.0
+) -> tuple[float, NDArray]:
+    r"""Train a :class:`PatchKeypoints` as a detector: *where* each class is, and *whether*.
+
+    Channel :math:`k` of the score maps (:meth:`PatchKeypoints.score_maps`) stands for class
+    :math:`k` (the first ``K`` channels; any further channels are left out of the loss). For a
+    frame holding the classes :math:`\mathcal{K}` (``present``), at the grid positions
+    :math:`p^*_k` (``where``), the loss is the cross-entropy of each present channel's spatial
+    softmax against its class's position (localisation), plus ``presence_weight`` times the
+    cross-entropy of a softmax over the channels' presences :math:`\lambda_k =
+    \log\sum_p e^{a_{pk}}` (the readout's :math:`m_k` up to a constant) against :math:`1 /
+    |\mathcal{K}|` on each present class (naming):
+
+    .. math::
+
+        L = \frac{1}{|\mathcal{K}|} \sum_{k \in \mathcal{K}} -\log s_{p^*_k k}
+            \;-\; w \sum_{k < K} y_k \log q_k, \qquad
+        s_{pk} = \operatorname{softmax}_p a_{pk},\quad
+        q_k = \operatorname{softmax}_k \lambda_k,\quad y_k = \frac{[k \in \mathcal{K}]}
+        {|\mathcal{K}|},
+
+    averaged over the frames. Its gradient is :math:`\partial L / \partial a_{pk} =
+    \frac{[k \in \mathcal{K}]}{|\mathcal{K}|}(s_{pk} - [p = p^*_k]) + w\,(q_k - y_k)\, s_{pk}`
+    (over the number of frames), computed in float64 and returned in the scores' dtype.
+
+    Parameters
+    ----------
+    scores : array_like, shape (..., grid rows, grid columns, C)
+        Score maps, e.g. ``PatchKeypoints.score_maps(X)`` of shape ``(T, B, gh, gw, C)``.
+    where : array_like of int, shape (..., K, 2)
+        Each class's (row, column) on the grid (the patch that holds it; ignored where the
+        class is absent), ``K <= C``.
+    present : array_like of bool or 0/1, shape (..., K)
+        Which classes each frame holds (at least one per frame).
+    presence_weight : float, default 1.0
+        :math:`w`, the weight of the naming term.
+
+    Returns
+    -------
+    value : float
+    dscores : ndarray, the shape and dtype of ``scores``
+
+    Examples
+    --------
+    >>> A = np.zeros((1, 3, 3, 2)); A[0, 2, 1, 0] = 5.0   # channel 0 peaks at (2, 1)
+    >>> good, _ = keypoint_detection_loss(A, [[[2, 1], [0, 0]]], [[1, 0]])
+    >>> bad, dA = keypoint_detection_loss(A, [[[0, 0], [0, 0]]], [[1, 0]])
+    >>> bool(good < bad), dA.shape
+    (True, (1, 3, 3, 2))
+    """
+    A = check_array(scores, "scores", finite=True)
+    if A.dtype.kind != "f" or A.ndim < 3:
+        raise ValueError(
+            f"scores must be a float array of shape (..., grid rows, grid columns, C); got "
+            f"dtype {A.dtype}, shape {A.shape}"
+        )
+    lead, (gh, gw, C) = A.shape[:-3], A.shape[-3:]
+    Wh = np.asarray(where)
+    if Wh.dtype.kind not in "iu" or Wh.ndim != len(lead) + 2 or Wh.shape[-1] != 2:
+        raise ValueError(
+            f"where must be an int array of shape {(*lead, 'K', 2)} (each class's grid row and "
+            f"column); got dtype {Wh.dtype}, shape {Wh.shape}"
+        )
+    K = Wh.shape[-2]
+    if Wh.shape[:-2] != lead or K > C:
+        raise ValueError(
+            f"where must have shape {(*lead, 'K', 2)} with K <= {C} channels; got {Wh.shape}"
+        )
+    doc = f"{(*lead, K)}"
+    on = check_array(present, "present", shape=(*lead, K), shape_doc=doc) > 0
+    w = check_probability(presence_weight, "presence_weight", high=np.inf, closed="left")
+    N, P = int(np.prod(lead, dtype=np.int64)), gh * gw
+    on = on.reshape(N, K)
+    Wh = Wh.reshape(N, K, 2)
+    count = on.sum(axis=1)  # (N,)
+    if not count.all():
+        raise ValueError("present must mark at least one class in every frame")
+    inside = (Wh[..., 0] >= 0) & (Wh[..., 0] < gh) & (Wh[..., 1] >= 0) & (Wh[..., 1] < gw)
+    if not inside[on].all():
+        raise ValueError(f"where must be inside the {gh} x {gw} grid for every present class")
+    a = A.reshape(N, P, C)[:, :, :K].astype(np.float64)  # (N, P, K)
+    top = a.max(axis=1, keepdims=True)
+    E = np.exp(a - top)
+    Z = E.sum(axis=1, keepdims=True)
+    S = E / Z  # (N, P, K) each channel's spatial softmax
+    lam = (top + np.log(Z))[:, 0]  # (N, K) log-sum-exp over positions
+    q = np.exp(lam - lam.max(axis=1, keepdims=True))
+    q /= q.sum(axis=1, keepdims=True)  # (N, K) softmax over the presences
+    y = on / count[:, None]  # (N, K)
+    target = np.where(on, Wh[..., 0] * gw + Wh[..., 1], 0)  # (N, K) the flat grid position
+    n, k = np.arange(N)[:, None], np.arange(K)[None, :]
+    log_s = np.log(np.maximum(S[n, target, k], np.finfo(np.float64).tiny))  # (N, K)
+    value = -(y * log_s).sum() - w * (y * np.log(np.maximum(q, np.finfo(np.float64).tiny))).sum()
+    dA = y[:, None, :] * S + w * (q - y)[:, None, :] * S  # (N, P, K)
+    dA[n, target, k] -= y
+    full = np.zeros((N, P, C))
+    full[:, :, :K] = dA / N
+    return float(value) / N, full.reshape(A.shape).astype(A.dtype, copy=False)

@@ -87,6 +87,7 @@ import numpy as np
 
 from .base import SequenceModel, State
 from .init import make_rng, uniform
+from .ops import log_softmax
 from .sequence import length_mask
 from .validation import (
     NDArray,
@@ -416,18 +417,15 @@ def keypoint_detection_loss(
     if not inside[on].all():
         raise ValueError(f"where must be inside the {gh} x {gw} grid for every present class")
     a = A.reshape(N, P, C)[:, :, :K].astype(np.float64)  # (N, P, K)
-    top = a.max(axis=1, keepdims=True)
-    E = np.exp(a - top)
-    Z = E.sum(axis=1, keepdims=True)
-    S = E / Z  # (N, P, K) each channel's spatial softmax
-    lam = (top + np.log(Z))[:, 0]  # (N, K) log-sum-exp over positions
-    q = np.exp(lam - lam.max(axis=1, keepdims=True))
-    q /= q.sum(axis=1, keepdims=True)  # (N, K) softmax over the presences
+    log_S = log_softmax(a, axis=1)  # (N, P, K) each channel's spatial log-softmax
+    S = np.exp(log_S)
+    lam = (a - log_S)[:, 0]  # (N, K) log-sum-exp over positions (any position gives it)
+    log_q = log_softmax(lam, axis=1)  # (N, K) log-softmax over the presences
+    q = np.exp(log_q)
     y = on / count[:, None]  # (N, K)
     target = np.where(on, Wh[..., 0] * gw + Wh[..., 1], 0)  # (N, K) the flat grid position
     n, k = np.arange(N)[:, None], np.arange(K)[None, :]
-    log_s = np.log(np.maximum(S[n, target, k], np.finfo(np.float64).tiny))  # (N, K)
-    value = -(y * log_s).sum() - w * (y * np.log(np.maximum(q, np.finfo(np.float64).tiny))).sum()
+    value = -(y * log_S[n, target, k]).sum() - w * (y * log_q).sum()
     dA = y[:, None, :] * S + w * (q - y)[:, None, :] * S  # (N, P, K)
     dA[n, target, k] -= y
     full = np.zeros((N, P, C))

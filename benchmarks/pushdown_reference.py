@@ -451,21 +451,26 @@ def _joulin_table(runs: list[dict]) -> list[str]:
         groups.setdefault((r["task"], json.dumps(r["settings"])), []).append(r)
     out += [
         "",
-        "Chosen over seeds by validation entropy (theirs: with -hard), beside the paper",
-        f"{'task':9} {'seeds':>5} {'chosen':>6} {'acc':>6} {'round':>6} {'val H':>7}  "
-        "every seed (acc/round)        paper (round/acc)",
+        "Chosen over seeds by validation entropy (theirs; with -hard unless 'soft'), beside",
+        "the paper; budget: strings an epoch x at most epochs (theirs 2000 x 100)",
+        f"{'task':9} {'seeds':>5} {'chosen':>6} {'acc':>6} {'round':>6} {'val H':>7} "
+        f"{'budget':>12}  every seed (acc/round)        paper (round/acc)",
     ]
     for (task, _), rs in groups.items():
         best = min(rs, key=lambda r: r["validation_loss"])
         rd = best.get("accuracy_rounding")
         rd_text = f"{rd:6.1f}" if rd is not None else "     -"
         every = " ".join(
-            f"{r['accuracy']:.0f}/{r.get('accuracy_rounding', float('nan')):.0f}"
+            f"{r['accuracy']:.0f}/"
+            + (f"{r['accuracy_rounding']:.0f}" if "accuracy_rounding" in r else "-")
             for r in sorted(rs, key=lambda r: r["seed"])
         )
+        st = best["settings"]  # the budget: strings an epoch x at most epochs, -hard or not
+        budget = f"{st.get('strings_per_epoch', 2000)}x{st.get('max_epochs', 100)}"
+        budget += "" if st.get("rounding", True) else " soft"
         out.append(
             f"{task:9} {len(rs):>5} {best['seed']:>6} {best['accuracy']:6.1f} {rd_text} "
-            f"{best['validation_loss']:7.4f}  {every:30} {PAPER_STACK_RNN[task]}"
+            f"{best['validation_loss']:7.4f} {budget:>12}  {every:30} {PAPER_STACK_RNN[task]}"
         )
     return out + JOULIN_NOTES + [""]
 

@@ -125,15 +125,15 @@ def train(cfg: dict) -> None:
         steps = np.arange(tr["push"].shape[0])[:, None]
         src = (steps < ns[None]).astype(float)
         tgt = ((steps >= ns[None]) & (steps < 2 * ns[None] + 1)).astype(float)
-        d, u = tr["push"][..., 0], tr["pop"][..., 0]
+        d, u = tr["push"], tr["pop"]  # (T, B, E): a deque's ends as "top/bottom"
 
         def mean(a, w):
-            return float((a * w).sum() / w.sum())
+            return "/".join(f"{(a[..., e] * w).sum() / w.sum():.2f}" for e in range(a.shape[-1]))
 
         print(
             f"ep {ep} loss {h['loss'][-1]:.3f} val {sc['coarse']:.2f}/{sc['fine']:.2f} "
-            f"push src {mean(d, src):.2f} tgt {mean(d, tgt):.2f} "
-            f"pop src {mean(u, src):.2f} tgt {mean(u, tgt):.2f} "
+            f"push src {mean(d, src)} tgt {mean(d, tgt)} "
+            f"pop src {mean(u, src)} tgt {mean(u, tgt)} "
             f"cpu {time.process_time() - t0:.0f}s",
             flush=True,
         )

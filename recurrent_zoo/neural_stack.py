@@ -445,7 +445,11 @@ def transduction_run(
     pushes are large (above about 1/2) the slot below the top is cut by the unit depth of the
     read and gets none either. Small pushes and smaller pops (e.g. ``push_bias=-1,
     pop_bias=-2``) leave several slots inside the read, whose pops then get a gradient
-    (``benchmarks/neural_stack_pilots.py gradients``). ``target_inputs``: how the target
+    (``benchmarks/neural_stack_pilots.py gradients``). A queue wants its pops smaller still
+    and its pushes larger: it pops where it reads, at the oldest elements, so source-phase
+    pops eat exactly what copy gives back first; ``push_bias=1, pop_bias=-4`` learns copy
+    where ``-1, -2`` learns nothing (``benchmarks/results/pushdown_reference.txt``, session
+    9). ``target_inputs``: how the target
     symbols fed back are encoded (:func:`~recurrent_zoo.tasks.transduction`): ``"shared"``
     with the source symbols, or ``"separate"`` input units that tell the controller at every
     step that it is writing. ``equal_lengths``: every minibatch holds sources of one length,

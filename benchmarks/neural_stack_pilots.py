@@ -12,8 +12,12 @@ Two commands, each printing to stdout (the records are in
     writing. At the end, the accuracy on 100 longer sequences. The JSON overrides the
     defaults (the quick reversal problem: vocabulary 4, sources of 2-6, tested on 7-20):
     ``task, memory, H, m, V, lo, hi, test, epochs, n (sequences an epoch), bs, lr, opt,
-    clip, seed`` and ``bpush`` / ``bpop`` (initial push / pop biases, as
-    ``transduction_run(push_bias=, pop_bias=)``).
+    clip, seed, target_inputs`` and ``bpush`` / ``bpop`` (initial push / pop biases, as
+    ``transduction_run(push_bias=, pop_bias=)``: a number, or a list of one per end). A
+    deque's strengths are printed for both ends, ``top/bottom``. ``top_read`` (a deque's
+    first read): ``"trained"`` (the model as it is), ``"zero_init"`` (the controller's
+    ``weight_ih`` columns on it start at zero, then train) or ``"held_zero"`` (and stay zero:
+    the controller never sees it).
 ``run JSON``
     :func:`recurrent_zoo.neural_stack.transduction_run` with the JSON as its keyword
     arguments (``task`` and ``memory`` included; lists become tuples), printing a line per
@@ -69,6 +73,7 @@ DEFAULTS = {
     "clip": 1.0,
     "test": (7, 20),
     "target_inputs": "shared",
+    "top_read": "trained",
 }
 
 
@@ -93,6 +98,18 @@ def train(cfg: dict) -> None:
     core, model = _model(
         V, cfg["H"], cfg["m"], cfg["memory"], s, cfg["bpush"], cfg["bpop"], val.inputs.shape[2]
     )
+    if cfg["top_read"] in ("zero_init", "held_zero"):  # the controller's weights on its top read
+        cols = slice(core.input_size, core.input_size + core.value_size)
+        core.params["weight_ih"][:, cols] = 0.0
+        if cfg["top_read"] == "held_zero":  # and their gradient, so that they stay zero
+            backward = core._backward
+
+            def held(dY, dstate, backward=backward):
+                out = backward(dY, dstate)
+                core.grads["weight_ih"][:, cols] = 0.0
+                return out
+
+            core._backward = held  # type: ignore[method-assign]
     opt = get_optimizer(cfg["opt"], model.params, lr=cfg["lr"])
     t0 = time.process_time()
     for ep in range(cfg["epochs"]):
@@ -125,20 +142,23 @@ def train(cfg: dict) -> None:
         steps = np.arange(tr["push"].shape[0])[:, None]
         src = (steps < ns[None]).astype(float)
         tgt = ((steps >= ns[None]) & (steps < 2 * ns[None] + 1)).astype(float)
-        d, u = tr["push"][..., 0], tr["pop"][..., 0]
+        d, u = tr["push"], tr["pop"]  # (T, B, E): a deque's ends as "top/bottom"
 
         def mean(a, w):
-            return float((a * w).sum() / w.sum())
+            return "/".join(f"{(a[..., e] * w).sum() / w.sum():.2f}" for e in range(a.shape[-1]))
 
         print(
             f"ep {ep} loss {h['loss'][-1]:.3f} val {sc['coarse']:.2f}/{sc['fine']:.2f} "
-            f"push src {mean(d, src):.2f} tgt {mean(d, tgt):.2f} "
-            f"pop src {mean(u, src):.2f} tgt {mean(u, tgt):.2f} "
+            f"push src {mean(d, src)} tgt {mean(d, tgt)} "
+            f"pop src {mean(u, src)} tgt {mean(u, tgt)} "
             f"cpu {time.process_time() - t0:.0f}s",
             flush=True,
         )
     Y, _ = model.forward(test.inputs, lengths=test.lengths)
     print("test", transduction_accuracy(Y, test), flush=True)
+    if cfg["top_read"] != "trained":
+        top = core.params["weight_ih"][:, core.input_size : core.input_size + core.value_size]
+        print(f"largest |weight| on the top read after training: {np.abs(top).max():.4g}")
 
 
 def gradients(settings: list[str]) -> None:

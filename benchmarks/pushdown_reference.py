@@ -52,6 +52,18 @@ with ``"strength_penalty": 0.1`` from session 8, ``neural_stack_diagnosis.txt``)
           "sequences_per_epoch": 500, "n_validation": 100, "strength_penalty": 0.1,
           "progress": true}'
 
+The queue's setting (session 9, 2026-12-06): the same with push / pop biases +1 / -4 (the
+source-phase pops of -1 / -2 eat the oldest elements, the ones a queue reads first),
+``"strength_penalty": 1.0`` and ``"patience": 10``; copy, seeds 0-4: test coarse 1.00
+(bigram flipping: the same with ``"hidden_size": 64``)::
+
+    python benchmarks/pushdown_reference.py neural_stack copy --memory queue --seeds 0 1 2 3 4 \
+        --settings '{"hidden_size": 32, "value_size": 32, "lr": 0.01, "batch_size": 10,
+          "push_bias": 1.0, "pop_bias": -4.0, "target_inputs": "separate",
+          "equal_lengths": false, "curriculum": "adaptive", "epochs": 100, "patience": 10,
+          "sequences_per_epoch": 500, "n_validation": 100, "strength_penalty": 1.0,
+          "progress": true}'
+
 Runs are long (minutes to an hour each on one core); run them with ``nice`` in the
 background. Every line records the seed, the settings, the wall time and ``os.getloadavg()``.
 """
@@ -338,6 +350,49 @@ NEURAL_STACK_NOTES = [
     "failure out rather than removing it: the penalised seed-0 net gets 0.97 on sources of",
     "129-160 and 0.39 on 161-192 (unpenalised 0.00 / 0.00); its timer cell still decays,",
     "only more slowly.",
+]
+
+
+#: Session 9's paragraph on the queue and the deque (kept apart from NEURAL_STACK_NOTES).
+QUEUE_DEQUE_NOTES = [
+    "Session 9 (2026-12-06; pilots in neural_stack_pilots.txt). The queue: a queue pops and",
+    "reads at the BOTTOM, the oldest elements -- the ones copy gives back first -- so the",
+    "stack's source-phase pops (biases -1 / -2: ~0.13 a step) eat exactly those. Pilots on",
+    "sources of 8-16 (30 epochs, seed 0): biases -1 / -2 learn nothing (loss 4.49, as session",
+    "7's 100 epochs); 0 / -4, -1 / -4, +1 / -4 learn copy, fastest with +1 / -4 (validation",
+    "1.00 from epoch 21; source push 1.00, source pop 0.00, target pop 1.00; seed 1 breaks",
+    "through at epoch ~26). The protocol with +1 / -4 (the module docstring's queue command;",
+    "the rows above with push_bias 1.0): strength_penalty 0.1, patience 3: test 0.625 /",
+    "0.959; patience 10: 0.935 / 0.994; strength_penalty 1.0, patience 10: TEST COARSE 1.00 /",
+    "FINE 1.00 on each of seeds 0-4 (32-49 epochs, 1.5-3 min each). Target (queue copy 1.00)",
+    "met on every seed run. Bigram flipping with the queue: H 32 (penalty 0.1) stays on 8-16",
+    "for 100 epochs (validation 0.20 / 0.36, test 0.00 / 0.04); H 64, penalty 1.0, patience",
+    "10: seed 0 reaches 8-64 at epoch 71, seed 1 at epoch 91, and both are unsteady there",
+    "(validation coarse 0.32-1.00 from epoch to epoch, training loss jumping to 0.2-0.6:",
+    "Adam 0.01 with the penalty; not tuned); the best epoch's weights give TEST 0.975 /",
+    "FINE 0.995 (seed 0) and 0.955 / 0.975 (seed 1): target fine >= 0.95 met on both; seed 2",
+    "never left 8-16 (loss 1.36 at epoch 99, test 0.00 / 0.013). The 100-epoch cap decided",
+    "where seed 1 stopped (its best epoch was 98).",
+    "LSTM beside them (H 32, same setting without the memory, 30 and 100 epochs, never off",
+    "8-16): copy 0.00 / 0.000, bigram flipping 0.00 / 0.000.",
+    "The deque: NOT learnt. With +1 / -4 on both ends it pushes at both (two stacks, no",
+    "queue); pushing at the top only (push_bias per end, new: [1, -8], so that its top reads",
+    "the newest element and its bottom the oldest) it does not learn copy either: pilots on",
+    "8-16 with seeds 0-2, top push bias 1 or 2, bottom -4 or -8, H 16, Adam 0.003 all sit at",
+    "a loss of ~4.45-4.50 for 20-30 epochs -- (n / (n + 1)) log 128, the controller predicts",
+    "</s> and nothing else -- and the protocol runs with [1, -8] / -4 (seed 0, 100 epochs,",
+    "never off 8-16) end copy 0.00 / 0.011 (loss 4.01), reversal 0.00 / 0.002 (loss 3.38),",
+    "bigram flipping 0.00 / 0.000. What stops it is the TOP READ: the same pilot (copy,",
+    "[1, -8] / -4, seed 0) with the controller's weights on the top read held at zero learns",
+    "the queue's solution at the bottom end (validation 1.00 at epoch 29, target-phase bottom",
+    "pop 0.99, 17-32: 0.99 / 0.998; seed 1 too, 0.99 validation at epoch 29); with those",
+    "weights only starting at zero it stalls as before. Not a fix (a deque that cannot read",
+    "its top is a queue and cannot reverse); what would be (e.g. a curriculum or penalty on",
+    "the read, a smaller top read at the start) is open.",
+    "Nor do the queue's biases suit the stack: reversal with +1 / -4, 30 epochs on 8-16, loss",
+    "3.94, not learnt (the -1 / -2 stack learnt at epoch 34). Runs marked 234c215+ ran with",
+    "the per-end bias change uncommitted (7775850; bit-identical for one number), those",
+    "marked 7775850+ with only these notes and the pilot script uncommitted.",
 ]
 
 
@@ -670,7 +725,7 @@ def summary(args: argparse.Namespace) -> None:
                 f"{r['fine']:6.3f} {r['val_coarse']:5.3f}/{r['val_fine']:5.3f} "
                 f"{str(r['finite']):>6} {r['seconds'] / 60:6.1f}  {_tail(r)}"
             )
-        out += NEURAL_STACK_NOTES
+        out += NEURAL_STACK_NOTES + QUEUE_DEQUE_NOTES
     sd = [r for r in records if r["experiment"] == "seeds"]
     if sd:
         out += [

@@ -379,6 +379,19 @@ class NeuralStack(SequenceModel):
 
 
 # ----------------------------------------------------------------------------- experiments
+def _end_biases(value: Any, name: str, n_ends: int) -> float | NDArray:
+    """An initial head bias: one number for every end, or a sequence of one per end."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        values = [check_real(v, name) for v in value]
+        if len(values) != n_ends:
+            raise ValueError(
+                f"{name} must be a number or {n_ends} numbers (one per end of the memory); "
+                f"got {len(values)}"
+            )
+        return np.asarray(values)
+    return check_real(value, name)
+
+
 def transduction_run(
     task: str,
     memory: str = "stack",
@@ -398,8 +411,8 @@ def transduction_run(
     n_test: int = 200,
     patience: int = 3,
     optimizer: str = "adam",
-    push_bias: float | None = None,
-    pop_bias: float | None = None,
+    push_bias: float | tuple[float, ...] | None = None,
+    pop_bias: float | tuple[float, ...] | None = None,
     target_inputs: str = "shared",
     equal_lengths: bool = False,
     strength_penalty: float = 0.0,
@@ -421,7 +434,10 @@ def transduction_run(
     sequences inside the current range are right. ``optimizer`` names any optimizer of
     :func:`~recurrent_zoo.training.optimizers.get_optimizer` (Grefenstette et al. used
     RMSProp). ``push_bias`` / ``pop_bias``, when given, set the initial biases of the push and
-    pop heads :math:`b_d, b_u` (every end of a deque) in place of the random ones. Why it
+    pop heads :math:`b_d, b_u` in place of the random ones: one number for every end, or a
+    sequence of one per end (``(top, bottom)`` for the deque: e.g. ``push_bias=(1, -4)``
+    starts it pushing at the top only, so that its top reads the newest element and its
+    bottom the oldest). Why it
     matters: the pop and the read are piecewise linear, and a pop gets a gradient only
     through slots it leaves partly filled that a later read takes whole. With the default
     initialisation push and pop are both near 1/2; where a step pops at least what the step
@@ -429,7 +445,11 @@ def transduction_run(
     pushes are large (above about 1/2) the slot below the top is cut by the unit depth of the
     read and gets none either. Small pushes and smaller pops (e.g. ``push_bias=-1,
     pop_bias=-2``) leave several slots inside the read, whose pops then get a gradient
-    (``benchmarks/neural_stack_pilots.py gradients``). ``target_inputs``: how the target
+    (``benchmarks/neural_stack_pilots.py gradients``). A queue wants its pops smaller still
+    and its pushes larger: it pops where it reads, at the oldest elements, so source-phase
+    pops eat exactly what copy gives back first; ``push_bias=1, pop_bias=-4`` learns copy
+    where ``-1, -2`` learns nothing (``benchmarks/results/pushdown_reference.txt``, session
+    9). ``target_inputs``: how the target
     symbols fed back are encoded (:func:`~recurrent_zoo.tasks.transduction`): ``"shared"``
     with the source symbols, or ``"separate"`` input units that tell the controller at every
     step that it is writing. ``equal_lengths``: every minibatch holds sources of one length,
@@ -475,9 +495,9 @@ def transduction_run(
     else:
         core = NeuralStack(I, hidden_size, memory=memory, value_size=value_size, seed=seed)
         if push_bias is not None:
-            core.params["bias_push"][...] = check_real(push_bias, "push_bias")
+            core.params["bias_push"][...] = _end_biases(push_bias, "push_bias", core.n_ends)
         if pop_bias is not None:
-            core.params["bias_pop"][...] = check_real(pop_bias, "pop_bias")
+            core.params["bias_pop"][...] = _end_biases(pop_bias, "pop_bias", core.n_ends)
     model = Stacked([core, Linear(hidden_size, O, seed=seed + 1)])
     opt = get_optimizer(optimizer, model.params, lr=lr)
     best, curve, finite, perfect = None, [], True, 0

@@ -194,6 +194,21 @@ def test_transduction_run_sets_the_initial_push_and_pop_biases():
         transduction_run("reversal", "stack", push_bias=float("nan"), **small)
     with pytest.raises(TypeError, match="pop_bias"):
         transduction_run("reversal", "queue", pop_bias="low", **small)
+    # one number per end: the deque's (top, bottom), e.g. pushing at the top only
+    net = transduction_run("copy", "deque", push_bias=[1.0, -4.0], pop_bias=(-4.0, -3.0), **small)[
+        "model"
+    ].models[0]
+    assert net.params["bias_push"].tolist() == [1.0, -4.0]
+    assert net.params["bias_pop"].tolist() == [-4.0, -3.0]
+    assert transduction_run("copy", "queue", push_bias=[0.5], **small)["model"].models[0].params[
+        "bias_push"
+    ].tolist() == [0.5]
+    with pytest.raises(ValueError, match="push_bias must be a number or 2 numbers"):
+        transduction_run("copy", "deque", push_bias=[1.0], **small)
+    with pytest.raises(ValueError, match="pop_bias must be a number or 1 numbers"):
+        transduction_run("copy", "stack", pop_bias=[1.0, 2.0], **small)
+    with pytest.raises(ValueError, match="pop_bias"):
+        transduction_run("copy", "deque", pop_bias=[1.0, float("inf")], **small)
 
 
 def test_transduction_run_equal_length_batches_and_separate_target_inputs(monkeypatch, capsys):

@@ -500,3 +500,43 @@ def test_transduction_run_restart_rule(monkeypatch):
         transduction_run(
             "reversal", "stack", restart_after=2, **{**small, "train_lengths": (2, 10)}
         )
+
+
+def test_transduction_run_extend_at_sets_the_curriculum_threshold(monkeypatch):
+    """``extend_at``: the adaptive curriculum grows once that fraction of the validation
+    sequences inside its range is right; 85 % right (faked) grows it at 0.8, never at the
+    default 0.9."""
+    import recurrent_zoo.tasks as tasks
+    import recurrent_zoo.training as training
+    from recurrent_zoo.neural_stack import transduction_run
+
+    longest, real_fit = [], training.fit
+
+    def recording_fit(model, X, *args, **kwargs):
+        longest.append(int((np.asarray(kwargs["lengths"]).max() - 1) // 2))
+        return real_fit(model, X, *args, **kwargs)
+
+    monkeypatch.setattr(training, "fit", recording_fit)
+    monkeypatch.setattr(
+        tasks, "transduction_accuracy", lambda Y, data: {"coarse": 0.85, "fine": 0.9}
+    )
+    small = {
+        "hidden_size": 2,
+        "value_size": 1,
+        "vocab_size": 2,
+        "train_lengths": (2, 30),
+        "test_lengths": (31, 31),
+        "epochs": 3,
+        "sequences_per_epoch": 40,
+        "batch_size": 40,
+        "curriculum": "adaptive",
+        "n_validation": 6,
+        "n_test": 1,
+    }
+    for kwargs, grows in (({}, False), ({"extend_at": 0.9}, False), ({"extend_at": 0.8}, True)):
+        longest.clear()
+        transduction_run("reversal", "stack", **kwargs, **small)
+        assert (max(longest) > 10) == grows and longest[0] <= 10
+    for bad in (1.5, -0.1, float("nan")):
+        with pytest.raises(ValueError, match="extend_at"):
+            transduction_run("reversal", "stack", extend_at=bad, **small)

@@ -436,3 +436,122 @@ def test_transduction_run_applies_the_strength_penalty_on_the_whole_range_only(m
     seen.clear()
     transduction_run("reversal", "stack", strength_penalty=0.3, **{**small, "curriculum": None})
     assert [lam for _, lam in seen] == [0.3] * 4
+
+
+def test_transduction_run_restart_rule(monkeypatch):
+    """``restart_after=K``: an attempt still on the adaptive curriculum's first range after K
+    epochs is abandoned and training starts again from the weights of seed ``seed + 1e6 a``
+    (readout ``+ 1``), push / pop biases set again, fresh optimizer; the epochs keep counting;
+    ``"restarts"`` counts the abandoned attempts. Never once the range has grown; off by
+    default (the run is then the one without the rule, bit for bit)."""
+    import recurrent_zoo.tasks as tasks
+    import recurrent_zoo.training as training
+    from recurrent_zoo.neural_stack import transduction_run
+
+    seen, real_fit = [], training.fit
+
+    def recording_fit(model, X, *args, **kwargs):  # each epoch's model, as training starts
+        seen.append((model, {k: v.copy() for k, v in model.params.items()}, kwargs["seed"]))
+        return real_fit(model, X, *args, **kwargs)
+
+    monkeypatch.setattr(training, "fit", recording_fit)
+    small = {
+        "hidden_size": 3,
+        "value_size": 2,
+        "vocab_size": 3,
+        "train_lengths": (2, 30),
+        "test_lengths": (31, 31),
+        "epochs": 5,
+        "sequences_per_epoch": 6,
+        "batch_size": 3,
+        "curriculum": "adaptive",
+        "n_validation": 4,
+        "n_test": 2,
+        "push_bias": -1.0,
+        "pop_bias": -2.0,
+        "seed": 7,
+        "keep_model": True,
+    }
+    monkeypatch.setattr(tasks, "transduction_accuracy", lambda Y, data: {"coarse": 0, "fine": 0})
+    r = transduction_run("reversal", "stack", restart_after=2, **small)
+    assert r["restarts"] == 2 and r["epochs"] == 5
+    models = [m for m, _, _ in seen]
+    assert models[0] is models[1] and models[2] is models[3] and models[4] is r["model"]
+    assert len({id(models[0]), id(models[2]), id(models[4])}) == 3
+    assert [s for _, _, s in seen] == [7 * 100_000 + e for e in range(5)]  # epochs count on
+    fresh = transduction_run("reversal", "stack", **{**small, "epochs": 1})["model"]
+    for a, epoch in ((0, 0), (1, 2), (2, 4)):  # each attempt's initial weights
+        ctrl = NeuralStack(
+            fresh.models[0].input_size, 3, value_size=2, seed=7 + 1_000_000 * a
+        ).params
+        initial = seen[epoch][1]
+        for name, value in ctrl.items():
+            if name in ("bias_push", "bias_pop"):
+                value = np.full_like(value, -1.0 if name == "bias_push" else -2.0)
+            assert np.array_equal(initial[f"0.{name}"], value), (a, name)
+        readout = type(fresh.models[1])(3, 4, seed=7 + 1_000_000 * a + 1).params
+        for name, value in readout.items():
+            assert np.array_equal(initial[f"1.{name}"], value), (a, name)
+    # the range grows after every epoch: never a restart
+    monkeypatch.setattr(tasks, "transduction_accuracy", lambda Y, data: {"coarse": 1, "fine": 1})
+    seen.clear()
+    r = transduction_run("reversal", "stack", restart_after=1, **{**small, "patience": 10})
+    assert r["restarts"] == 0 and len({id(m) for m, _, _ in seen}) == 1
+    # off by default; a rule that never fires leaves the run bit for bit as it was
+    monkeypatch.setattr(training, "fit", real_fit)
+    monkeypatch.undo()
+    plain = transduction_run("reversal", "stack", **{**small, "keep_model": False})
+    ruled = transduction_run(
+        "reversal", "stack", restart_after=100, **{**small, "keep_model": False}
+    )
+    assert "restarts" not in plain and ruled.pop("restarts") == 0
+    for key in ("coarse", "fine", "val_coarse", "val_fine", "curve", "epochs"):
+        assert plain[key] == ruled[key]
+    with pytest.raises(ValueError, match="restart_after"):
+        transduction_run("reversal", "stack", restart_after=0, **small)
+    with pytest.raises(ValueError, match="restart_after"):
+        transduction_run("reversal", "stack", restart_after=2, **{**small, "curriculum": None})
+    with pytest.raises(ValueError, match="restart_after"):
+        transduction_run(
+            "reversal", "stack", restart_after=2, **{**small, "train_lengths": (2, 10)}
+        )
+
+
+def test_transduction_run_extend_at_sets_the_curriculum_threshold(monkeypatch):
+    """``extend_at``: the adaptive curriculum grows once that fraction of the validation
+    sequences inside its range is right; 85 % right (faked) grows it at 0.8, never at the
+    default 0.9."""
+    import recurrent_zoo.tasks as tasks
+    import recurrent_zoo.training as training
+    from recurrent_zoo.neural_stack import transduction_run
+
+    longest, real_fit = [], training.fit
+
+    def recording_fit(model, X, *args, **kwargs):
+        longest.append(int((np.asarray(kwargs["lengths"]).max() - 1) // 2))
+        return real_fit(model, X, *args, **kwargs)
+
+    monkeypatch.setattr(training, "fit", recording_fit)
+    monkeypatch.setattr(
+        tasks, "transduction_accuracy", lambda Y, data: {"coarse": 0.85, "fine": 0.9}
+    )
+    small = {
+        "hidden_size": 2,
+        "value_size": 1,
+        "vocab_size": 2,
+        "train_lengths": (2, 30),
+        "test_lengths": (31, 31),
+        "epochs": 3,
+        "sequences_per_epoch": 40,
+        "batch_size": 40,
+        "curriculum": "adaptive",
+        "n_validation": 6,
+        "n_test": 1,
+    }
+    for kwargs, grows in (({}, False), ({"extend_at": 0.9}, False), ({"extend_at": 0.8}, True)):
+        longest.clear()
+        transduction_run("reversal", "stack", **kwargs, **small)
+        assert (max(longest) > 10) == grows and longest[0] <= 10
+    for bad in (1.5, -0.1, float("nan")):
+        with pytest.raises(ValueError, match="extend_at"):
+            transduction_run("reversal", "stack", extend_at=bad, **small)

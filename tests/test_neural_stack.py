@@ -555,3 +555,24 @@ def test_transduction_run_extend_at_sets_the_curriculum_threshold(monkeypatch):
     for bad in (1.5, -0.1, float("nan")):
         with pytest.raises(ValueError, match="extend_at"):
             transduction_run("reversal", "stack", extend_at=bad, **small)
+
+
+def test_compare_run_full_uses_the_protocol_setting(monkeypatch):
+    """The full comparison trains with PROTOCOL_REVERSAL (the setting that learns the protocol),
+    not transduction_run's defaults; every key of it is an argument of transduction_run."""
+    import inspect
+
+    from recurrent_zoo import neural_stack as ns
+
+    inspect.signature(ns.transduction_run).bind(**ns.PROTOCOL_REVERSAL)
+    seen = {}
+
+    def fake(**kwargs):
+        seen.update(kwargs)
+        return {"coarse": 0.5, "curve": []}
+
+    monkeypatch.setattr(ns, "transduction_run", fake)
+    r = ns.compare_run(quick=False, seed=3)
+    assert seen == {**ns.PROTOCOL_REVERSAL, "seed": 3}
+    assert r["value"] == 0.5 and r["passed"] is False
+    assert ns.PROTOCOL_REVERSAL["strength_penalty"] > 0 and ns.PROTOCOL_REVERSAL["restart_after"]

@@ -399,6 +399,13 @@ NEURAL_STACK_NOTES = [
     "attempts; 7 then stuck on 8-24, a stall the rule does not cover), and",
     "the penalty 0.1 does not make every learnt net exact past 64: the next step is item 2",
     "of the issue (a stronger penalty or more epochs under it), untried here.",
+    "Session 9, the remaining seeds (lead, after the merge; the same K 150 command, one",
+    "process, load 1-3): seed 8 1 restart, 1.00 / 1.00 (192 epochs, 362 s); seed 9 2",
+    "restarts, never left 8-16, 0.00 / 0.036 (450 epochs); seed 2 2 restarts, never left",
+    "8-16, 0.00 / 0.010 (450 epochs; with K 100 its second attempt had learnt: 0.955). So",
+    "seeds 0-9 with K 150 (1 and 4 their session-8 rows, which the rule cannot touch): TEST",
+    "COARSE 1.00 on 0, 3, 8; 0.99 (4), 0.955 (1), 0.94 (6); 0.00 on 2, 5, 7, 9 -- the stack",
+    "found on 6 of 10 seeds, exact past 64 on 3 of 10. No NaN in any run.",
 ]
 
 
@@ -442,6 +449,13 @@ QUEUE_DEQUE_NOTES = [
     "3.94, not learnt (the -1 / -2 stack learnt at epoch 34). Runs marked 234c215+ ran with",
     "the per-end bias change uncommitted (7775850; bit-identical for one number), those",
     "marked 7775850+ with only these notes and the pilot script uncommitted.",
+    "Session 9, more seeds (lead, after the merge; one process each, one BLAS thread, load",
+    "1-3): queue copy with the queue's setting (penalty 1.0, patience 10), seeds 5-9: TEST",
+    "1.00 / 1.00 on 5, 7, 8, 9 and 0.975 / 0.9994 on 6 (36-44 epochs, 78-134 s each); so",
+    "seeds 0-9: coarse 1.00 on 9 of 10. Queue bigram flipping (H 64, the same), seeds 3 and",
+    "4: 0.995 / 0.9994 and 0.995 / 0.9991 (100 epochs, the cap; 597 and 393 s); so seeds",
+    "0-4: fine >= 0.95 on 4 of 5 (0.995, 0.975, 0.9994, 0.9991; seed 2 0.013, never off",
+    "8-16). No NaN in any run.",
 ]
 
 

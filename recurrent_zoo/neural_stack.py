@@ -649,9 +649,9 @@ QUICK_REVERSAL: dict[str, Any] = {
 
 
 #: Grefenstette et al.'s protocol for the stack on reversal (train 8-64, test 65-128, vocabulary
-#: 128) with the setting that learns it (benchmarks/pushdown_reference.py, sessions 7-9): test
-#: coarse accuracy 1.00 on seeds 0 and 3, 0.94-0.99 on seeds 1, 2, 4 and 6, 0.00 on 5 and 7
-#: (benchmarks/results/pushdown_reference.txt). Minutes to an hour of CPU a seed.
+#: 128) with the setting that learns it best so far (benchmarks/pushdown_reference.py, sessions
+#: 7-9): test coarse accuracy 1.00 on seeds 0, 3 and 8, 0.94-0.99 on seeds 1, 4 and 6, 0.00 on
+#: 2, 5, 7 and 9 (benchmarks/results/pushdown_reference.txt). 3-17 minutes of CPU a seed.
 PROTOCOL_REVERSAL: dict[str, Any] = {
     "task": "reversal",
     "memory": "stack",

@@ -266,13 +266,10 @@ def test_transduction_run_equal_length_batches_and_separate_target_inputs(monkey
         transduction_run("reversal", "stack", equal_lengths="yes", **small)
 
 
-def test_transduction_run_adaptive_curriculum_extends_only_what_is_learnt(monkeypatch):
-    """``curriculum="adaptive"``: the sources start at ``lo .. lo + 8`` and the range grows by 8
-    after an epoch whose validation sequences inside it are >= 90 % right, never otherwise
-    (the accuracy faked: all right / all wrong)."""
-    import recurrent_zoo.tasks as tasks
+def _record_curriculum(monkeypatch, epochs):
+    """Record the longest source of every epoch's training data (``fit`` wrapped) and give a
+    tiny adaptive-curriculum run of ``epochs`` over sources of 2-30: (longest, settings)."""
     import recurrent_zoo.training as training
-    from recurrent_zoo.neural_stack import transduction_run
 
     longest, real_fit = [], training.fit
 
@@ -287,13 +284,24 @@ def test_transduction_run_adaptive_curriculum_extends_only_what_is_learnt(monkey
         "vocab_size": 2,
         "train_lengths": (2, 30),
         "test_lengths": (31, 31),
-        "epochs": 4,
+        "epochs": epochs,
         "sequences_per_epoch": 40,
         "batch_size": 40,
         "curriculum": "adaptive",
         "n_validation": 6,
         "n_test": 1,
     }
+    return longest, small
+
+
+def test_transduction_run_adaptive_curriculum_extends_only_what_is_learnt(monkeypatch):
+    """``curriculum="adaptive"``: the sources start at ``lo .. lo + 8`` and the range grows by 8
+    after an epoch whose validation sequences inside it are >= 90 % right, never otherwise
+    (the accuracy faked: all right / all wrong)."""
+    import recurrent_zoo.tasks as tasks
+    from recurrent_zoo.neural_stack import transduction_run
+
+    longest, small = _record_curriculum(monkeypatch, epochs=4)
     for right, tops in ((1.0, [10, 18, 26, 30]), (0.0, [10, 10, 10, 10])):
         monkeypatch.setattr(
             tasks, "transduction_accuracy", lambda Y, data, c=right: {"coarse": c, "fine": c}
@@ -522,32 +530,12 @@ def test_transduction_run_extend_at_sets_the_curriculum_threshold(monkeypatch):
     sequences inside its range is right; 85 % right (faked) grows it at 0.8, never at the
     default 0.9."""
     import recurrent_zoo.tasks as tasks
-    import recurrent_zoo.training as training
     from recurrent_zoo.neural_stack import transduction_run
 
-    longest, real_fit = [], training.fit
-
-    def recording_fit(model, X, *args, **kwargs):
-        longest.append(int((np.asarray(kwargs["lengths"]).max() - 1) // 2))
-        return real_fit(model, X, *args, **kwargs)
-
-    monkeypatch.setattr(training, "fit", recording_fit)
+    longest, small = _record_curriculum(monkeypatch, epochs=3)
     monkeypatch.setattr(
         tasks, "transduction_accuracy", lambda Y, data: {"coarse": 0.85, "fine": 0.9}
     )
-    small = {
-        "hidden_size": 2,
-        "value_size": 1,
-        "vocab_size": 2,
-        "train_lengths": (2, 30),
-        "test_lengths": (31, 31),
-        "epochs": 3,
-        "sequences_per_epoch": 40,
-        "batch_size": 40,
-        "curriculum": "adaptive",
-        "n_validation": 6,
-        "n_test": 1,
-    }
     for kwargs, grows in (({}, False), ({"extend_at": 0.9}, False), ({"extend_at": 0.8}, True)):
         longest.clear()
         transduction_run("reversal", "stack", **kwargs, **small)

@@ -406,6 +406,13 @@ NEURAL_STACK_NOTES = [
     "seeds 0-9 with K 150 (1 and 4 their session-8 rows, which the rule cannot touch): TEST",
     "COARSE 1.00 on 0, 3, 8; 0.99 (4), 0.955 (1), 0.94 (6); 0.00 on 2, 5, 7, 9 -- the stack",
     "found on 6 of 10 seeds, exact past 64 on 3 of 10. No NaN in any run.",
+    "Then the next step named above, the queue's penalty 1.0 on the stack (the same K 150",
+    'command with "strength_penalty": 1.0; lead, 15:40-15:57, one process, load ~2, code',
+    "e394a74), on the seeds that had found the stack: seed 1 1.00 / 1.00 (was 0.955; no",
+    "restart, 121 epochs, 234 s), seed 6 1.00 / 1.00 (was 0.94; 1 restart, 236 epochs), seed 0",
+    "1.00 / 1.00 (as before; 49 epochs), seed 4 0.95 / 0.9987 (was 0.99; 90 epochs): exact on",
+    "3 of the 4, one worse. Seeds 3 and 8 (1.00 with 0.1) and the seeds that never found the",
+    "stack (2, 5, 7, 9; the penalty acts only once the range reaches 8-64) were not run with it.",
 ]
 
 

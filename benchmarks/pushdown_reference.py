@@ -795,6 +795,7 @@ def summary(args: argparse.Namespace) -> None:
                 f"{r['fine']:6.3f} {r['val_coarse']:5.3f}/{r['val_fine']:5.3f} "
                 f"{str(r['finite']):>6} {r['seconds'] / 60:6.1f}  {_tail(r)}"
                 + (f" restarts {r['restarts']}" if "restarts" in r else "")
+                + (f" (stalled {r['stall_restarts']})" if "stall_restarts" in r else "")
             )
         out += NEURAL_STACK_NOTES + QUEUE_DEQUE_NOTES
     sd = [r for r in records if r["experiment"] == "seeds"]

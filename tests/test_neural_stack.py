@@ -656,3 +656,4 @@ def test_compare_run_full_uses_the_protocol_setting(monkeypatch):
     assert seen == {**ns.PROTOCOL_REVERSAL, "seed": 3}
     assert r["value"] == 0.5 and r["passed"] is False
     assert ns.PROTOCOL_REVERSAL["strength_penalty"] > 0 and ns.PROTOCOL_REVERSAL["restart_after"]
+    assert ns.PROTOCOL_REVERSAL["stall_after"]  # session 10: the stall rule is part of it

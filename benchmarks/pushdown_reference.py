@@ -465,9 +465,8 @@ NEURAL_STACK_NOTES = [
     "(K 150) and not in 100 from epoch 100 (K 100); seed 3's attempt 3 in 32 from epoch 300",
     "and not in 100 from 200. So the restarts buy more draws of a lottery (10 of 28 attempts",
     "here learnt 8-16 within 100 epochs) rather than a rule that finds the stack; a seed can",
-    "still run out of",
-    "attempts. What keeps 4 and 8 under 1.00 once learnt (0.95 / 0.97, 10 and 6 test",
-    "sequences of 200 wrong, fine >= 0.998) was not examined. Non-finite values: none; every",
+    "still run out of attempts. What keeps 4 and 8 under 1.00 once learnt (0.95 / 0.97, 10",
+    "and 6 test sequences of 200 wrong, fine >= 0.998) was not examined. Non-finite: none; every",
     "run's finite flag (each epoch's training loss finite) is True and no number in any of",
     "the 294 records of the jsonl is NaN or infinite (the records keep no loss curve).",
 ]

@@ -525,6 +525,98 @@ def test_transduction_run_restart_rule(monkeypatch):
         )
 
 
+def test_transduction_run_stall_rule(monkeypatch):
+    """``stall_after=S``: an attempt whose range has grown past the first but not for S epochs
+    (short of the whole range) restarts from the next attempt's weights (seed ``seed + 1e6 a``)
+    and on the first range again; never on the first range (``restart_after``'s stage) nor on
+    the whole range; off by default (the run is then the one without the rule, bit for bit).
+    The accuracy is faked: all right in the epochs listed, all wrong otherwise."""
+    import recurrent_zoo.tasks as tasks
+    import recurrent_zoo.training as training
+    from recurrent_zoo.neural_stack import transduction_run
+
+    seen, real_fit = [], training.fit
+
+    def recording_fit(model, X, *args, **kwargs):  # each epoch's model, weights, longest source
+        n = int((np.asarray(kwargs["lengths"]).max() - 1) // 2)
+        seen.append((model, {k: v.copy() for k, v in model.params.items()}, n))
+        return real_fit(model, X, *args, **kwargs)
+
+    def right_in(epochs):  # learnt after the epochs listed (0-based), as fit has just run them
+        def accuracy(Y, data):
+            c = float(len(seen) - 1 in epochs)
+            return {"coarse": c, "fine": c}
+
+        return accuracy
+
+    monkeypatch.setattr(training, "fit", recording_fit)
+    small = {
+        "hidden_size": 3,
+        "value_size": 2,
+        "vocab_size": 3,
+        "train_lengths": (2, 30),
+        "test_lengths": (31, 31),
+        "epochs": 7,
+        "sequences_per_epoch": 6,
+        "batch_size": 3,
+        "curriculum": "adaptive",
+        "n_validation": 4,
+        "n_test": 2,
+        "patience": 100,
+        "seed": 5,
+        "keep_model": True,
+    }
+    # learnt 2-10 in epoch 0, then 2-18 never: epochs 1-2 on 2-18, the restart at epoch 3,
+    # learnt 2-10 again in epoch 3, then epochs 4-5 on 2-18 and the next restart at epoch 6
+    monkeypatch.setattr(tasks, "transduction_accuracy", right_in({0, 3}))
+    r = transduction_run("reversal", "stack", stall_after=2, **small)
+    assert r["restarts"] == r["stall_restarts"] == 2 and r["epochs"] == 7
+    models = [m for m, _, _ in seen]
+    assert models[0] is models[1] is models[2] and models[3] is models[4] is models[5]
+    assert models[6] is r["model"] and len({id(models[0]), id(models[3]), id(models[6])}) == 3
+    longest = [n for _, _, n in seen]
+    assert all(longest[e] <= 10 for e in (0, 3, 6))  # every attempt starts on the first range
+    assert max(longest[1:3]) > 10 and max(longest[4:6]) > 10
+    for a, epoch in ((1, 3), (2, 6)):  # the next attempts' initial weights
+        ctrl = NeuralStack(models[0].models[0].input_size, 3, value_size=2, seed=5 + 10**6 * a)
+        for name, value in ctrl.params.items():
+            assert np.array_equal(seen[epoch][1][f"0.{name}"], value), (a, name)
+    # never on the first range: all wrong, 7 epochs on 2-10 with stall_after=1
+    monkeypatch.setattr(tasks, "transduction_accuracy", right_in(set()))
+    seen.clear()
+    r = transduction_run("reversal", "stack", stall_after=1, **small)
+    assert r["restarts"] == r["stall_restarts"] == 0 and len({id(m) for m, _, _ in seen}) == 1
+    # never on the whole range: 2-30 reached in epoch 3, then all wrong for 3 epochs
+    monkeypatch.setattr(tasks, "transduction_accuracy", right_in({0, 1, 2}))
+    seen.clear()
+    r = transduction_run("reversal", "stack", stall_after=1, **small)
+    assert r["restarts"] == 0 and len({id(m) for m, _, _ in seen}) == 1
+    assert max(n for _, _, n in seen[3:]) > 26
+    # with restart_after too: its restarts and the stall rule's are counted together
+    monkeypatch.setattr(tasks, "transduction_accuracy", right_in({2}))
+    seen.clear()
+    r = transduction_run("reversal", "stack", restart_after=2, stall_after=2, **small)
+    assert (r["restarts"], r["stall_restarts"]) == (2, 1)  # epochs 2 (first), 5 (stalled)
+    models = [m for m, _, _ in seen]
+    assert len({id(m) for m in models}) == 3 and models[1] is not models[2]
+    assert models[2] is models[4] and models[4] is not models[5] and seen[5][2] <= 10
+    # off by default; a rule that never fires leaves the run bit for bit as it was
+    monkeypatch.undo()
+    plain = transduction_run("reversal", "stack", **{**small, "keep_model": False})
+    ruled = transduction_run("reversal", "stack", stall_after=100, **{**small, "keep_model": False})
+    assert "restarts" not in plain and "stall_restarts" not in plain
+    assert ruled.pop("restarts") == ruled.pop("stall_restarts") == 0
+    for key in ("coarse", "fine", "val_coarse", "val_fine", "curve", "epochs"):
+        assert plain[key] == ruled[key]
+    for bad in (0, -3):
+        with pytest.raises(ValueError, match="stall_after"):
+            transduction_run("reversal", "stack", stall_after=bad, **small)
+    with pytest.raises(ValueError, match="stall_after"):
+        transduction_run("reversal", "stack", stall_after=2, **{**small, "curriculum": 4})
+    with pytest.raises(ValueError, match="stall_after"):
+        transduction_run("reversal", "stack", stall_after=2, **{**small, "train_lengths": (2, 9)})
+
+
 def test_transduction_run_extend_at_sets_the_curriculum_threshold(monkeypatch):
     """``extend_at``: the adaptive curriculum grows once that fraction of the validation
     sequences inside its range is right; 85 % right (faked) grows it at 0.8, never at the
@@ -564,3 +656,4 @@ def test_compare_run_full_uses_the_protocol_setting(monkeypatch):
     assert seen == {**ns.PROTOCOL_REVERSAL, "seed": 3}
     assert r["value"] == 0.5 and r["passed"] is False
     assert ns.PROTOCOL_REVERSAL["strength_penalty"] > 0 and ns.PROTOCOL_REVERSAL["restart_after"]
+    assert ns.PROTOCOL_REVERSAL["stall_after"]  # session 10: the stall rule is part of it

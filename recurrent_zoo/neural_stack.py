@@ -94,6 +94,16 @@ class NeuralStack(SequenceModel):
         penalty (``benchmarks/neural_stack_diagnosis.py``: soft strengths of about 0.8 leave
         the stack's alignment at the mercy of small changes of the controller past the
         training lengths).
+    read_scale : float or sequence of float, default 1.0
+        A training aid, not in the paper: the factor :math:`\alpha_e \in [0, 1]` by which
+        the read of each end enters the controller, :math:`i_t = [x_t; \alpha_{top}
+        r^{top}_{t-1}; \alpha_{bot} r^{bot}_{t-1}]` (one number for every read end, or one per
+        end in the order of :attr:`ends`, ``(top, bottom)`` for the deque). The memory itself
+        is unchanged. With 1 (the default) the model is the paper's; 0 hides that read from
+        the controller (and so no gradient reaches the memory through it).
+        :func:`transduction_run`'s ``read_ramp`` grows a deque's read in from 0 during
+        training: a deque whose controller sees both reads from the start does not find the
+        queue's copy (``benchmarks/results/neural_stack_pilots.txt``, session 10).
     seed : int or numpy.random.Generator, optional
         Weights from U(-1/sqrt(H), 1/sqrt(H)), PyTorch's LSTM initialisation.
     dtype : {np.float64, np.float32}
@@ -129,6 +139,7 @@ class NeuralStack(SequenceModel):
         output_size: int | None = None,
         capacity: int = 64,
         strength_penalty: float = 0.0,
+        read_scale: Any = 1.0,
         seed: Any = None,
         dtype: Any = np.float64,
     ) -> None:
@@ -142,6 +153,7 @@ class NeuralStack(SequenceModel):
         self.capacity = check_positive_int(capacity, "capacity")
         self.strength_penalty = check_real(strength_penalty, "strength_penalty", low=0.0)
         self.penalty = 0.0
+        self.read_scale = read_scale
         E, m, O = self.n_ends, self.value_size, self.output_size
         rng, bound = make_rng(seed), 1.0 / np.sqrt(H)
         p = self.params
@@ -152,6 +164,43 @@ class NeuralStack(SequenceModel):
         for name, rows in (("push", E), ("pop", E), ("value", E * m), ("out", O)):
             p[f"weight_{name}"] = uniform((rows, H), bound, rng, self.dtype)
             p[f"bias_{name}"] = uniform((rows,), bound, rng, self.dtype)
+
+    @property
+    def read_scale(self) -> tuple[float, ...]:
+        """The factor on each end's read as the controller sees it, in the order of the read
+        ends (settable: one number for every end, or one per end)."""
+        return self._read_scale
+
+    @read_scale.setter
+    def read_scale(self, value: Any) -> None:
+        n = self.n_ends
+        if isinstance(value, (list, tuple, np.ndarray)):
+            scales = tuple(check_real(v, "read_scale", low=0.0, high=1.0) for v in value)
+            if len(scales) != n:
+                raise ValueError(
+                    f"read_scale must be a number or {n} numbers (one per read end); "
+                    f"got {len(scales)}"
+                )
+        else:
+            scales = (check_real(value, "read_scale", low=0.0, high=1.0),) * n
+        self._read_scale = scales
+
+    def _scaled_reads(self, reads: dict[str, NDArray]) -> NDArray:
+        """The reads as the controller sees them, ``[alpha_e r_e]`` over the read ends."""
+        ends = self.ends[2]
+        if all(a == 1.0 for a in self._read_scale):  # the paper's model, bit for bit
+            return np.concatenate([reads[e] for e in ends], axis=1)
+        return np.concatenate(
+            [a * reads[e] for a, e in zip(self._read_scale, ends, strict=True)], axis=1
+        )
+
+    def _read_grads(self, dr: NDArray) -> dict[str, NDArray]:
+        """The gradient reaching each end's read from that of the controller's input ``dr``."""
+        m = self.value_size
+        out = {e: dr[:, j * m : (j + 1) * m] for j, e in enumerate(self.ends[2])}
+        if all(a == 1.0 for a in self._read_scale):
+            return out
+        return {e: a * out[e] for a, e in zip(self._read_scale, self.ends[2], strict=True)}
 
     @property
     def n_ends(self) -> int:
@@ -228,7 +277,7 @@ class NeuralStack(SequenceModel):
         Hn = np.empty((T, B, H), dtype=self.dtype)  # h_t as computed
         heads = np.empty((T, B, W_head.shape[0]), dtype=self.dtype)  # d, u, v, o
         reads = mem.initial_reads()
-        RH[0, :, : E * m] = np.concatenate([reads[e] for e in read_ends], axis=1)
+        RH[0, :, : E * m] = self._scaled_reads(reads)
         RH[0, :, E * m :] = h0
         Cs[0] = c0
         for t in range(T):
@@ -250,7 +299,7 @@ class NeuralStack(SequenceModel):
                 {e: pop[:, j] for j, e in enumerate(pop_ends)},
                 {e: (value[:, j * m : (j + 1) * m], push[:, j]) for j, e in enumerate(push_ends)},
             )
-            r = np.concatenate([reads[e] for e in read_ends], axis=1)
+            r = self._scaled_reads(reads)
             if maskb is None:
                 RH[t + 1, :, : E * m] = r
                 RH[t + 1, :, E * m :] = h
@@ -295,9 +344,7 @@ class NeuralStack(SequenceModel):
             dr = dRH[:, : E * m]
             if mt is not None:
                 dr = np.where(mt, dr, 0.0)
-            dpops, dpushes = mem.step_backward(
-                t, {e: dr[:, j * m : (j + 1) * m] for j, e in enumerate(read_ends)}
-            )
+            dpops, dpushes = mem.step_backward(t, self._read_grads(dr))
             z = heads[t]
             dz = dZ[t]
             for j, e in enumerate(pop_ends):
@@ -334,9 +381,7 @@ class NeuralStack(SequenceModel):
                 new_dRH = np.where(mt, new_dRH, dRH)
                 new_dc = np.where(mt, new_dc, dc)
             dRH, dc = new_dRH, new_dc
-        mem.initial_reads_backward(
-            {e: dRH[:, j * m : (j + 1) * m] for j, e in enumerate(read_ends)}
-        )
+        mem.initial_reads_backward(self._read_grads(dRH[:, : E * m]))
         dV0, ds0 = mem.state_grad()
         dA2 = dA.reshape(T * B, 4 * H)
         dW_rh = dA2.T @ RH[:T].reshape(T * B, -1)  # (4H, E m + H)

@@ -465,6 +465,8 @@ def transduction_run(
     keep_model: bool = False,
     restart_after: int | None = None,
     extend_at: float = 0.9,
+    read_scale: float | tuple[float, ...] | None = None,
+    read_ramp: int | None = None,
 ) -> dict[str, Any]:
     """Grefenstette et al.'s protocol on one transduction task: train on 8-64, test on 65-128.
 
@@ -526,7 +528,21 @@ def transduction_run(
     the validation sequences inside the current range that must be right (coarse) for the
     adaptive curriculum to extend it (default 0.9, the rule above). With 100 validation
     sequences of 8-64 only 13-23 fall in the first range 8-16 (seeds 0-9), so 0.9 asks for
-    all but one or two of them.
+    all but one or two of them. ``read_scale`` and ``read_ramp``: a training aid for the
+    deque, off by default (``None``: the paper's model throughout) and not in the paper.
+    ``read_scale`` starts :class:`NeuralStack`'s ``read_scale`` there (one number, or one per
+    end: ``(0, 1)`` hides the deque's top read from the controller). ``read_ramp=K`` (it
+    needs ``read_scale`` and the adaptive curriculum) then grows every factor linearly to 1
+    over the ``K`` epochs after the curriculum first leaves its first range (at the ``k``-th
+    of them :math:`\alpha + (1 - \alpha) k / K`); without it the factors stay as given.
+    Why: a deque whose controller sees both reads from the start does not learn copy; with
+    the top read hidden it finds the queue's solution at its bottom end, and the top read
+    grown in afterwards does not undo it (``benchmarks/results/neural_stack_pilots.txt``,
+    session 10). The validation score ranks the epochs with every factor at 1 (the paper's
+    model) above the others, patience counts only those epochs, and the model kept is
+    tested with the factors of its epoch, which the result reports (``"read_scale"``,
+    with ``read_scale`` given; 1 everywhere unless the ramp never ended). A restart
+    (``restart_after``) starts the factors and the ramp again.
     """
     from ._core.layers import Linear
     from ._core.sequence import Stacked
@@ -548,6 +564,16 @@ def transduction_run(
     extend_at = check_real(extend_at, "extend_at", low=0.0, high=1.0)
     if penalty > 0.0 and memory == "lstm":
         raise ValueError("strength_penalty needs a memory ('stack', 'queue' or 'deque')")
+    if read_ramp is not None:
+        check_positive_int(read_ramp, "read_ramp")
+        if read_scale is None or curriculum != "adaptive" or hi <= lo + 8:
+            raise ValueError(
+                "read_ramp needs read_scale and curriculum='adaptive' over more than its first "
+                f"range; got read_scale={read_scale!r}, curriculum={curriculum!r}, "
+                f"train_lengths={train_lengths}"
+            )
+    if read_scale is not None and memory == "lstm":
+        raise ValueError("read_scale needs a memory ('stack', 'queue' or 'deque')")
     if restart_after is not None:
         check_positive_int(restart_after, "restart_after")
         if curriculum != "adaptive" or train_lengths[1] <= train_lengths[0] + 8:
@@ -574,6 +600,8 @@ def transduction_run(
                 core.params["bias_push"][...] = _end_biases(push_bias, "push_bias", core.n_ends)
             if pop_bias is not None:
                 core.params["bias_pop"][...] = _end_biases(pop_bias, "pop_bias", core.n_ends)
+            if read_scale is not None:
+                core.read_scale = read_scale
         model = Stacked([core, Linear(hidden_size, O, seed=weight_seed + 1)])
         return core, model, get_optimizer(optimizer, model.params, lr=lr)
 
@@ -581,12 +609,22 @@ def transduction_run(
     best, curve, finite, perfect = None, [], True, 0
     restarts, attempt_start = 0, 0  # the restart rule (restart_after): attempts abandoned
     first = top = min(hi, lo + 8)  # the adaptive curriculum's first and longest source so far
+    scale0 = None if read_scale is None else np.asarray(core.read_scale)
+    ramp_from: int | None = None  # the epoch the read ramp starts (read_ramp)
     for epoch in range(epochs):
         if restart_after is not None and top == first and epoch - attempt_start >= restart_after:
             restarts, attempt_start = restarts + 1, epoch  # still on the first range: again
             core, model, opt = build(seed + 1_000_000 * restarts)
+            ramp_from = None
             if progress:
                 print(f"{task} {memory} seed {seed}: restart {restarts}", flush=True)
+        if read_ramp is not None and scale0 is not None:
+            if ramp_from is None and top > first:
+                ramp_from = epoch
+            if ramp_from is not None:
+                grown = min(1.0, (epoch - ramp_from + 1) / read_ramp)
+                core.read_scale = tuple((scale0 + (1.0 - scale0) * grown).tolist())
+        full = memory == "lstm" or all(a == 1.0 for a in core.read_scale)
         if curriculum is None:
             top = hi
         elif not isinstance(curriculum, str):
@@ -630,13 +668,15 @@ def transduction_run(
         Y, _ = model.forward(val.inputs, lengths=val.lengths)
         score = transduction_accuracy(Y, val)
         loss = float(SoftmaxCrossEntropy()(Y, val.targets, val.mask)[0])
-        key = (score["coarse"], score["fine"], -loss)
+        key = (full, score["coarse"], score["fine"], -loss)
         if best is None or key > best[0]:
-            best = (key, {k: v.copy() for k, v in model.params.items()})
+            kept_scale = None if memory == "lstm" else core.read_scale
+            best = (key, {k: v.copy() for k, v in model.params.items()}, kept_scale)
         if progress:
+            shown = "" if read_scale is None else f", read {core.read_scale}"
             print(
-                f"{task} {memory} seed {seed} epoch {epoch}: loss {curve[-1]:.4f} validation "
-                f"{score['coarse']:.3f}/{score['fine']:.3f}, sources up to {top} "
+                f"{task} {memory} seed {seed} epoch {epoch}{shown}: loss {curve[-1]:.4f} "
+                f"validation {score['coarse']:.3f}/{score['fine']:.3f}, sources up to {top} "
                 f"({time.perf_counter() - start:.0f} s)",
                 flush=True,
             )
@@ -647,17 +687,21 @@ def transduction_run(
                 and transduction_accuracy(Y[:, inside], val.subset(inside))["coarse"] >= extend_at
             ):
                 top = min(hi, top + 8)
-        perfect = perfect + 1 if score["coarse"] == 1.0 and top == hi else 0
+        perfect = perfect + 1 if score["coarse"] == 1.0 and top == hi and full else 0
         if perfect >= patience:
             break
     if best is not None:
         for k, v in best[1].items():
             model.params[k][...] = v
+        if best[2] is not None:
+            core.read_scale = best[2]
     Y, _ = model.forward(test.inputs, lengths=test.lengths)
     result = transduction_accuracy(Y, test)
     kept: dict[str, Any] = {"model": model, "test": test} if keep_model else {}
     if restart_after is not None:
         kept["restarts"] = restarts
+    if read_scale is not None:
+        kept["read_scale"] = list(core.read_scale)
     return {
         **kept,
         "task": task,
@@ -665,8 +709,8 @@ def transduction_run(
         "seed": seed,
         "coarse": result["coarse"],
         "fine": result["fine"],
-        "val_coarse": best[0][0] if best else 0.0,
-        "val_fine": best[0][1] if best else 0.0,
+        "val_coarse": best[0][1] if best else 0.0,
+        "val_fine": best[0][2] if best else 0.0,
         "epochs": len(curve),
         "finite": finite and bool(np.all(np.isfinite(curve))),
         "seconds": time.perf_counter() - start,

@@ -643,3 +643,45 @@ def test_read_scale_bad_arguments():
     with pytest.raises(ValueError, match="read_scale"):
         net.read_scale = (1.0, 2.0)
     assert net.read_scale == (1.0, 1.0)
+
+
+def test_transduction_run_read_ramp(monkeypatch):
+    """``read_scale=(0, 1), read_ramp=K`` (deque): the top read starts hidden and grows in,
+    alpha + (1 - alpha) k / K at the k-th epoch after the adaptive curriculum first leaves its
+    first range; patience counts only epochs with every read at 1 and the model kept is one of
+    them; without the ramp the factors stay; never growing while the range does not."""
+    import recurrent_zoo.tasks as tasks
+    import recurrent_zoo.training as training
+    from recurrent_zoo.neural_stack import transduction_run
+
+    longest, small = _record_curriculum(monkeypatch, epochs=6)
+    scales, fit = [], training.fit
+
+    def recording_fit(model, X, *args, **kwargs):
+        scales.append(model.models[0].read_scale)
+        return fit(model, X, *args, **kwargs)
+
+    monkeypatch.setattr(training, "fit", recording_fit)
+    run = {**small, "memory": "deque", "read_scale": (0.0, 1.0), "patience": 1}
+    monkeypatch.setattr(tasks, "transduction_accuracy", lambda Y, data: {"coarse": 1, "fine": 1})
+    # sources up to 10, 18, 26, then the whole range 2-30 from epoch 3 on
+    r = transduction_run("copy", read_ramp=3, **run)
+    assert scales == [(0.0, 1.0), (1 / 3, 1.0), (2 / 3, 1.0), (1.0, 1.0)]
+    assert r["epochs"] == 4 and r["read_scale"] == [1.0, 1.0]  # epoch 2 (2/3) did not count
+    scales.clear()
+    r = transduction_run("copy", **run)  # no ramp: the factors stay
+    assert scales == [(0.0, 1.0)] * 6 and r["read_scale"] == [0.0, 1.0]
+    monkeypatch.setattr(tasks, "transduction_accuracy", lambda Y, data: {"coarse": 0, "fine": 0})
+    scales.clear()
+    r = transduction_run("copy", read_ramp=1, **run)  # the range never grows: nor the read
+    assert scales == [(0.0, 1.0)] * 6 and r["read_scale"] == [0.0, 1.0]
+    for bad in (
+        {"read_ramp": 2},  # no read_scale
+        {"read_ramp": 0, "read_scale": 0.5},
+        {"read_ramp": 2, "read_scale": 0.5, "curriculum": None},
+        {"read_scale": 1.5},
+    ):
+        with pytest.raises(ValueError, match="read_"):
+            transduction_run("copy", **{**small, "memory": "deque", **bad})
+    with pytest.raises(ValueError, match="read_scale"):
+        transduction_run("copy", **{**small, "memory": "lstm", "read_scale": 0.5})

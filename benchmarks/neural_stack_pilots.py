@@ -21,7 +21,8 @@ Two commands, each printing to stdout (the records are in
     back through it into the memory) or ``"frozen"`` (its weights stay as initialised).
     ``read_scale``: :class:`~recurrent_zoo.neural_stack.NeuralStack`'s ``read_scale`` (a number
     or one per end); with ``read_ramp`` ``[first, n]`` it grows linearly from there to 1 over
-    epochs ``first`` to ``first + n - 1``.
+    epochs ``first`` to ``first + n - 1``. ``contrib``: after each epoch also print the spread
+    of each input's part of the controller's gate pre-activations (``x/top/bottom/h``).
 ``run JSON``
     :func:`recurrent_zoo.neural_stack.transduction_run` with the JSON as its keyword
     arguments (``task`` and ``memory`` included; lists become tuples), printing a line per
@@ -80,6 +81,7 @@ DEFAULTS = {
     "top_read": "trained",
     "read_scale": 1.0,
     "read_ramp": None,
+    "contrib": False,
 }
 
 
@@ -184,6 +186,8 @@ def train(cfg: dict) -> None:
             return "/".join(f"{(a[..., e] * w).sum() / w.sum():.2f}" for e in range(a.shape[-1]))
 
         scale = "/".join(f"{a:.2f}" for a in core.read_scale)
+        if cfg["contrib"]:
+            print(f"ep {ep} gate input std {_contributions(core, val.lengths[:20])}", flush=True)
         print(
             f"ep {ep} read {scale} loss {h['loss'][-1]:.3f} "
             f"val {sc['coarse']:.2f}/{sc['fine']:.2f} "
@@ -197,6 +201,24 @@ def train(cfg: dict) -> None:
     if cfg["top_read"] != "trained":
         top = core.params["weight_ih"][:, core.input_size : core.input_size + core.value_size]
         print(f"largest |weight| on the top read after training: {np.abs(top).max():.4g}")
+
+
+def _contributions(core: NeuralStack, lengths: np.ndarray) -> str:
+    """What drives the controller's gates on the last traced batch: the standard deviation over
+    the steps inside the sequences (and the batch) of each input's part of the gate
+    pre-activations, averaged over the 4H gate units: the input x_t, each end's read (as the
+    controller sees it, scaled) and h_{t-1}. "x/top/bottom/h" (a deque), "x/read/h" else."""
+    X, RH = core._cache[0], core._cache[1]
+    T, I = X.shape[0], core.input_size
+    W = core.params["weight_ih"]
+    inside = np.arange(T)[:, None] < np.asarray(lengths)[None, :]  # (T, B)
+    m, E = core.value_size, core.n_ends
+    parts = [X @ W[:, :I].T]
+    parts += [
+        RH[:T, :, j * m : (j + 1) * m] @ W[:, I + j * m : I + (j + 1) * m].T for j in range(E)
+    ]
+    parts.append(RH[:T, :, E * m :] @ core.params["weight_hh"].T)
+    return "/".join(f"{p[inside].std(axis=0).mean():.3f}" for p in parts)
 
 
 def gradients(settings: list[str]) -> None:

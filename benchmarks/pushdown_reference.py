@@ -77,6 +77,28 @@ an attempt still on sources of 8-16 after 150 epochs starts again from the weigh
           "sequences_per_epoch": 500, "n_validation": 100, "strength_penalty": 0.1,
           "restart_after": 150, "progress": true}'
 
+The deque's settings (session 10, 2026-12-06): the queue's and the stack's, each pushing at one
+end only, with the other end's read hidden from the controller at the start and grown in over
+10 epochs once the curriculum leaves 8-16 (``read_scale`` / ``read_ramp`` of
+:func:`~recurrent_zoo.neural_stack.transduction_run`; seeing both reads from the start, the
+deque learns nothing). Copy (bigram flipping: the same with ``"hidden_size": 64``)::
+
+    python benchmarks/pushdown_reference.py neural_stack copy --memory deque --seeds 0 \
+        --settings '{"hidden_size": 32, "value_size": 32, "lr": 0.01, "batch_size": 10,
+          "push_bias": [1.0, -8.0], "pop_bias": -4.0, "target_inputs": "separate",
+          "equal_lengths": false, "curriculum": "adaptive", "epochs": 100, "patience": 10,
+          "sequences_per_epoch": 500, "n_validation": 100, "strength_penalty": 1.0,
+          "read_scale": [0.0, 1.0], "read_ramp": 10}'
+
+Reversal (the stack's biases at the top, the bottom read hidden; the restart rule)::
+
+    python benchmarks/pushdown_reference.py neural_stack reversal --memory deque --seeds 0 \
+        --settings '{"hidden_size": 32, "value_size": 32, "lr": 0.01, "batch_size": 10,
+          "push_bias": [-1.0, -8.0], "pop_bias": [-2.0, -8.0], "target_inputs": "separate",
+          "equal_lengths": false, "curriculum": "adaptive", "epochs": 450, "patience": 10,
+          "sequences_per_epoch": 500, "n_validation": 100, "strength_penalty": 1.0,
+          "restart_after": 150, "read_scale": [1.0, 0.0], "read_ramp": 10}'
+
 Runs are long (minutes to an hour each on one core); run them with ``nice`` in the
 background. Every line records the seed, the settings, the wall time and ``os.getloadavg()``.
 """
@@ -463,6 +485,30 @@ QUEUE_DEQUE_NOTES = [
     "4: 0.995 / 0.9994 and 0.995 / 0.9991 (100 epochs, the cap; 597 and 393 s); so seeds",
     "0-4: fine >= 0.95 on 4 of 5 (0.995, 0.975, 0.9994, 0.9991; seed 2 0.013, never off",
     "8-16). No NaN in any run.",
+    "Session 10 (2026-12-06; pilots in neural_stack_pilots.txt). Why the deque's top read",
+    "stalls it: not the gradient through it into the memory (top read seen but detached:",
+    "stalls) nor the training of the controller's weights on it (weights frozen at their",
+    "random start: stalls) -- the controller SEEING it does. The top read holds what the",
+    "controller pushed the step before, a second recurrent path through the memory; its",
+    "share of the gates' drive grows 0.10 -> 1.16 in 15 epochs (four times the input's)",
+    "while the bottom read, the one copy needs, stays at ~0.25. Built: NeuralStack(",
+    "read_scale=) (the factor on each read as the controller sees it; default 1, the paper's",
+    "model bit for bit) and transduction_run(read_scale=, read_ramp=K) (start with those",
+    "factors and grow them to 1 over K epochs once the adaptive curriculum leaves 8-16;",
+    "epochs at full reads rank first and alone count for patience; the kept model's factors",
+    "go to its JSON line as read_scale; off by default). Not in the paper.",
+    "Copy, seed 0 (the queue's copy setting with push_bias [1, -8], pop_bias -4, read_scale",
+    "[0, 1], read_ramp 10; the module docstring's deque command): TEST 1.00 / 1.00, 46",
+    "epochs, 286 s, kept at full reads [1, 1]: the target (deque copy 1.00) met on seed 0.",
+    "Reversal, seed 0, the mirror (the stack's biases at the top, push_bias [-1, -8],",
+    "pop_bias [-2, -8], read_scale [1, 0], read_ramp 10, penalty 1.0, restart_after 150,",
+    "450 epochs): with the bottom hidden the deque is a stack with a spare end, and it",
+    "inherits the stack's seed dependence -- attempts 0 and 1 never left 8-16 in 150 epochs",
+    "each; attempt 2 left it at epoch ~386, had the bottom read full from epoch 396, and",
+    "reached 8-64 with validation 1.00 / 1.00 only at the very end: TEST 0.23 / 0.856",
+    "(1435 s). The 450-epoch cap decided it: no patience epochs at 8-64 under the penalty,",
+    "which is what made the stack exact past 64 (session 8). Target (deque reversal 1.00) not",
+    "met on seed 0.",
 ]
 
 

@@ -509,6 +509,11 @@ QUEUE_DEQUE_NOTES = [
     "(1435 s). The 450-epoch cap decided it: no patience epochs at 8-64 under the penalty,",
     "which is what made the stack exact past 64 (session 8). Target (deque reversal 1.00) not",
     "met on seed 0.",
+    "Bigram flipping, seed 0 (the copy setting with hidden_size 64, 100 epochs): it left 8-16",
+    "only at epoch 87 (the queue's seed 0 reached 8-64 at epoch 71), the top read's ramp",
+    "(epochs 88-97) raised the training loss (0.19 -> 0.53 at factor 0.7, 0.27 at 1; a slower",
+    "ramp untried) and the run ended on 8-24: TEST 0.00 / 0.123 (validation 0.16 / 0.37 at",
+    "full reads; 500 s). The 100-epoch cap decided it; target (fine >= 0.95) not met.",
 ]
 
 

@@ -518,6 +518,14 @@ QUEUE_DEQUE_NOTES = [
     "seed 1 TEST 1.00 / 1.00 (8-64 at epoch 34, validation dipping to 0.86-0.98 in epochs",
     "41-49 under the penalty, then steady; 65 epochs, 325 s); seed 2 TEST 1.00 / 1.00 (8-64",
     "at epoch 28; 42 epochs, 165 s). So deque copy 1.00 / 1.00 on seeds 0, 1 and 2.",
+    "Reversal, seed 1 (the reversal command with 300 epochs and progress; code cbb80a0, the",
+    "same library code): neither attempt left 8-16 (attempt 0's training loss 3.39 -> 1.11 by",
+    "epoch 149 with validation fine ~0.03 on 8-64: memorising, not the stack; attempt 1 at",
+    "1.56 by epoch 276), so the bottom read never grew in: TEST 0.00 / 0.013 (546 s). With",
+    "seed 0's three attempts that is 1 of 5 attempts finding the stack within 150 epochs,",
+    "fewer than the stack alone on its protocol (6 of 10 seeds, session 9) -- few numbers,",
+    "and the deque draws different weights, so only a hint that the hidden spare end costs",
+    "something.",
 ]
 
 

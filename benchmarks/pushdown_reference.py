@@ -522,10 +522,9 @@ QUEUE_DEQUE_NOTES = [
     "same library code): neither attempt left 8-16 (attempt 0's training loss 3.39 -> 1.11 by",
     "epoch 149 with validation fine ~0.03 on 8-64: memorising, not the stack; attempt 1 at",
     "1.56 by epoch 276), so the bottom read never grew in: TEST 0.00 / 0.013 (546 s). With",
-    "seed 0's three attempts that is 1 of 5 attempts finding the stack within 150 epochs,",
-    "fewer than the stack alone on its protocol (6 of 10 seeds, session 9) -- few numbers,",
-    "and the deque draws different weights, so only a hint that the hidden spare end costs",
-    "something.",
+    "seed 0's three attempts that is 1 of 5 attempts finding the stack within 150 epochs;",
+    "the stack alone found it in roughly 1 of 3 of its attempts on its protocol (session 9:",
+    "seeds 2, 5, 9 in none of 3) -- too few numbers to tell the deque's spare end apart.",
 ]
 
 

@@ -524,7 +524,10 @@ QUEUE_DEQUE_NOTES = [
     "same library code): neither attempt left 8-16 (attempt 0's training loss 3.39 -> 1.11 by",
     "epoch 149 with validation fine ~0.03 on 8-64: memorising, not the stack; attempt 1 at",
     "1.56 by epoch 276), so the bottom read never grew in: TEST 0.00 / 0.013 (546 s). With",
-    "seed 0's three attempts that is 1 of 5 attempts finding the stack within 150 epochs;",
+    "seed 0's three attempts that is 1 of 5 attempts finding the stack within 150 epochs.",
+    "Seed 2 (250 epochs, code f8615ab): the same, neither attempt left 8-16 (training loss",
+    "1.61 at epoch 149, 1.95 at 249, validation fine ~0.06): TEST 0.00 / 0.011 (762 s); so 1",
+    "of 7 attempts over seeds 0-2, and deque reversal exact on none of them;",
     "the stack alone found it in roughly 1 of 3 of its attempts on its protocol (session 9:",
     "seeds 2, 5, 9 in none of 3) -- too few numbers to tell the deque's spare end apart.",
 ]

@@ -526,8 +526,9 @@ QUEUE_DEQUE_NOTES = [
     "1.56 by epoch 276), so the bottom read never grew in: TEST 0.00 / 0.013 (546 s). With",
     "seed 0's three attempts that is 1 of 5 attempts finding the stack within 150 epochs.",
     "Seed 2 (250 epochs, code f8615ab): the same, neither attempt left 8-16 (training loss",
-    "1.61 at epoch 149, 1.95 at 249, validation fine ~0.06): TEST 0.00 / 0.011 (762 s); so 1",
-    "of 7 attempts over seeds 0-2, and deque reversal exact on none of them;",
+    "1.61 at epoch 149, 1.95 at 249 -- its second attempt cut at 100 epochs by the cap --",
+    "validation fine ~0.06): TEST 0.00 / 0.011 (762 s). So over seeds 0-2 the stack was found",
+    "in 1 of 6 full attempts (and not in the cut one), and deque reversal is exact on none;",
     "the stack alone found it in roughly 1 of 3 of its attempts on its protocol (session 9:",
     "seeds 2, 5, 9 in none of 3) -- too few numbers to tell the deque's spare end apart.",
 ]

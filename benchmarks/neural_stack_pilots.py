@@ -16,8 +16,13 @@ Two commands, each printing to stdout (the records are in
     ``transduction_run(push_bias=, pop_bias=)``: a number, or a list of one per end). A
     deque's strengths are printed for both ends, ``top/bottom``. ``top_read`` (a deque's
     first read): ``"trained"`` (the model as it is), ``"zero_init"`` (the controller's
-    ``weight_ih`` columns on it start at zero, then train) or ``"held_zero"`` (and stay zero:
-    the controller never sees it).
+    ``weight_ih`` columns on it start at zero, then train), ``"held_zero"`` (and stay zero:
+    the controller never sees it), ``"detached"`` (it sees it, trained, but no gradient goes
+    back through it into the memory) or ``"frozen"`` (its weights stay as initialised).
+    ``read_scale``: :class:`~recurrent_zoo.neural_stack.NeuralStack`'s ``read_scale`` (a number
+    or one per end); with ``read_ramp`` ``[first, n]`` it grows linearly from there to 1 over
+    epochs ``first`` to ``first + n - 1``. ``contrib``: after each epoch also print the spread
+    of each input's part of the controller's gate pre-activations (``x/top/bottom/h``).
 ``run JSON``
     :func:`recurrent_zoo.neural_stack.transduction_run` with the JSON as its keyword
     arguments (``task`` and ``memory`` included; lists become tuples), printing a line per
@@ -74,6 +79,9 @@ DEFAULTS = {
     "test": (7, 20),
     "target_inputs": "shared",
     "top_read": "trained",
+    "read_scale": 1.0,
+    "read_ramp": None,
+    "contrib": False,
 }
 
 
@@ -110,9 +118,39 @@ def train(cfg: dict) -> None:
                 return out
 
             core._backward = held  # type: ignore[method-assign]
+    if cfg["top_read"] in ("detached", "frozen"):
+        cols = slice(core.input_size, core.input_size + core.value_size)
+        backward = core._backward
+
+        def cut(dY, dstate, backward=backward, mode=cfg["top_read"]):
+            if mode == "detached":  # the controller sees the top read; no gradient goes back
+                mem = core._cache[7]  # through it into the memory (its pushes, pops, values)
+                step_backward = mem.step_backward
+
+                def step(t, dreads, step_backward=step_backward):
+                    return step_backward(t, {**dreads, "top": np.zeros_like(dreads["top"])})
+
+                mem.step_backward = step
+                first = mem.initial_reads_backward
+                mem.initial_reads_backward = lambda d, first=first: first(
+                    {**d, "top": np.zeros_like(d["top"])}
+                )
+            out = backward(dY, dstate)
+            if mode == "frozen":  # the weights on the top read stay as initialised
+                core.grads["weight_ih"][:, cols] = 0.0
+            return out
+
+        core._backward = cut  # type: ignore[method-assign]
     opt = get_optimizer(cfg["opt"], model.params, lr=cfg["lr"])
     t0 = time.process_time()
+    start = np.asarray(cfg["read_scale"], dtype=float)
     for ep in range(cfg["epochs"]):
+        if cfg["read_ramp"] is not None:  # [first epoch, epochs]: linear from start to 1
+            first, n = cfg["read_ramp"]
+            grown = min(max((ep - first + 1) / n, 0.0), 1.0)
+            core.read_scale = tuple(start + (1.0 - start) * grown)
+        elif cfg["read_scale"] != 1.0:
+            core.read_scale = cfg["read_scale"]
         data = transduction(
             task,
             cfg["n"],
@@ -147,8 +185,12 @@ def train(cfg: dict) -> None:
         def mean(a, w):
             return "/".join(f"{(a[..., e] * w).sum() / w.sum():.2f}" for e in range(a.shape[-1]))
 
+        scale = "/".join(f"{a:.2f}" for a in core.read_scale)
+        if cfg["contrib"]:
+            print(f"ep {ep} gate input std {_contributions(core, val.lengths[:20])}", flush=True)
         print(
-            f"ep {ep} loss {h['loss'][-1]:.3f} val {sc['coarse']:.2f}/{sc['fine']:.2f} "
+            f"ep {ep} read {scale} loss {h['loss'][-1]:.3f} "
+            f"val {sc['coarse']:.2f}/{sc['fine']:.2f} "
             f"push src {mean(d, src)} tgt {mean(d, tgt)} "
             f"pop src {mean(u, src)} tgt {mean(u, tgt)} "
             f"cpu {time.process_time() - t0:.0f}s",
@@ -159,6 +201,24 @@ def train(cfg: dict) -> None:
     if cfg["top_read"] != "trained":
         top = core.params["weight_ih"][:, core.input_size : core.input_size + core.value_size]
         print(f"largest |weight| on the top read after training: {np.abs(top).max():.4g}")
+
+
+def _contributions(core: NeuralStack, lengths: np.ndarray) -> str:
+    """What drives the controller's gates on the last traced batch: the standard deviation over
+    the steps inside the sequences (and the batch) of each input's part of the gate
+    pre-activations, averaged over the 4H gate units: the input x_t, each end's read (as the
+    controller sees it, scaled) and h_{t-1}. "x/top/bottom/h" (a deque), "x/read/h" else."""
+    X, RH = core._cache[0], core._cache[1]
+    T, I = X.shape[0], core.input_size
+    W = core.params["weight_ih"]
+    inside = np.arange(T)[:, None] < np.asarray(lengths)[None, :]  # (T, B)
+    m, E = core.value_size, core.n_ends
+    parts = [X @ W[:, :I].T]
+    parts += [
+        RH[:T, :, j * m : (j + 1) * m] @ W[:, I + j * m : I + (j + 1) * m].T for j in range(E)
+    ]
+    parts.append(RH[:T, :, E * m :] @ core.params["weight_hh"].T)
+    return "/".join(f"{p[inside].std(axis=0).mean():.3f}" for p in parts)
 
 
 def gradients(settings: list[str]) -> None:

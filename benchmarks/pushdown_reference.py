@@ -89,6 +89,28 @@ process in the order 7 2 5 9 0 4 1 8 6 3::
           "sequences_per_epoch": 500, "n_validation": 100, "strength_penalty": 1.0,
           "restart_after": 100, "stall_after": 20, "progress": true}'
 
+The deque's settings (session 10, 2026-12-06): the queue's and the stack's, each pushing at one
+end only, with the other end's read hidden from the controller at the start and grown in over
+10 epochs once the curriculum leaves 8-16 (``read_scale`` / ``read_ramp`` of
+:func:`~recurrent_zoo.neural_stack.transduction_run`; seeing both reads from the start, the
+deque learns nothing). Copy (bigram flipping: the same with ``"hidden_size": 64``)::
+
+    python benchmarks/pushdown_reference.py neural_stack copy --memory deque --seeds 0 \
+        --settings '{"hidden_size": 32, "value_size": 32, "lr": 0.01, "batch_size": 10,
+          "push_bias": [1.0, -8.0], "pop_bias": -4.0, "target_inputs": "separate",
+          "equal_lengths": false, "curriculum": "adaptive", "epochs": 100, "patience": 10,
+          "sequences_per_epoch": 500, "n_validation": 100, "strength_penalty": 1.0,
+          "read_scale": [0.0, 1.0], "read_ramp": 10}'
+
+Reversal (the stack's biases at the top, the bottom read hidden; the restart rule)::
+
+    python benchmarks/pushdown_reference.py neural_stack reversal --memory deque --seeds 0 \
+        --settings '{"hidden_size": 32, "value_size": 32, "lr": 0.01, "batch_size": 10,
+          "push_bias": [-1.0, -8.0], "pop_bias": [-2.0, -8.0], "target_inputs": "separate",
+          "equal_lengths": false, "curriculum": "adaptive", "epochs": 450, "patience": 10,
+          "sequences_per_epoch": 500, "n_validation": 100, "strength_penalty": 1.0,
+          "restart_after": 150, "read_scale": [1.0, 0.0], "read_ramp": 10}'
+
 Runs are long (minutes to an hour each on one core); run them with ``nice`` in the
 background. Every line records the seed, the settings, the wall time and ``os.getloadavg()``.
 """
@@ -519,6 +541,56 @@ QUEUE_DEQUE_NOTES = [
     "4: 0.995 / 0.9994 and 0.995 / 0.9991 (100 epochs, the cap; 597 and 393 s); so seeds",
     "0-4: fine >= 0.95 on 4 of 5 (0.995, 0.975, 0.9994, 0.9991; seed 2 0.013, never off",
     "8-16). No NaN in any run.",
+    "Session 10 (2026-12-06; pilots in neural_stack_pilots.txt). Why the deque's top read",
+    "stalls it: not the gradient through it into the memory (top read seen but detached:",
+    "stalls) nor the training of the controller's weights on it (weights frozen at their",
+    "random start: stalls) -- the controller SEEING it does. The top read holds what the",
+    "controller pushed the step before, a second recurrent path through the memory; its",
+    "share of the gates' drive grows 0.10 -> 1.16 in 15 epochs (four times the input's)",
+    "while the bottom read, the one copy needs, stays at ~0.25. Built: NeuralStack(",
+    "read_scale=) (the factor on each read as the controller sees it; default 1, the paper's",
+    "model bit for bit) and transduction_run(read_scale=, read_ramp=K) (start with those",
+    "factors and grow them to 1 over K epochs once the adaptive curriculum leaves 8-16;",
+    "epochs at full reads rank first and alone count for patience; the kept model's factors",
+    "go to its JSON line as read_scale; off by default). Not in the paper.",
+    "Copy, seed 0 (the queue's copy setting with push_bias [1, -8], pop_bias -4, read_scale",
+    "[0, 1], read_ramp 10; the module docstring's deque command): TEST 1.00 / 1.00, 46",
+    "epochs, 286 s, kept at full reads [1, 1]: the target (deque copy 1.00) met on seed 0.",
+    "Reversal, seed 0, the mirror (the stack's biases at the top, push_bias [-1, -8],",
+    "pop_bias [-2, -8], read_scale [1, 0], read_ramp 10, penalty 1.0, restart_after 150,",
+    "450 epochs): with the bottom hidden the deque is a stack with a spare end, and it",
+    "inherits the stack's seed dependence -- attempts 0 and 1 never left 8-16 in 150 epochs",
+    "each; attempt 2 left it at epoch ~386, had the bottom read full from epoch 396, and",
+    "reached 8-64 with validation 1.00 / 1.00 only at the very end: TEST 0.23 / 0.856",
+    "(1435 s). The 450-epoch cap decided it: no patience epochs at 8-64 under the penalty,",
+    "which is what made the stack exact past 64 (session 8). Target (deque reversal 1.00) not",
+    "met on seed 0.",
+    "Bigram flipping, seed 0 (the copy setting with hidden_size 64, 100 epochs): it left 8-16",
+    "only at epoch 87 (the queue's seed 0 reached 8-64 at epoch 71), the top read's ramp",
+    "(epochs 88-97) raised the training loss (0.19 -> 0.53 at factor 0.7, 0.27 at 1; a slower",
+    "ramp untried) and the run ended on 8-24: TEST 0.00 / 0.123 (validation 0.16 / 0.37 at",
+    "full reads; 500 s). The 100-epoch cap decided it; target (fine >= 0.95) not met.",
+    "More seeds, copy (the same command, --seeds 1 2, with progress; code e664b5e, load 2-3):",
+    "seed 1 TEST 1.00 / 1.00 (8-64 at epoch 34, validation dipping to 0.86-0.98 in epochs",
+    "41-49 under the penalty, then steady; 65 epochs, 325 s); seed 2 TEST 1.00 / 1.00 (8-64",
+    "at epoch 28; 42 epochs, 165 s); then seeds 3 and 4 (code 76a453e / f8615ab, the same",
+    "library code): 1.00 / 1.00 each (49 epochs, 192 s; 48 epochs, 290 s); seeds 5 and 6",
+    "(code 372c107 / 8f1ab66, the same library code): 1.00 / 1.00 each (40 epochs, 249 s; 60",
+    "epochs, 206 s). So deque copy TEST 1.00 / 1.00 on each of seeds 0-6: the target met on",
+    "every seed run. Default path checked unchanged: transduction_run (stack, queue, deque;",
+    "copy, reversal; with the restart rule and the penalty) and NeuralStack's forward and",
+    "backward give the same numbers at d29859a and here (a scratch script, bit for bit).",
+    "Reversal, seed 1 (the reversal command with 300 epochs and progress; code cbb80a0, the",
+    "same library code): neither attempt left 8-16 (attempt 0's training loss 3.39 -> 1.11 by",
+    "epoch 149 with validation fine ~0.03 on 8-64: memorising, not the stack; attempt 1 at",
+    "1.56 by epoch 276), so the bottom read never grew in: TEST 0.00 / 0.013 (546 s). With",
+    "seed 0's three attempts that is 1 of 5 attempts finding the stack within 150 epochs.",
+    "Seed 2 (250 epochs, code f8615ab): the same, neither attempt left 8-16 (training loss",
+    "1.61 at epoch 149, 1.95 at 249 -- its second attempt cut at 100 epochs by the cap --",
+    "validation fine ~0.06): TEST 0.00 / 0.011 (762 s). So over seeds 0-2 the stack was found",
+    "in 1 of 6 full attempts (and not in the cut one), and deque reversal is exact on none;",
+    "the stack alone found it in roughly 1 of 3 of its attempts on its protocol (session 9:",
+    "seeds 2, 5, 9 in none of 3) -- too few numbers to tell the deque's spare end apart.",
 ]
 
 

@@ -657,3 +657,124 @@ def test_compare_run_full_uses_the_protocol_setting(monkeypatch):
     assert r["value"] == 0.5 and r["passed"] is False
     assert ns.PROTOCOL_REVERSAL["strength_penalty"] > 0 and ns.PROTOCOL_REVERSAL["restart_after"]
     assert ns.PROTOCOL_REVERSAL["stall_after"]  # session 10: the stall rule is part of it
+
+
+@pytest.mark.parametrize(("memory", "scale"), [("deque", (0.3, 0.8)), ("stack", 0.5)])
+def test_read_scale_float64_gradient(memory, scale):
+    """``read_scale``: the controller sees alpha_e r_e; backward is the gradient of that model
+    (central finite differences in float64, every parameter and the input, sequences of
+    two lengths); the gradient reaching the memory through each read is scaled too."""
+    from recurrent_zoo.testing import numerical_gradient
+
+    rng = np.random.default_rng(4)
+    X, lengths = rng.normal(size=(6, 2, 2)), np.array([6, 4])
+    dY = rng.normal(size=(6, 2, 3))
+    net = NeuralStack(2, 3, memory=memory, value_size=2, read_scale=scale, seed=2)
+
+    def f():
+        Y, _ = net.forward(X, lengths=lengths)
+        return float((Y * dY).sum())
+
+    f()
+    dX = net.backward(dY)
+    for name, P in net.params.items():
+        num = numerical_gradient(f, P)
+        err = np.abs(num - net.grads[name]).max() / max(np.abs(num).max(), 1e-12)
+        assert err <= 1e-6, (name, err)
+    num = numerical_gradient(f, X)
+    assert np.abs(num - dX).max() / np.abs(num).max() <= 1e-6
+
+
+def test_read_scale_one_is_the_paper_and_zero_hides_a_read():
+    """The default (1) is the paper's model bit for bit; a deque with ``read_scale=(0, 1)``
+    computes what the same weights do with the controller's columns on the top read at zero,
+    and those columns get no gradient; a scale in between is the read multiplied."""
+    rng = np.random.default_rng(5)
+    X, dY = rng.normal(size=(7, 3, 2)), rng.normal(size=(7, 3, 4))
+
+    def run(net):
+        Y, _ = net.forward(X)
+        dX = net.backward(dY)
+        return Y, dX, {k: g.copy() for k, g in net.grads.items()}
+
+    kw = {"memory": "deque", "value_size": 3, "seed": 0}
+    Y0, dX0, g0 = run(NeuralStack(2, 4, **kw))
+    for one in (1.0, (1.0, 1.0), [1, 1]):
+        Y1, dX1, g1 = run(NeuralStack(2, 4, read_scale=one, **kw))
+        np.testing.assert_array_equal(Y1, Y0)
+        np.testing.assert_array_equal(dX1, dX0)
+        for k in g0:
+            np.testing.assert_array_equal(g1[k], g0[k])
+    top = slice(2, 2 + 3)  # weight_ih columns: 2 inputs, then the top read, then the bottom
+    hidden = NeuralStack(2, 4, read_scale=(0.0, 1.0), **kw)
+    cut = NeuralStack(2, 4, **kw)
+    cut.params["weight_ih"][:, top] = 0.0
+    Yh, dXh, gh = run(hidden)
+    Yc, dXc, gc = run(cut)
+    np.testing.assert_allclose(Yh, Yc, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(dXh, dXc, rtol=1e-12, atol=1e-14)
+    assert np.all(gh["weight_ih"][:, top] == 0.0) and np.any(gc["weight_ih"][:, top] != 0.0)
+    assert not np.allclose(Yh, Y0)
+    # alpha on the read = alpha on the controller's weights on it (same forward pass)
+    half = NeuralStack(2, 4, read_scale=(0.5, 0.25), **kw)
+    same = NeuralStack(2, 4, **kw)
+    same.params["weight_ih"][:, top] *= 0.5
+    same.params["weight_ih"][:, 5:8] *= 0.25
+    np.testing.assert_allclose(half.forward(X)[0], same.forward(X)[0], rtol=1e-12, atol=1e-14)
+
+
+def test_read_scale_bad_arguments():
+    with pytest.raises(ValueError, match="read_scale"):
+        NeuralStack(2, 3, read_scale=1.5)
+    with pytest.raises(ValueError, match="read_scale"):
+        NeuralStack(2, 3, memory="deque", read_scale=(0.5,))
+    with pytest.raises(ValueError, match="read_scale"):
+        NeuralStack(2, 3, memory="deque", read_scale=(0.5, -0.1))
+    with pytest.raises(TypeError, match="read_scale"):
+        NeuralStack(2, 3, read_scale="1")
+    net = NeuralStack(2, 3, memory="deque")
+    with pytest.raises(ValueError, match="read_scale"):
+        net.read_scale = (1.0, 2.0)
+    assert net.read_scale == (1.0, 1.0)
+
+
+def test_transduction_run_read_ramp(monkeypatch):
+    """``read_scale=(0, 1), read_ramp=K`` (deque): the top read starts hidden and grows in,
+    alpha + (1 - alpha) k / K at the k-th epoch after the adaptive curriculum first leaves its
+    first range; patience counts only epochs with every read at 1 and the model kept is one of
+    them; without the ramp the factors stay; never growing while the range does not."""
+    import recurrent_zoo.tasks as tasks
+    import recurrent_zoo.training as training
+    from recurrent_zoo.neural_stack import transduction_run
+
+    longest, small = _record_curriculum(monkeypatch, epochs=6)
+    scales, fit = [], training.fit
+
+    def recording_fit(model, X, *args, **kwargs):
+        scales.append(model.models[0].read_scale)
+        return fit(model, X, *args, **kwargs)
+
+    monkeypatch.setattr(training, "fit", recording_fit)
+    run = {**small, "memory": "deque", "read_scale": (0.0, 1.0), "patience": 1}
+    monkeypatch.setattr(tasks, "transduction_accuracy", lambda Y, data: {"coarse": 1, "fine": 1})
+    # sources up to 10, 18, 26, then the whole range 2-30 from epoch 3 on
+    r = transduction_run("copy", read_ramp=3, **run)
+    assert scales == [(0.0, 1.0), (1 / 3, 1.0), (2 / 3, 1.0), (1.0, 1.0)]
+    assert r["epochs"] == 4 and r["read_scale"] == [1.0, 1.0]  # epoch 2 (2/3) did not count
+    scales.clear()
+    r = transduction_run("copy", **run)  # no ramp: the factors stay
+    assert scales == [(0.0, 1.0)] * 6 and r["read_scale"] == [0.0, 1.0]
+    monkeypatch.setattr(tasks, "transduction_accuracy", lambda Y, data: {"coarse": 0, "fine": 0})
+    scales.clear()
+    r = transduction_run("copy", read_ramp=1, **run)  # the range never grows: nor the read
+    assert scales == [(0.0, 1.0)] * 6 and r["read_scale"] == [0.0, 1.0]
+    for bad in (
+        {"read_ramp": 2},  # no read_scale
+        {"read_ramp": 0, "read_scale": 0.5},
+        {"read_ramp": 2, "read_scale": 0.5, "curriculum": None},
+        {"read_scale": 1.5},
+    ):
+        with pytest.raises(ValueError, match="read_"):
+            transduction_run("copy", **{**small, "memory": "deque", **bad})
+    with pytest.raises(ValueError, match="read_scale"):
+        transduction_run("copy", **{**small, "memory": "lstm", "read_scale": 0.5})

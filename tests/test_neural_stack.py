@@ -768,6 +768,17 @@ def test_transduction_run_read_ramp(monkeypatch):
     scales.clear()
     r = transduction_run("copy", read_ramp=1, **run)  # the range never grows: nor the read
     assert scales == [(0.0, 1.0)] * 6 and r["read_scale"] == [0.0, 1.0]
+    # a stall restart (stall_after) starts the ramp over: right only in epoch 0, so 2-18 from
+    # epoch 1, the ramp at 1/3 and 2/3, the restart at epoch 3 back on 2-10 with the top hidden
+    monkeypatch.setattr(
+        tasks,
+        "transduction_accuracy",
+        lambda Y, data: {"coarse": float(len(scales) == 1), "fine": float(len(scales) == 1)},
+    )
+    scales.clear()
+    r = transduction_run("copy", read_ramp=3, stall_after=2, **run)
+    assert r["stall_restarts"] == 1
+    assert scales == [(0.0, 1.0), (1 / 3, 1.0), (2 / 3, 1.0)] + [(0.0, 1.0)] * 3
     for bad in (
         {"read_ramp": 2},  # no read_scale
         {"read_ramp": 0, "read_scale": 0.5},

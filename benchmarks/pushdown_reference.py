@@ -694,6 +694,21 @@ JOULIN_NOTES: list[str] = [
     "(paper 100 on all five); unrounded 100 / 67.2 / 100 / 100 / 82.8 on a^n b^n / a^n b^n c^n /",
     "a^n b^n c^n d^n / a^n b^2n / a^n b^m c^(n+m) (paper 100 / 100 / 100 / 100 / 43.3): short",
     "of the paper only on a^n b^n c^n unrounded, at a tenth of their training.",
+    "Session 10 (2026-12-06, lead): a^n b^n c^n without -hard at 500 strings an epoch (at",
+    "most 40 epochs; every seed stopped at 25-30, its rate below 1e-5), two batches of 8:",
+    '  stack_rnn anbncn --seeds 1 2 3 4 5 6 7 8 --settings \'{"recipe": "joulin",',
+    '  "rounding": false, "strings_per_epoch": 500, "max_epochs": 40,',
+    '  "validation_strings": 100, "test_strings": 5}\'  (51 min wall, load 3-4.5)',
+    "and the same with --seeds 9 10 11 12 13 14 15 16 (44 min, load 2.3-2.7). Unrounded, seeds",
+    "1-16: 100 / 34.5 / 37.9 / 98.3 / 98.3 / 77.6 / 1.7 / 43.1 / 98.3 / 17.2 / 51.7 / 89.7 /",
+    "37.9 / 98.3 / 32.8 / 27.6. Chosen by validation entropy: over seeds 1-8 seed 6 (0.0415)",
+    "77.6; over all 16 seed 9 (0.0397, the lowest) 98.3 -- every n right but n = 2, where one",
+    "of the 4 scored strings is wrong (seeds 4, 5 and 14 miss exactly the same; seed 1 is the",
+    "one at 100). So the paper's 100 is reached by 1 seed of 16 and NOT by the seed their",
+    "selection rule picks, at a quarter of their strings per epoch (500 vs 2000); the",
+    "validation entropy (n = 2..19, the training range) barely tells the seeds apart (0.040-",
+    "0.052 for all but seeds 7 and 10) and does not see n > 19. Which n = 2 string fails was",
+    "not examined (the test stream starts with n = 2 on empty stacks and an input of c).",
 ]
 
 

@@ -558,7 +558,7 @@ def transduction_run(
     model) above the others, patience counts only those epochs, and the model kept is
     tested with the factors of its epoch, which the result reports (``"read_scale"``,
     with ``read_scale`` given; 1 everywhere unless the ramp never ended). A restart
-    (``restart_after``) starts the factors and the ramp again.
+    (``restart_after`` or ``stall_after``) starts the factors and the ramp again.
     """
     from ._core.layers import Linear
     from ._core.sequence import Stacked

@@ -607,6 +607,18 @@ QUEUE_DEQUE_NOTES = [
     "seed, so its first 100 epochs are the run above): still on sources of 8-24 at epoch 200,",
     "validation coarse jumping 0.17-0.70: TEST 0.25 / 0.526 (877 s; load 3). Target (fine",
     ">= 0.95) not met; the 8-24 stall is the kind stall_after restarts (not used in this run).",
+    'Then the same bigram-flipping run with the stall rules added ("restart_after": 100,',
+    '"stall_after": 20; 200 epochs, load 3-4.5): attempt 0 reached 8-24 at epoch 88 and',
+    "stalled there (restart at epoch ~108), attempt 1 learnt 8-16 and stalled on 8-24 again",
+    "(restart at epoch ~198, two epochs before the cap): TEST 0.18 / 0.487 (validation 0.69 /",
+    "0.846 on 8-64; 775 s). Both attempts stall at the first extension: the rule does not help",
+    "here, the controller (H 64, the top read grown in over 10 epochs) does not get past",
+    "8-24. Target not met.",
+    "Deque reversal seed 3 (the same 600-epoch command, --seeds 3; load 3-4.5): stopped by",
+    "hand at epoch 376 of 600 (966 s) for the session's end, so no JSON line: restarts at",
+    "epochs 100, 200 and 300, no attempt left 8-16 (attempt 3's training loss 2.26, validation",
+    "0.00 / 0.065 at epoch 376) -- the stack's seed 3 failed the same way (6 attempts, session",
+    "10). Deque reversal: 1.00 on seeds 0-2; seed 3 unfinished.",
 ]
 
 

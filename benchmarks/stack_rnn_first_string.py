@@ -1,35 +1,41 @@
 """Stack RNN (Joulin & Mikolov's recipe): which test strings a trained model gets wrong.
 
-Trains the seeds given with :func:`recurrent_zoo.stack_rnn.joulin_run` (``keep_models``)
-and replays the test stream through each kept model (the library's :class:`StackRNN` and
-its softmax readout) twice:
+Trains the seeds given with :func:`recurrent_zoo.stack_rnn.joulin_run` (``keep_models``;
+with ``--empty-each-block``, ``empty_each_block=True``) and replays the test stream through
+each kept model (the library's :class:`StackRNN` and its softmax readout) three ways:
 
-- ``as tested``: exactly the test of ``joulin_run`` and of their ``train_toy.cpp`` -- the
-  stacks emptied once, a first step on the input ``I - 1`` (the last symbol), then the
-  strings of ``n = 2, 3, ...`` in one stream. The first step's push is kept: the line that
-  would empty the stacks after it is commented out in their test loop;
-- ``emptied after the first step``: the same stream, the stacks emptied again after that
-  first step -- what their training does at the start of every epoch (``ip == 0 && iseq ==
-  0``), so the only start state training ever shows.
+- ``as_tested_final_code``: the test of ``joulin_run`` and of their final ``train_toy.cpp``
+  -- the stacks emptied once, a first step on the input ``I - 1`` (the last symbol), then
+  the strings of ``n = 2, 3, ...`` in one stream. The first step's push stays: the line
+  that would empty the stacks after it is commented out in their test loop from commit
+  a3fd762 (May 2015) on;
+- ``emptied_after_first_step``: the stacks emptied again after that first step only --
+  the start of every training epoch (their ``ip == 0 && iseq == 0``);
+- ``each_block_emptied_april_2015``: emptied again after the first step of each ``n``'s
+  block, as their test did up to 460be1c (April 2015, "change script to match paper"):
+  ``joulin_run(empty_each_block=True)``'s test.
 
-For each it prints the accuracy (percent of the tested ``n`` with every scored string
+For each it records the accuracy (percent of the tested ``n`` with every scored string
 right, unrounded), the per-``n`` scores of the failing ``n``, and which steps of the test
 stream's first string are wrong (counted from the stream's first step; only the steps after
-the first b, and the next string's first, are scored). The ``as tested`` accuracy must equal
-``joulin_run``'s (the script stops otherwise): the replay is the test. One JSON line per seed
-goes to
-``benchmarks/results/stack_rnn_first_string.jsonl``.
+the first b, and the next string's first, are scored). The replay of the way the model was
+tested must give ``joulin_run``'s accuracy (the script stops otherwise). One JSON line per
+seed goes to ``benchmarks/results/stack_rnn_first_string.jsonl``; with ``--record`` the
+run's usual record goes to ``pushdown_reference.jsonl`` too.
 
 Usage (one BLAS thread; the seeds train side by side, ~45 min for 8 seeds at 500 strings
 an epoch at load 3)::
 
     python benchmarks/stack_rnn_first_string.py anbncn --seeds 2 4 5 7 9 10 14 16 \\
         --strings-per-epoch 500
+    python benchmarks/stack_rnn_first_string.py anbncn --seeds 1 2 3 4 5 6 7 8 9 10 11 12 \\
+        13 14 15 16 --strings-per-epoch 500 --empty-each-block --record
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -48,6 +54,11 @@ from recurrent_zoo.stack_rnn import (  # noqa: E402
 )
 
 RESULTS = Path(__file__).parent / "results" / "stack_rnn_first_string.jsonl"
+_spec = importlib.util.spec_from_file_location(
+    "pushdown_reference", Path(__file__).parent / "pushdown_reference.py"
+)
+reference = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(reference)
 
 
 def test_stream(task: str, test_strings: int, test_max: int) -> list[np.ndarray]:
@@ -58,20 +69,23 @@ def test_stream(task: str, test_strings: int, test_max: int) -> list[np.ndarray]
     ]
 
 
-def replay(model, strings: list[np.ndarray], n_symbols: int, empty_after_first: bool):
-    """Whether the model's most likely symbol is the observed one at each step ``(T,)``."""
+def replay(model, strings: list[np.ndarray], n_symbols: int, empty_after) -> np.ndarray:
+    """Whether the model's most likely symbol is the observed one at each step ``(T,)``.
+
+    The stacks start empty and are emptied again right after each step in ``empty_after``.
+    """
     stream = np.concatenate(strings)
     inputs = np.concatenate([[n_symbols - 1], stream[:-1]])  # their first input: I - 1
     X = np.eye(n_symbols)[inputs][:, None, :]  # (T, 1, I)
     core, readout = model.models
-    if empty_after_first:
-        Y0, (h, S) = core.forward(X[:1])
-        S = np.full_like(S, -1.0)  # every element empty, as StackRNN.initial_state
-        Y1, _ = core.forward(X[1:], (h, S))
-        Y = np.concatenate([Y0, Y1])
-    else:
-        Y, _ = core.forward(X)
-    Z, _ = readout.forward(Y)  # (T, 1, I) logits
+    cuts = [0, *(int(t) + 1 for t in empty_after), len(stream)]
+    state, Y = None, []
+    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+        if a > 0:  # every element empty, as StackRNN.initial_state
+            state = (state[0], np.full_like(state[1], -1.0))
+        y, state = core.forward(X[a:b], state)
+        Y.append(y)
+    Z, _ = readout.forward(np.concatenate(Y))  # (T, 1, I) logits
     return Z[:, 0].argmax(axis=1) == stream
 
 
@@ -83,6 +97,16 @@ def main() -> None:
     parser.add_argument("--max-epochs", type=int, default=40)
     parser.add_argument("--validation-strings", type=int, default=100)
     parser.add_argument("--test-strings", type=int, default=5)
+    parser.add_argument(
+        "--empty-each-block",
+        action="store_true",
+        help="train and test with joulin_run(empty_each_block=True), their April 2015 code",
+    )
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="also append each run to pushdown_reference.jsonl, as pushdown_reference.py does",
+    )
     args = parser.parse_args()
     settings = {
         "recipe": "joulin",
@@ -92,6 +116,8 @@ def main() -> None:
         "validation_strings": args.validation_strings,
         "test_strings": args.test_strings,
     }
+    if args.empty_each_block:
+        settings["empty_each_block"] = True
     start = time.perf_counter()
     runs = joulin_run(
         args.task,
@@ -101,12 +127,20 @@ def main() -> None:
         max_epochs=args.max_epochs,
         validation_strings=args.validation_strings,
         test_strings=args.test_strings,
+        empty_each_block=args.empty_each_block,
         keep_models=True,
     )
     seconds = time.perf_counter() - start
     n_symbols, _, trigger = JOULIN_TASKS[args.task]
     strings = test_stream(args.task, args.test_strings, 60)
     first_len = len(strings[0])
+    starts = np.concatenate([[0], np.cumsum([len(x) for x in strings])[:-1]])
+    modes = {  # the steps after which the stacks are emptied again
+        "as_tested_final_code": [],
+        "emptied_after_first_step": [0],
+        "each_block_emptied_april_2015": starts[:: args.test_strings].tolist(),
+    }
+    tested = "each_block_emptied_april_2015" if args.empty_each_block else "as_tested_final_code"
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()
@@ -118,11 +152,11 @@ def main() -> None:
             "validation_loss": r["validation_loss"],
             "epochs": r["epochs"],
         }
-        for label, empty in (("as_tested", False), ("emptied_after_first_step", True)):
-            right = replay(r["model"], strings, n_symbols, empty)
+        for label, empty_after in modes.items():
+            right = replay(r["model"], strings, n_symbols, empty_after)
             per_n = _joulin_scores(strings, right[None], args.test_strings, trigger)[0]
             accuracy = 100.0 * float(np.mean(per_n == 1.0))
-            if not empty and accuracy != r["accuracy"]:
+            if label == tested and accuracy != r["accuracy"]:
                 raise SystemExit(f"seed {r['seed']}: replay {accuracy} != test {r['accuracy']}")
             record[label] = {
                 "accuracy": accuracy,
@@ -143,6 +177,9 @@ def main() -> None:
         print(json.dumps(record), flush=True)
         with RESULTS.open("a") as f:
             f.write(json.dumps(record) + "\n")
+        if args.record:
+            r.pop("model")
+            reference._append({"experiment": "stack_rnn", "settings": settings, **r})
 
 
 if __name__ == "__main__":

@@ -807,11 +807,15 @@ class _SGDStacks:
         for p, g in zip(self.params, grads, strict=True):
             p += rate.reshape((-1,) + (1,) * (p.ndim - 1)) * g
 
-    def run(self, streams: list[NDArray], hard: bool) -> tuple[NDArray, NDArray, NDArray]:
+    def run(
+        self, streams: list[NDArray], hard: bool, empty_after: Any = ()
+    ) -> tuple[NDArray, NDArray, NDArray]:
         """Forward every model through its stream (stacks emptied first, no training).
 
-        Returns the padded targets ``(M, T)``, the mask of real steps and the probability
-        each model gave the observed symbol, and whether its most likely symbol was it.
+        The stacks of every model are emptied again right after each step in
+        ``empty_after`` (step indices). Returns the mask of real steps ``(M, T)``, the
+        probability each model gave the observed symbol, and whether its most likely symbol
+        was it.
         """
         T = max(len(s) for s in streams)
         nxt = np.zeros((self.M, T), dtype=int)
@@ -822,8 +826,12 @@ class _SGDStacks:
         cur = np.full(self.M, self.I - 1)
         prob, right = np.empty((self.M, T)), np.empty((self.M, T), dtype=bool)
         ar = np.arange(self.M)
+        empty = np.zeros(T, dtype=bool)
+        empty[np.asarray(empty_after, dtype=int)] = True
         for t in range(T):
             out = self.step(cur, nxt[:, t], hard)
+            if empty[t]:
+                self.reset(np.ones(self.M, dtype=bool))
             prob[:, t] = out[ar, nxt[:, t]]
             right[:, t] = out.argmax(axis=1) == nxt[:, t]
             cur = nxt[:, t]
@@ -849,6 +857,7 @@ def joulin_run(
     validation_strings: int = 1000,
     test_strings: int = 200,
     test_max: int = 60,
+    empty_each_block: bool = False,
     keep_models: bool = False,
 ) -> list[dict[str, Any]]:
     """Joulin & Mikolov's own training recipe (``train_toy``), one Stack RNN per seed.
@@ -898,6 +907,14 @@ def joulin_run(
     test_strings, test_max
         As above (their ``-lr``, ``-bptt``, ``-nmax``, ``-nseq``, ``-nreset``; the others
         fixed in their code).
+    empty_each_block : bool, default False
+        Empty the stacks again right after the first step of the validation stream and of
+        each ``n``'s block of test strings: their ``if(ip == 0 && iseq == 0)
+        rnn.emptyStacks();``, active in their code up to commit 460be1c (April 2015,
+        "change script to match paper") and commented out from a3fd762 (May 2015) on. Each
+        block then starts as their training epochs do (the first step's push undone).
+        False follows their final code: the stream's first step (on the input ``I - 1``,
+        the last symbol) pushes onto the empty stacks, and that push stays.
     keep_models : bool, default False
         Also return each trained model as a :class:`StackRNN` with a
         :class:`~recurrent_zoo.Linear` softmax readout (a ``Stacked``).
@@ -951,6 +968,9 @@ def joulin_run(
     if read_depth > stack_size:
         raise ValueError(f"read_depth must be <= stack_size={stack_size}; got {read_depth}")
     rate0 = check_real(lr, "lr", low=0.0, closed="neither")
+    if not isinstance(empty_each_block, (bool, np.bool_)):
+        raise TypeError(f"empty_each_block must be a bool; got {empty_each_block!r}")
+    empty_each_block = bool(empty_each_block)
     nets = _SGDStacks(I, hidden_size, n_stacks, stack_size, read_depth, bool(no_op), bptt, seeds)
     M, everyone = len(seeds), np.ones(len(seeds), dtype=bool)
     rate, done = np.full(M, rate0), np.zeros(M, dtype=bool)
@@ -997,7 +1017,7 @@ def joulin_run(
             )
             for rng in nets.rngs
         ]
-        real, prob, _ = nets.run(streams, rounding)
+        real, prob, _ = nets.run(streams, rounding, [0] if empty_each_block else [])
         with np.errstate(divide="ignore"):
             ent = -(np.log10(prob) * real).sum(axis=1) / (real.sum(axis=1) + 1)
         for m in np.flatnonzero(training):
@@ -1016,14 +1036,10 @@ def joulin_run(
                 done[m] = True
     for b, p in zip(best, nets.params, strict=True):
         p[...] = b
-    test_rng = np.random.default_rng(10)
-    ns = list(range(2, test_max))
-    strings = [joulin_string(task, n, n + 1, test_rng) for n in ns for _ in range(test_strings)]
-    stream = np.concatenate(strings)
     modes = [False, True] if rounding else [False]  # without rounding too, as a bonus
     per_n = {}
     for hard in modes:
-        _, _, right = nets.run([stream] * M, hard)
+        strings, right = _joulin_test(nets, task, test_strings, test_max, hard, empty_each_block)
         per_n[hard] = _joulin_scores(strings, right, test_strings, trigger)
     seconds = time.perf_counter() - start
     results = []
@@ -1034,6 +1050,7 @@ def joulin_run(
             "recipe": "joulin",
             "seed": seed,
             "rounding": bool(rounding),
+            "empty_each_block": empty_each_block,
             "n_max": n_max,
             "accuracy": 100.0 * float(np.mean(per_n[False][m] == 1.0)),
             "per_n": [round(float(x), 4) for x in per_n[False][m]],
@@ -1053,6 +1070,24 @@ def joulin_run(
             r["model"] = _as_stack_rnn(nets, m)
         results.append(r)
     return results
+
+
+def _joulin_test(
+    nets: _SGDStacks, task: str, per_block: int, test_max: int, hard: bool, empty_each_block: bool
+) -> tuple[list[NDArray], NDArray]:
+    """Their test stream run through every model: its strings and ``right`` ``(M, T)``.
+
+    ``per_block`` strings for each ``n = 2 .. test_max - 1`` in turn, drawn from seed 10
+    (their ``srand(10)``), in one stream; with ``empty_each_block`` the stacks are emptied
+    again after the first step of each ``n``'s block (see :func:`joulin_run`).
+    """
+    rng = np.random.default_rng(10)
+    ns = range(2, test_max)
+    strings = [joulin_string(task, n, n + 1, rng) for n in ns for _ in range(per_block)]
+    starts = np.concatenate([[0], np.cumsum([len(s) for s in strings])[:-1]])
+    block_starts = starts[::per_block] if empty_each_block else starts[:0]
+    _, _, right = nets.run([np.concatenate(strings)] * nets.M, hard, block_starts)
+    return strings, right
 
 
 def _joulin_scores(strings: list[NDArray], right: NDArray, per_block: int, trigger: int) -> NDArray:

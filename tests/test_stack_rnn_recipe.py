@@ -17,7 +17,9 @@ import pytest
 from recurrent_zoo.stack_rnn import (
     EMPTY,
     JOULIN_TASKS,
+    _as_stack_rnn,
     _joulin_scores,
+    _joulin_test,
     _SGDStacks,
     joulin_run,
     joulin_string,
@@ -273,6 +275,58 @@ def test_trained_model_is_a_stack_rnn():
     Y, _ = model.forward(X)
     Y = np.exp(Y - Y.max(axis=2, keepdims=True))
     np.testing.assert_allclose(Y[:, 0] / Y[:, 0].sum(axis=1, keepdims=True), outs, rtol=1e-10)
+
+
+def test_run_empties_the_stacks_after_the_steps_given():
+    """After an emptying at step k the models go on exactly as a fresh run of the stream
+    from k whose first step is emptied (no hidden-to-hidden weights: the stacks are the
+    whole state); without it they do not."""
+    rng = np.random.default_rng(3)
+    stream = np.concatenate([joulin_string("anbncn", 2, 6, rng) for _ in range(6)])
+    nets, k = make_nets(), 11
+    real, prob, right = nets.run([stream, stream], False, [k])
+    _, fresh, fresh_right = nets.run([stream[k:]] * 2, False, [0])
+    np.testing.assert_array_equal(prob[:, k + 1 :], fresh[:, 1:])
+    np.testing.assert_array_equal(right[:, k + 1 :], fresh_right[:, 1:])
+    _, kept, _ = nets.run([stream, stream], False)
+    np.testing.assert_array_equal(kept[:, : k + 1], prob[:, : k + 1])
+    assert not np.allclose(kept[:, k + 1 :], prob[:, k + 1 :])
+    assert real.all()
+
+
+def test_empty_each_block_is_their_april_2015_test():
+    """With empty_each_block, the test stream is that of the model (as a StackRNN) replayed
+    with its stacks emptied after the first step of each n's block (their code up to
+    460be1c); without it, only emptied before the first step. The validation stream's first
+    step is emptied too, so training differs."""
+    nets = make_nets(seeds=(3, 4))
+    rights = []
+    for empty in (False, True):
+        strings, right = _joulin_test(nets, "anbncn", 3, 7, False, empty)
+        stream = np.concatenate(strings)
+        X = np.eye(3)[np.concatenate([[2], stream[:-1]])][:, None, :]
+        starts = np.concatenate([[0], np.cumsum([len(s) for s in strings])])[:-1:3]
+        bounds = [*starts, len(stream)] if empty else [0, len(stream)]
+        for m in range(2):
+            core, readout = _as_stack_rnn(nets, m).models
+            state, Z = None, []
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+                Y, (h, S) = core.forward(X[a : a + 1], state)
+                Z.append(Y)
+                Y, state = core.forward(X[a + 1 : b], (h, np.full_like(S, EMPTY)))
+                Z.append(Y)
+            logits, _ = readout.forward(np.concatenate(Z))
+            np.testing.assert_array_equal(right[m], logits[:, 0].argmax(axis=1) == stream)
+        rights.append(right)
+    assert (rights[0] != rights[1]).any()  # the emptying changes what is predicted
+    kw = {**TINY, "max_epochs": 2}
+    r = joulin_run("anbncn", [4], empty_each_block=True, **kw)[0]
+    assert r["empty_each_block"] is True
+    plain = joulin_run("anbncn", [4], **kw)[0]
+    assert plain["validation_curve"] != r["validation_curve"]
+    assert plain["empty_each_block"] is False
+    with pytest.raises(TypeError, match="empty_each_block must be a bool"):
+        joulin_run("anbn", [0], empty_each_block=1, **kw)
 
 
 def test_same_seed_same_run_bit_for_bit():

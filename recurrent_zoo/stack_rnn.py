@@ -878,17 +878,19 @@ def joulin_run(
       n_max)) - 1``; ``n_max`` is their ``-nmax`` (:data:`JOULIN_TASKS`: 15, 20 for
       a^n b^2n, for a^n b^m c^(n+m) 15 with ``rounding`` and 10 without).
     - After every epoch, validation on ``validation_strings`` (1000) fresh strings with ``n =
-      2 .. max(n_max, 20) - 1`` in one stream, with discrete actions if ``rounding`` (their
-      ``-hard``): the mean entropy per symbol (log10; their count starts at 1). A lower one
-      than the best so far (or epoch 0) becomes the back-up model; otherwise, once ``e >
-      n_max // 2``, the rate halves and the model returns to the back-up. A model stops when
-      its rate falls below 1e-5, or after ``max_epochs`` (100).
-    - Test of the back-up model: one stream (stacks emptied once) of ``test_strings`` (200)
-      strings for each ``n = 2 .. test_max - 1`` in turn (drawn from seed 10, as their
-      ``srand(10)``; for a^n b^m c^(n+m) ``n`` is ``n + m``), with discrete actions if
-      ``rounding``. A string is right when every prediction after the first b (a^n b^m
-      c^(n+m): after the first c) and that of the next string's first symbol are the symbol
-      observed; the first ``test_strings - 1`` strings of each ``n`` are scored.
+      2 .. max(n_max, 20) - 1`` in one stream (stacks emptied once; see
+      ``empty_each_block``), with discrete actions if ``rounding`` (their ``-hard``): the
+      mean entropy per symbol (log10; their count starts at 1). A lower one than the best so
+      far (or epoch 0) becomes the back-up model; otherwise, once ``e > n_max // 2``, the
+      rate halves and the model returns to the back-up. A model stops when its rate falls
+      below 1e-5, or after ``max_epochs`` (100).
+    - Test of the back-up model: one stream (stacks emptied once; see
+      ``empty_each_block``) of ``test_strings`` (200) strings for each ``n = 2 ..
+      test_max - 1`` in turn (drawn from seed 10, as their ``srand(10)``; for a^n b^m
+      c^(n+m) ``n`` is ``n + m``), with discrete actions if ``rounding``. A string is right
+      when every prediction after the first b (a^n b^m c^(n+m): after the first c) and that
+      of the next string's first symbol are the symbol observed; the first ``test_strings -
+      1`` strings of each ``n`` are scored.
 
     Two details differ from their code: their buffer holds ``bptt`` steps, so the oldest
     step's action gradient reads the newest stacks (here the right ones); their sigmoids clamp

@@ -22,6 +22,8 @@ the lines into the tables of ``benchmarks/results/pushdown_reference.txt``.
     tested on 65-128 (Grefenstette et al. 2015). Targets: coarse accuracy 1.00 for the stack on
     reversal, the queue on copy, the deque on both; bigram flipping fine accuracy >= 0.95 for
     the queue and the deque.
+    ``--keep DIR`` also saves each trained model's parameters (controller and readout, the
+    names of its ``params``) to ``DIR/TASK_MEMORY_seedS.npz`` for a later look.
 
 Usage::
 
@@ -204,12 +206,20 @@ def run_stack_rnn(args: argparse.Namespace) -> None:
 
 
 def run_neural_stack(args: argparse.Namespace) -> None:
+    import numpy as np
+
     from recurrent_zoo.neural_stack import transduction_run
 
     settings = json.loads(args.settings) if args.settings else {}
+    keep = {"keep_model": True} if args.keep else {}
     for seed in args.seeds:
-        r = transduction_run(args.name, args.memory, seed=seed, **settings)
+        r = transduction_run(args.name, args.memory, seed=seed, **settings, **keep)
         r.pop("curve")
+        if args.keep:  # the kept model's parameters, for a later look (not in the record)
+            model, _ = r.pop("model"), r.pop("test")
+            path = Path(args.keep) / f"{args.name}_{args.memory}_seed{seed}.npz"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(path, **model.params)
         _append({"experiment": "neural_stack", "settings": settings, **r})
 
 
@@ -1007,6 +1017,12 @@ def main(argv: list[str] | None = None) -> None:
             p.add_argument("--arch", default="stack", choices=("stack", "rnn", "lstm"))
         if name == "neural_stack":
             p.add_argument("--memory", default="stack", choices=("stack", "queue", "deque", "lstm"))
+            p.add_argument(
+                "--keep",
+                default="",
+                metavar="DIR",
+                help="save each trained model's parameters to DIR/TASK_MEMORY_seedS.npz",
+            )
         p.set_defaults(fn=fn)
     p = sub.add_parser("seeds")
     p.add_argument("--seeds", type=int, nargs="+", default=list(range(10)))

@@ -776,3 +776,56 @@ def test_transduction_run_read_ramp(monkeypatch):
             transduction_run("copy", **{**small, "memory": "deque", **bad})
     with pytest.raises(ValueError, match="read_scale"):
         transduction_run("copy", **{**small, "memory": "lstm", "read_scale": 0.5})
+
+
+def test_pushdown_reference_keep_saves_the_tested_model(monkeypatch, tmp_path):
+    """``pushdown_reference.py neural_stack ... --keep DIR`` saves the trained model's
+    parameters (npz, the names of ``model.params``), and those parameters, loaded into a fresh
+    controller and readout, give the test accuracy the run recorded; without ``--keep`` nothing
+    is saved and the record is the same."""
+    import json
+
+    from recurrent_zoo._core.layers import Linear
+    from recurrent_zoo._core.sequence import Stacked
+    from recurrent_zoo.neural_stack import transduction_run
+    from recurrent_zoo.tasks import transduction, transduction_accuracy
+
+    spec = importlib.util.spec_from_file_location(
+        "pushdown_reference", ROOT / "benchmarks" / "pushdown_reference.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    monkeypatch.setattr(script, "RESULTS", tmp_path)
+    monkeypatch.setattr(script, "LOG", tmp_path / "log.jsonl")
+    small = {
+        "hidden_size": 4,
+        "value_size": 3,
+        "vocab_size": 5,
+        "train_lengths": [2, 6],
+        "test_lengths": [7, 9],
+        "epochs": 3,
+        "sequences_per_epoch": 20,
+        "batch_size": 5,
+        "curriculum": None,
+        "n_validation": 10,
+        "n_test": 12,
+    }
+    args = ["neural_stack", "reversal", "--seeds", "3", "--settings", json.dumps(small)]
+    script.main([*args, "--keep", str(tmp_path / "models")])
+    script.main(args)
+    kept, plain = (json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines())
+    assert "model" not in kept and "test" not in kept
+    for key in ("coarse", "fine", "val_coarse", "val_fine", "epochs"):
+        assert kept[key] == plain[key]
+    saved = np.load(tmp_path / "models" / "reversal_stack_seed3.npz")
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["reversal_stack_seed3.npz"]
+    test = transduction("reversal", 12, 7, 9, seed=3 + 600_000, vocab_size=5)
+    model = Stacked([NeuralStack(test.inputs.shape[2], 4, value_size=3), Linear(4, 6)])
+    assert sorted(saved.files) == sorted(model.params)
+    same = transduction_run("reversal", "stack", seed=3, keep_model=True, **small)["model"]
+    for name, value in model.params.items():
+        assert np.array_equal(saved[name], same.params[name]), name  # the run's model
+        value[...] = saved[name]
+    Y, _ = model.forward(test.inputs, lengths=test.lengths)
+    assert transduction_accuracy(Y, test)["fine"] == kept["fine"]
+    assert 0.0 < kept["fine"] < 1.0  # a partly trained net: a wrong model would not match

@@ -829,3 +829,83 @@ def test_pushdown_reference_keep_saves_the_tested_model(monkeypatch, tmp_path):
     Y, _ = model.forward(test.inputs, lengths=test.lengths)
     assert transduction_accuracy(Y, test)["fine"] == kept["fine"]
     assert 0.0 < kept["fine"] < 1.0  # a partly trained net: a wrong model would not match
+
+
+def test_transduction_run_full_lr(monkeypatch):
+    """``transduction_run(full_lr=r)``: the optimizer runs at ``r`` in the epochs on the whole
+    range of training lengths and at ``lr`` before (and again after a restart, whose fresh
+    optimizer starts on the first range); off by default, and bit for bit the run without it
+    when it never acts; bad values name the argument."""
+    import recurrent_zoo.tasks as tasks
+    import recurrent_zoo.training as training
+    from recurrent_zoo.neural_stack import transduction_run
+
+    seen, real_fit = [], training.fit
+
+    def recording_fit(model, X, *args, **kwargs):  # each epoch's longest source and rate
+        n = int((np.asarray(kwargs["lengths"]).max() - 1) // 2)
+        seen.append((n, kwargs["optimizer"].lr))
+        return real_fit(model, X, *args, **kwargs)
+
+    monkeypatch.setattr(training, "fit", recording_fit)
+    small = {
+        "hidden_size": 2,
+        "value_size": 1,
+        "vocab_size": 2,
+        "train_lengths": (2, 18),
+        "test_lengths": (19, 19),
+        "epochs": 4,
+        "patience": 10,
+        "sequences_per_epoch": 40,
+        "batch_size": 40,
+        "lr": 0.02,
+        "curriculum": "adaptive",
+        "n_validation": 6,
+        "n_test": 1,
+        "seed": 2,
+    }
+    monkeypatch.setattr(tasks, "transduction_accuracy", lambda Y, data: {"coarse": 1, "fine": 1})
+    transduction_run("reversal", "stack", full_lr=0.005, **small)
+    # sources up to 10, then up to 18 = the whole range from the second epoch on
+    assert [r for _, r in seen] == [0.02, 0.005, 0.005, 0.005]
+    assert seen[0][0] <= 10 < min(n for n, _ in seen[1:])
+    seen.clear()
+    transduction_run("reversal", "stack", full_lr=0.005, **{**small, "curriculum": None})
+    assert [r for _, r in seen] == [0.005] * 4
+    seen.clear()
+    transduction_run("reversal", "lstm", full_lr=0.005, **{**small, "curriculum": 8})
+    assert [r for _, r in seen] == [0.02, 0.005, 0.005, 0.005]  # a fixed curriculum: 2-10, 2-18
+    # a stall restart at epoch 3 (2-18 not learnt for 2 epochs after 2-10 was): the new
+    # attempt runs at lr on its first ranges and at full_lr once it reaches the whole range
+    right = {0, 3, 4}
+
+    def accuracy(Y, data):
+        c = float(len(seen) - 1 in right)
+        return {"coarse": c, "fine": c}
+
+    monkeypatch.setattr(tasks, "transduction_accuracy", accuracy)
+    seen.clear()
+    small3 = {**small, "train_lengths": (2, 26), "test_lengths": (27, 27), "epochs": 7}
+    r = transduction_run("reversal", "stack", full_lr=0.005, stall_after=2, **small3)
+    assert r["stall_restarts"] == 1
+    assert [r for _, r in seen] == [0.02] * 5 + [0.005] * 2  # 2-26 from epoch 5
+    # off by default; never acting (the range never reaches the whole) it changes nothing
+    monkeypatch.undo()
+    short = {**small, "epochs": 2}
+    plain = transduction_run("reversal", "stack", **{**short, "curriculum": 2})
+    ruled = transduction_run("reversal", "stack", full_lr=0.5, **{**short, "curriculum": 2})
+    for key in ("coarse", "fine", "val_coarse", "val_fine", "curve", "epochs"):
+        assert plain[key] == ruled[key]
+    ruled = transduction_run("reversal", "stack", full_lr=0.02, **small)  # = lr: the same run
+    plain = transduction_run("reversal", "stack", **small)
+    for key in ("coarse", "fine", "val_coarse", "val_fine", "curve", "epochs"):
+        assert plain[key] == ruled[key]
+    for bad, err in (
+        (0.0, ValueError),
+        (-0.1, ValueError),
+        (float("nan"), ValueError),
+        ("0.1", TypeError),
+        (True, TypeError),
+    ):
+        with pytest.raises(err, match="full_lr"):
+            transduction_run("reversal", "stack", full_lr=bad, **short)

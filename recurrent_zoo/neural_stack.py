@@ -563,14 +563,16 @@ def transduction_run(
     ``full_lr``: the optimizer's learning rate in the epochs that train on the whole range
     of training lengths (the epochs ``strength_penalty`` acts in; from the start without a
     curriculum), ``lr`` in the others; off by default (``None``: ``lr`` throughout) and not
-    in the paper. Why: with Adam at 0.01 a stack that has learnt 8-64 is not stable there --
-    continued at that rate (PROTOCOL_REVERSAL with ``patience`` 30, seed 4) its training
-    loss fell to 0.0008 over 25 epochs with every validation sequence right and then jumped
-    to 18 (the net lost, validation 0.00), while the few long test sequences it gets wrong
-    (the last read-out steps of sources of 89-128, where controller cells that count the
-    source are out of their training range; the memory itself within 0.01 of 0/1) are
-    repaired by 1-4 epochs more on 8-64 (``benchmarks/results/pushdown_reference.txt``,
-    session 11). A restart's fresh optimizer starts at ``lr`` again.
+    in the paper. Why it was tried (``benchmarks/results/pushdown_reference.txt``, session
+    11): the few long test sequences a learnt stack gets wrong (seeds 4 and 8 of
+    :data:`PROTOCOL_REVERSAL`: the last 1-8 read-out steps of sources of 89-128, where
+    controller cells that count the source are outside their training range; the memory
+    itself within about 0.002 of 0/1 at the median) came right after 1-4 more epochs on 8-64
+    in a probe, but continuing at Adam 0.01 is not stable: with ``patience`` 30 seed 4's
+    training loss fell to 0.0008 over 25 epochs with every validation sequence right, then
+    jumped to 18 and the net was lost. What it gave: seed 4 with ``full_lr=0.003`` and
+    ``patience`` 20, test coarse 0.935 (0.95 without) -- no fix. A restart's fresh optimizer
+    starts at ``lr`` again.
     """
     from ._core.layers import Linear
     from ._core.sequence import Stacked

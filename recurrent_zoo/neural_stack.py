@@ -565,6 +565,13 @@ def transduction_run(
     ``lo + 8 < n <= hi``) the ramp starts at the first epoch whose range reaches sources of
     ``n`` symbols, so the controller learns the longer ranges with the factors as given
     (``n = hi``: only once it trains on every length) and the ramp's epochs come after.
+    What it showed (the deque on bigram flipping, seed 0, session 11,
+    ``benchmarks/results/pushdown_reference.txt``): with ``n = 64`` the top read stayed hidden
+    while the curriculum went 8-24 -> 8-56, which it did by epoch 141 (with the ramp from the
+    first extension the run was still on 8-24 at epoch 177), but it stalled 35 epochs on 8-24
+    with the top read hidden as well, so the read is not what holds it there; at 8-64 the ramp
+    (and the strength penalty, which starts there too) left validation unsteady: test fine
+    0.75, not the 0.95 of the issue's target.
     """
     from ._core.layers import Linear
     from ._core.sequence import Stacked

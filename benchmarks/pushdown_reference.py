@@ -649,7 +649,21 @@ QUEUE_DEQUE_NOTES = [
     "training loss fell to ~1.9 by epoch 40 and stayed there (1.84-2.06 in epochs 40-119;",
     "seed 0 sat on the same plateau in epochs 33-57 before it went down), validation 0.00 /",
     "0.06 -- so the top read was never grown in and its row (TEST 0.00 / 0.017, read_scale",
-    "[0, 1], 979 s) is the deque with its top hidden, no test of the deque.",
+    "[0, 1], 979 s) is the deque with its top hidden, no test of the deque. Seed 2 (d3e6fc0,",
+    "the same library code): never left 8-16 either -- loss 3.96 at epoch 29, ~1.9 in",
+    "epochs 59-69, 1.56-1.64 in 89-119, validation 0.00 / 0.13-0.15: TEST 0.00 / 0.038 with",
+    "the top hidden (828 s), again no test of the deque. (The queue's seed 2 never left 8-16",
+    "in 100 epochs either; its seed 1 reached 8-64 only at epoch 91.) So the deque on bigram",
+    "flipping: fine 0.749 at best (seed 0, read_ramp_at 64), target >= 0.95 NOT met on any",
+    "seed run; 0.123 / 0.526 / 0.487 / 0.749 on seed 0 with the four settings that finished.",
+    "What the runs show: the first obstacle is the first range itself (seeds 1 and 2 did not",
+    "learn 8-16 in 120 epochs; seed 0 took 88), the second the first extension 8-24, where",
+    "the controller stalls with or without the top read, the third the whole range 8-64, where",
+    "the paper's deque (full reads) under the penalty held no solution (seed 0). The copy",
+    "setting's H 64, biases, Adam 0.01 and penalty 1.0 were not tuned for this task; what",
+    "holds the 8-24 stall (the deque's extra heads -- top pop, bottom push -- with the read",
+    "hidden, or this seed's solution on 8-16 not generalising) is not shown; longer runs,",
+    "read_ramp_at 64 with the restart rules, and more seeds are what would say more.",
 ]
 
 

@@ -469,6 +469,7 @@ def transduction_run(
     read_scale: float | tuple[float, ...] | None = None,
     read_ramp: int | None = None,
     full_lr: float | None = None,
+    read_ramp_at: int | None = None,
 ) -> dict[str, Any]:
     """Grefenstette et al.'s protocol on one transduction task: train on 8-64, test on 65-128.
 
@@ -573,6 +574,18 @@ def transduction_run(
     jumped to 18 and the net was lost. What it gave, with ``full_lr=0.003`` and ``patience``
     20: test coarse 0.935 on seed 4 (0.95 without), 0.945 on seed 8 (0.97), 1.00 on seed 0
     (1.00) -- no fix. A restart's fresh optimizer starts at ``lr`` again.
+    ``read_ramp_at``: when the ramp starts, off by default (``None``: once the curriculum
+    leaves its first range, as above). With ``read_ramp_at=n`` (it needs ``read_ramp``;
+    ``lo + 8 < n <= hi``) the ramp starts at the first epoch whose range reaches sources of
+    ``n`` symbols, so the controller learns the longer ranges with the factors as given
+    (``n = hi``: only once it trains on every length) and the ramp's epochs come after.
+    What it showed (the deque on bigram flipping, seed 0, session 11,
+    ``benchmarks/results/pushdown_reference.txt``): with ``n = 64`` the top read stayed hidden
+    while the curriculum went 8-24 -> 8-56, which it did by epoch 141 (with the ramp from the
+    first extension the run was still on 8-24 at epoch 177), but it stalled 35 epochs on 8-24
+    with the top read hidden as well, so the read is not what holds it there; at 8-64 the ramp
+    (and the strength penalty, which starts there too) left validation unsteady: test fine
+    0.75, not the 0.95 of the issue's target.
     """
     from ._core.layers import Linear
     from ._core.sequence import Stacked
@@ -600,6 +613,15 @@ def transduction_run(
             raise ValueError(
                 "read_ramp needs read_scale and curriculum='adaptive' over more than its first "
                 f"range; got read_scale={read_scale!r}, curriculum={curriculum!r}, "
+                f"train_lengths={train_lengths}"
+            )
+    if read_ramp_at is not None:
+        check_positive_int(read_ramp_at, "read_ramp_at")
+        if read_ramp is None or not lo + 8 < read_ramp_at <= hi:
+            raise ValueError(
+                "read_ramp_at needs read_ramp and a source length past the first range, "
+                f"train_lengths[0] + 8 < read_ramp_at <= train_lengths[1]; got "
+                f"read_ramp_at={read_ramp_at!r}, read_ramp={read_ramp!r}, "
                 f"train_lengths={train_lengths}"
             )
     if read_scale is not None and memory == "lstm":
@@ -646,6 +668,7 @@ def transduction_run(
     first = top = min(hi, lo + 8)  # the adaptive curriculum's first and longest source so far
     scale0 = None if read_scale is None else np.asarray(core.read_scale)
     ramp_from: int | None = None  # the epoch the read ramp starts (read_ramp)
+    ramp_at = first + 1 if read_ramp_at is None else read_ramp_at  # ... once top reaches this
     for epoch in range(epochs):
         stalled = stall_after is not None and first < top < hi and epoch - grown >= stall_after
         if restart_after is not None and top == first and epoch - attempt_start >= restart_after:
@@ -662,7 +685,7 @@ def transduction_run(
                 print(f"{task} {memory} seed {seed}: restart {restarts} at {top}", flush=True)
             top = first
         if read_ramp is not None and scale0 is not None:
-            if ramp_from is None and top > first:
+            if ramp_from is None and top >= ramp_at:
                 ramp_from = epoch
             if ramp_from is not None:
                 frac = min(1.0, (epoch - ramp_from + 1) / read_ramp)

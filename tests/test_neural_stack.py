@@ -909,3 +909,50 @@ def test_transduction_run_full_lr(monkeypatch):
     ):
         with pytest.raises(err, match="full_lr"):
             transduction_run("reversal", "stack", full_lr=bad, **short)
+
+
+def test_transduction_run_read_ramp_at(monkeypatch):
+    """``read_ramp_at=n``: the ramp starts at the first epoch whose range reaches sources of
+    ``n`` symbols (ranges 2-10, 18, 26, then 30), not at the first extension; ``n`` just past
+    the first range is the default, result for result; bad values name the argument."""
+    import recurrent_zoo.tasks as tasks
+    import recurrent_zoo.training as training
+    from recurrent_zoo.neural_stack import transduction_run
+
+    longest, small = _record_curriculum(monkeypatch, epochs=6)
+    scales, fit = [], training.fit
+
+    def recording_fit(model, X, *args, **kwargs):
+        scales.append(model.models[0].read_scale)
+        return fit(model, X, *args, **kwargs)
+
+    monkeypatch.setattr(training, "fit", recording_fit)
+    run = {**small, "memory": "deque", "read_scale": (0.0, 1.0), "patience": 1, "read_ramp": 2}
+    monkeypatch.setattr(tasks, "transduction_accuracy", lambda Y, data: {"coarse": 1, "fine": 1})
+    hidden, half, full = (0.0, 1.0), (0.5, 1.0), (1.0, 1.0)
+    curves = {}
+    for at, expected in (
+        (None, [hidden, half, full]),  # the default: from the first extension (sources 2-18)
+        (11, [hidden, half, full]),
+        (18, [hidden, half, full]),
+        (19, [hidden, hidden, half, full]),  # 2-26 is the first range reaching 19
+        (26, [hidden, hidden, half, full]),
+        (30, [hidden, hidden, hidden, half, full]),  # only on the whole range 2-30
+    ):
+        scales.clear()
+        r = transduction_run("copy", read_ramp_at=at, **run)
+        assert scales == expected, at
+        assert r["epochs"] == len(expected) and r["read_scale"] == [1.0, 1.0]
+        curves[at] = (r["curve"], r["coarse"], r["fine"])
+    assert curves[11] == curves[None]  # just past the first range: the default, bit for bit
+    tiny = {**run, "epochs": 1}
+    for bad in (
+        {"read_ramp_at": 20, "read_ramp": None},  # no ramp to start
+        {"read_ramp_at": 10},  # the first range's end: not past it
+        {"read_ramp_at": 31},  # past the training lengths
+        {"read_ramp_at": 0},
+    ):
+        with pytest.raises(ValueError, match="read_ramp_at"):
+            transduction_run("copy", **{**tiny, **bad})
+    with pytest.raises(TypeError, match="read_ramp_at"):
+        transduction_run("copy", **{**tiny, "read_ramp_at": 20.0})

@@ -776,3 +776,183 @@ def test_transduction_run_read_ramp(monkeypatch):
             transduction_run("copy", **{**small, "memory": "deque", **bad})
     with pytest.raises(ValueError, match="read_scale"):
         transduction_run("copy", **{**small, "memory": "lstm", "read_scale": 0.5})
+
+
+def test_pushdown_reference_keep_saves_the_tested_model(monkeypatch, tmp_path):
+    """``pushdown_reference.py neural_stack ... --keep DIR`` saves the trained model's
+    parameters (npz, the names of ``model.params``), and those parameters, loaded into a fresh
+    controller and readout, give the test accuracy the run recorded; without ``--keep`` nothing
+    is saved and the record is the same."""
+    import json
+
+    from recurrent_zoo._core.layers import Linear
+    from recurrent_zoo._core.sequence import Stacked
+    from recurrent_zoo.neural_stack import transduction_run
+    from recurrent_zoo.tasks import transduction, transduction_accuracy
+
+    spec = importlib.util.spec_from_file_location(
+        "pushdown_reference", ROOT / "benchmarks" / "pushdown_reference.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    monkeypatch.setattr(script, "RESULTS", tmp_path)
+    monkeypatch.setattr(script, "LOG", tmp_path / "log.jsonl")
+    small = {
+        "hidden_size": 4,
+        "value_size": 3,
+        "vocab_size": 5,
+        "train_lengths": [2, 6],
+        "test_lengths": [7, 9],
+        "epochs": 3,
+        "sequences_per_epoch": 20,
+        "batch_size": 5,
+        "curriculum": None,
+        "n_validation": 10,
+        "n_test": 12,
+    }
+    args = ["neural_stack", "reversal", "--seeds", "3", "--settings", json.dumps(small)]
+    script.main([*args, "--keep", str(tmp_path / "models")])
+    script.main(args)
+    kept, plain = (json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines())
+    assert "model" not in kept and "test" not in kept
+    for key in ("coarse", "fine", "val_coarse", "val_fine", "epochs"):
+        assert kept[key] == plain[key]
+    saved = np.load(tmp_path / "models" / "reversal_stack_seed3.npz")
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["reversal_stack_seed3.npz"]
+    test = transduction("reversal", 12, 7, 9, seed=3 + 600_000, vocab_size=5)
+    model = Stacked([NeuralStack(test.inputs.shape[2], 4, value_size=3), Linear(4, 6)])
+    assert sorted(saved.files) == sorted(model.params)
+    same = transduction_run("reversal", "stack", seed=3, keep_model=True, **small)["model"]
+    for name, value in model.params.items():
+        assert np.array_equal(saved[name], same.params[name]), name  # the run's model
+        value[...] = saved[name]
+    Y, _ = model.forward(test.inputs, lengths=test.lengths)
+    assert transduction_accuracy(Y, test)["fine"] == kept["fine"]
+    assert 0.0 < kept["fine"] < 1.0  # a partly trained net: a wrong model would not match
+
+
+def test_transduction_run_full_lr(monkeypatch):
+    """``transduction_run(full_lr=r)``: the optimizer runs at ``r`` in the epochs on the whole
+    range of training lengths and at ``lr`` before (and again after a restart, whose fresh
+    optimizer starts on the first range); off by default, and bit for bit the run without it
+    when it never acts; bad values name the argument."""
+    import recurrent_zoo.tasks as tasks
+    import recurrent_zoo.training as training
+    from recurrent_zoo.neural_stack import transduction_run
+
+    seen, real_fit = [], training.fit
+
+    def recording_fit(model, X, *args, **kwargs):  # each epoch's longest source and rate
+        n = int((np.asarray(kwargs["lengths"]).max() - 1) // 2)
+        seen.append((n, kwargs["optimizer"].lr))
+        return real_fit(model, X, *args, **kwargs)
+
+    monkeypatch.setattr(training, "fit", recording_fit)
+    small = {
+        "hidden_size": 2,
+        "value_size": 1,
+        "vocab_size": 2,
+        "train_lengths": (2, 18),
+        "test_lengths": (19, 19),
+        "epochs": 4,
+        "patience": 10,
+        "sequences_per_epoch": 40,
+        "batch_size": 40,
+        "lr": 0.02,
+        "curriculum": "adaptive",
+        "n_validation": 6,
+        "n_test": 1,
+        "seed": 2,
+    }
+    monkeypatch.setattr(tasks, "transduction_accuracy", lambda Y, data: {"coarse": 1, "fine": 1})
+    transduction_run("reversal", "stack", full_lr=0.005, **small)
+    # sources up to 10, then up to 18 = the whole range from the second epoch on
+    assert [r for _, r in seen] == [0.02, 0.005, 0.005, 0.005]
+    assert seen[0][0] <= 10 < min(n for n, _ in seen[1:])
+    seen.clear()
+    transduction_run("reversal", "stack", full_lr=0.005, **{**small, "curriculum": None})
+    assert [r for _, r in seen] == [0.005] * 4
+    seen.clear()
+    transduction_run("reversal", "lstm", full_lr=0.005, **{**small, "curriculum": 8})
+    assert [r for _, r in seen] == [0.02, 0.005, 0.005, 0.005]  # a fixed curriculum: 2-10, 2-18
+    # a stall restart at epoch 3 (2-18 not learnt for 2 epochs after 2-10 was): the new
+    # attempt runs at lr on its first ranges and at full_lr once it reaches the whole range
+    right = {0, 3, 4}
+
+    def accuracy(Y, data):
+        c = float(len(seen) - 1 in right)
+        return {"coarse": c, "fine": c}
+
+    monkeypatch.setattr(tasks, "transduction_accuracy", accuracy)
+    seen.clear()
+    small3 = {**small, "train_lengths": (2, 26), "test_lengths": (27, 27), "epochs": 7}
+    r = transduction_run("reversal", "stack", full_lr=0.005, stall_after=2, **small3)
+    assert r["stall_restarts"] == 1
+    assert [r for _, r in seen] == [0.02] * 5 + [0.005] * 2  # 2-26 from epoch 5
+    # off by default; never acting (the range never reaches the whole) it changes nothing
+    monkeypatch.undo()
+    short = {**small, "epochs": 2}
+    plain = transduction_run("reversal", "stack", **{**short, "curriculum": 2})
+    ruled = transduction_run("reversal", "stack", full_lr=0.5, **{**short, "curriculum": 2})
+    for key in ("coarse", "fine", "val_coarse", "val_fine", "curve", "epochs"):
+        assert plain[key] == ruled[key]
+    ruled = transduction_run("reversal", "stack", full_lr=0.02, **small)  # = lr: the same run
+    plain = transduction_run("reversal", "stack", **small)
+    for key in ("coarse", "fine", "val_coarse", "val_fine", "curve", "epochs"):
+        assert plain[key] == ruled[key]
+    for bad, err in (
+        (0.0, ValueError),
+        (-0.1, ValueError),
+        (float("nan"), ValueError),
+        ("0.1", TypeError),
+        (True, TypeError),
+    ):
+        with pytest.raises(err, match="full_lr"):
+            transduction_run("reversal", "stack", full_lr=bad, **short)
+
+
+def test_transduction_run_read_ramp_at(monkeypatch):
+    """``read_ramp_at=n``: the ramp starts at the first epoch whose range reaches sources of
+    ``n`` symbols (ranges 2-10, 18, 26, then 30), not at the first extension; ``n`` just past
+    the first range is the default, result for result; bad values name the argument."""
+    import recurrent_zoo.tasks as tasks
+    import recurrent_zoo.training as training
+    from recurrent_zoo.neural_stack import transduction_run
+
+    longest, small = _record_curriculum(monkeypatch, epochs=6)
+    scales, fit = [], training.fit
+
+    def recording_fit(model, X, *args, **kwargs):
+        scales.append(model.models[0].read_scale)
+        return fit(model, X, *args, **kwargs)
+
+    monkeypatch.setattr(training, "fit", recording_fit)
+    run = {**small, "memory": "deque", "read_scale": (0.0, 1.0), "patience": 1, "read_ramp": 2}
+    monkeypatch.setattr(tasks, "transduction_accuracy", lambda Y, data: {"coarse": 1, "fine": 1})
+    hidden, half, full = (0.0, 1.0), (0.5, 1.0), (1.0, 1.0)
+    curves = {}
+    for at, expected in (
+        (None, [hidden, half, full]),  # the default: from the first extension (sources 2-18)
+        (11, [hidden, half, full]),
+        (18, [hidden, half, full]),
+        (19, [hidden, hidden, half, full]),  # 2-26 is the first range reaching 19
+        (26, [hidden, hidden, half, full]),
+        (30, [hidden, hidden, hidden, half, full]),  # only on the whole range 2-30
+    ):
+        scales.clear()
+        r = transduction_run("copy", read_ramp_at=at, **run)
+        assert scales == expected, at
+        assert r["epochs"] == len(expected) and r["read_scale"] == [1.0, 1.0]
+        curves[at] = (r["curve"], r["coarse"], r["fine"])
+    assert curves[11] == curves[None]  # just past the first range: the default, bit for bit
+    tiny = {**run, "epochs": 1}
+    for bad in (
+        {"read_ramp_at": 20, "read_ramp": None},  # no ramp to start
+        {"read_ramp_at": 10},  # the first range's end: not past it
+        {"read_ramp_at": 31},  # past the training lengths
+        {"read_ramp_at": 0},
+    ):
+        with pytest.raises(ValueError, match="read_ramp_at"):
+            transduction_run("copy", **{**tiny, **bad})
+    with pytest.raises(TypeError, match="read_ramp_at"):
+        transduction_run("copy", **{**tiny, "read_ramp_at": 20.0})

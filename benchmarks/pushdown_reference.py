@@ -739,6 +739,17 @@ QUEUE_DEQUE_NOTES = [
     "holds the 8-24 stall (the deque's extra heads -- top pop, bottom push -- with the read",
     "hidden, or this seed's solution on 8-16 not generalising) is not shown; longer runs,",
     "read_ramp_at 64 with the restart rules, and more seeds are what would say more.",
+    "2026-12-06 (session 11, lead): the deque on REVERSAL, seeds 4, 5, 6, one process",
+    "(--seeds 4, then 5, then 6; one BLAS thread, load 3-6 beside the helpers), with the",
+    "session-10 command (the module docstring's deque reversal command: push [-1, -8], pop",
+    '[-2, -8], "read_scale": [1.0, 0.0], "read_ramp": 10, penalty 1.0, "restart_after": 100,',
+    '"stall_after": 20, "epochs": 600). Seed 4: TEST 0.00 / 0.011 (5 restarts; no attempt',
+    "left 8-16 in 600 epochs; 2792 s). Seed 5: TEST 1.00 / 1.00 (1 restart, 158 epochs,",
+    "1282 s). Seed 6: TEST 0.00 / 0.010 (5 restarts, never left 8-16; 2664 s). With seeds",
+    "0-2 (1.00 each) and seed 3 (stopped in session 10 at epoch 376 with no attempt past",
+    "8-16): 1.00 on 4 of the 6 seeds that finished; the two failures are the stack's failure",
+    "mode on its seed 3 -- no attempt finds the stack on 8-16 within its 100 epochs, the",
+    "lottery the restarts draw from (the stack: 10 of 28 attempts found it).",
 ]
 
 

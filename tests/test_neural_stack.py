@@ -211,22 +211,42 @@ def test_transduction_run_sets_the_initial_push_and_pop_biases():
         transduction_run("copy", "deque", pop_bias=[1.0, float("inf")], **small)
 
 
+def _record_fit(monkeypatch, record):
+    """Wrap ``training.fit`` (one call an epoch in transduction_run): each call first appends
+    ``record(model, X, kwargs)`` to the list returned."""
+    import recurrent_zoo.training as training
+
+    seen, real_fit = [], training.fit
+
+    def recording_fit(model, X, *args, **kwargs):
+        seen.append(record(model, X, kwargs))
+        return real_fit(model, X, *args, **kwargs)
+
+    monkeypatch.setattr(training, "fit", recording_fit)
+    return seen
+
+
+def _longest(fit_kwargs):
+    """The longest source of an epoch's training data, from ``fit``'s ``lengths``."""
+    return int((np.asarray(fit_kwargs["lengths"]).max() - 1) // 2)
+
+
+def _weights(model):
+    """A copy of every parameter of ``model``."""
+    return {k: v.copy() for k, v in model.params.items()}
+
+
 def test_transduction_run_equal_length_batches_and_separate_target_inputs(monkeypatch, capsys):
     """``equal_lengths``: every minibatch ``fit`` sees holds one source length (even ones for
     bigram flipping), ``ceil(sequences_per_epoch / batch_size)`` of them an epoch, lengths
     within the epoch's range; without it one call an epoch with mixed lengths, as before.
     ``target_inputs="separate"`` gives the controller ``2V + 1`` inputs. ``progress`` prints
     one line an epoch."""
-    import recurrent_zoo.training as training
     from recurrent_zoo.neural_stack import transduction_run
 
-    calls, real_fit = [], training.fit
-
-    def recording_fit(model, X, *args, **kwargs):
-        calls.append((X.shape, (np.asarray(kwargs["lengths"]) - 1) // 2))
-        return real_fit(model, X, *args, **kwargs)
-
-    monkeypatch.setattr(training, "fit", recording_fit)
+    calls = _record_fit(
+        monkeypatch, lambda model, X, kw: (X.shape, (np.asarray(kw["lengths"]) - 1) // 2)
+    )
     small = {
         "hidden_size": 3,
         "value_size": 2,
@@ -269,15 +289,8 @@ def test_transduction_run_equal_length_batches_and_separate_target_inputs(monkey
 def _record_curriculum(monkeypatch, epochs):
     """Record the longest source of every epoch's training data (``fit`` wrapped) and give a
     tiny adaptive-curriculum run of ``epochs`` over sources of 2-30: (longest, settings)."""
-    import recurrent_zoo.training as training
 
-    longest, real_fit = [], training.fit
-
-    def recording_fit(model, X, *args, **kwargs):
-        longest.append(int((np.asarray(kwargs["lengths"]).max() - 1) // 2))
-        return real_fit(model, X, *args, **kwargs)
-
-    monkeypatch.setattr(training, "fit", recording_fit)
+    longest = _record_fit(monkeypatch, lambda model, X, kw: _longest(kw))
     small = {
         "hidden_size": 2,
         "value_size": 1,
@@ -408,17 +421,11 @@ def test_transduction_run_applies_the_strength_penalty_on_the_whole_range_only(m
     train on the whole range of training lengths and off (0) while the adaptive curriculum is
     still short of it; without the option it is never on."""
     import recurrent_zoo.tasks as tasks
-    import recurrent_zoo.training as training
     from recurrent_zoo.neural_stack import transduction_run
 
-    seen, real_fit = [], training.fit
-
-    def recording_fit(model, X, *args, **kwargs):
-        core = model.models[0]
-        seen.append((int((np.asarray(kwargs["lengths"]).max() - 1) // 2), core.strength_penalty))
-        return real_fit(model, X, *args, **kwargs)
-
-    monkeypatch.setattr(training, "fit", recording_fit)
+    seen = _record_fit(
+        monkeypatch, lambda model, X, kw: (_longest(kw), model.models[0].strength_penalty)
+    )
     monkeypatch.setattr(tasks, "transduction_accuracy", lambda Y, data: {"coarse": 1, "fine": 1})
     small = {
         "hidden_size": 2,
@@ -453,16 +460,11 @@ def test_transduction_run_restart_rule(monkeypatch):
     ``"restarts"`` counts the abandoned attempts. Never once the range has grown; off by
     default (the run is then the one without the rule, bit for bit)."""
     import recurrent_zoo.tasks as tasks
-    import recurrent_zoo.training as training
     from recurrent_zoo.neural_stack import transduction_run
 
-    seen, real_fit = [], training.fit
-
-    def recording_fit(model, X, *args, **kwargs):  # each epoch's model, as training starts
-        seen.append((model, {k: v.copy() for k, v in model.params.items()}, kwargs["seed"]))
-        return real_fit(model, X, *args, **kwargs)
-
-    monkeypatch.setattr(training, "fit", recording_fit)
+    seen = _record_fit(  # each epoch's model, as training starts
+        monkeypatch, lambda model, X, kw: (model, _weights(model), kw["seed"])
+    )
     small = {
         "hidden_size": 3,
         "value_size": 2,
@@ -506,7 +508,6 @@ def test_transduction_run_restart_rule(monkeypatch):
     r = transduction_run("reversal", "stack", restart_after=1, **{**small, "patience": 10})
     assert r["restarts"] == 0 and len({id(m) for m, _, _ in seen}) == 1
     # off by default; a rule that never fires leaves the run bit for bit as it was
-    monkeypatch.setattr(training, "fit", real_fit)
     monkeypatch.undo()
     plain = transduction_run("reversal", "stack", **{**small, "keep_model": False})
     ruled = transduction_run(
@@ -532,15 +533,11 @@ def test_transduction_run_stall_rule(monkeypatch):
     the whole range; off by default (the run is then the one without the rule, bit for bit).
     The accuracy is faked: all right in the epochs listed, all wrong otherwise."""
     import recurrent_zoo.tasks as tasks
-    import recurrent_zoo.training as training
     from recurrent_zoo.neural_stack import transduction_run
 
-    seen, real_fit = [], training.fit
-
-    def recording_fit(model, X, *args, **kwargs):  # each epoch's model, weights, longest source
-        n = int((np.asarray(kwargs["lengths"]).max() - 1) // 2)
-        seen.append((model, {k: v.copy() for k, v in model.params.items()}, n))
-        return real_fit(model, X, *args, **kwargs)
+    seen = _record_fit(  # each epoch's model, weights, longest source
+        monkeypatch, lambda model, X, kw: (model, _weights(model), _longest(kw))
+    )
 
     def right_in(epochs):  # learnt after the epochs listed (0-based), as fit has just run them
         def accuracy(Y, data):
@@ -549,7 +546,6 @@ def test_transduction_run_stall_rule(monkeypatch):
 
         return accuracy
 
-    monkeypatch.setattr(training, "fit", recording_fit)
     small = {
         "hidden_size": 3,
         "value_size": 2,
@@ -731,17 +727,10 @@ def test_transduction_run_read_ramp(monkeypatch):
     first range; patience counts only epochs with every read at 1 and the model kept is one of
     them; without the ramp the factors stay; never growing while the range does not."""
     import recurrent_zoo.tasks as tasks
-    import recurrent_zoo.training as training
     from recurrent_zoo.neural_stack import transduction_run
 
     longest, small = _record_curriculum(monkeypatch, epochs=6)
-    scales, fit = [], training.fit
-
-    def recording_fit(model, X, *args, **kwargs):
-        scales.append(model.models[0].read_scale)
-        return fit(model, X, *args, **kwargs)
-
-    monkeypatch.setattr(training, "fit", recording_fit)
+    scales = _record_fit(monkeypatch, lambda model, X, kw: model.models[0].read_scale)
     run = {**small, "memory": "deque", "read_scale": (0.0, 1.0), "patience": 1}
     monkeypatch.setattr(tasks, "transduction_accuracy", lambda Y, data: {"coarse": 1, "fine": 1})
     # sources up to 10, 18, 26, then the whole range 2-30 from epoch 3 on
@@ -837,17 +826,11 @@ def test_transduction_run_full_lr(monkeypatch):
     optimizer starts on the first range); off by default, and bit for bit the run without it
     when it never acts; bad values name the argument."""
     import recurrent_zoo.tasks as tasks
-    import recurrent_zoo.training as training
     from recurrent_zoo.neural_stack import transduction_run
 
-    seen, real_fit = [], training.fit
-
-    def recording_fit(model, X, *args, **kwargs):  # each epoch's longest source and rate
-        n = int((np.asarray(kwargs["lengths"]).max() - 1) // 2)
-        seen.append((n, kwargs["optimizer"].lr))
-        return real_fit(model, X, *args, **kwargs)
-
-    monkeypatch.setattr(training, "fit", recording_fit)
+    seen = _record_fit(  # each epoch's longest source and rate
+        monkeypatch, lambda model, X, kw: (_longest(kw), kw["optimizer"].lr)
+    )
     small = {
         "hidden_size": 2,
         "value_size": 1,
@@ -916,17 +899,10 @@ def test_transduction_run_read_ramp_at(monkeypatch):
     ``n`` symbols (ranges 2-10, 18, 26, then 30), not at the first extension; ``n`` just past
     the first range is the default, result for result; bad values name the argument."""
     import recurrent_zoo.tasks as tasks
-    import recurrent_zoo.training as training
     from recurrent_zoo.neural_stack import transduction_run
 
     longest, small = _record_curriculum(monkeypatch, epochs=6)
-    scales, fit = [], training.fit
-
-    def recording_fit(model, X, *args, **kwargs):
-        scales.append(model.models[0].read_scale)
-        return fit(model, X, *args, **kwargs)
-
-    monkeypatch.setattr(training, "fit", recording_fit)
+    scales = _record_fit(monkeypatch, lambda model, X, kw: model.models[0].read_scale)
     run = {**small, "memory": "deque", "read_scale": (0.0, 1.0), "patience": 1, "read_ramp": 2}
     monkeypatch.setattr(tasks, "transduction_accuracy", lambda Y, data: {"coarse": 1, "fine": 1})
     hidden, half, full = (0.0, 1.0), (0.5, 1.0), (1.0, 1.0)

@@ -49,8 +49,8 @@ import numpy as np  # noqa: E402
 from recurrent_zoo.stack_rnn import (  # noqa: E402
     JOULIN_TASKS,
     _joulin_scores,
+    _joulin_test_strings,
     joulin_run,
-    joulin_string,
 )
 
 RESULTS = Path(__file__).parent / "results" / "stack_rnn_first_string.jsonl"
@@ -59,14 +59,6 @@ _spec = importlib.util.spec_from_file_location(
 )
 reference = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(reference)
-
-
-def test_stream(task: str, test_strings: int, test_max: int) -> list[np.ndarray]:
-    """The strings of ``joulin_run``'s test, in order (drawn from seed 10, as theirs)."""
-    rng = np.random.default_rng(10)
-    return [
-        joulin_string(task, n, n + 1, rng) for n in range(2, test_max) for _ in range(test_strings)
-    ]
 
 
 def replay(model, strings: list[np.ndarray], n_symbols: int, empty_after) -> np.ndarray:
@@ -132,7 +124,7 @@ def main() -> None:
     )
     seconds = time.perf_counter() - start
     n_symbols, _, trigger = JOULIN_TASKS[args.task]
-    strings = test_stream(args.task, args.test_strings, 60)
+    strings = _joulin_test_strings(args.task, args.test_strings, 60)
     first_len = len(strings[0])
     starts = np.concatenate([[0], np.cumsum([len(x) for x in strings])[:-1]])
     modes = {  # the steps after which the stacks are emptied again

@@ -671,19 +671,18 @@ def transduction_run(
     ramp_at = first + 1 if read_ramp_at is None else read_ramp_at  # ... once top reaches this
     for epoch in range(epochs):
         stalled = stall_after is not None and first < top < hi and epoch - grown >= stall_after
-        if restart_after is not None and top == first and epoch - attempt_start >= restart_after:
-            restarts, attempt_start = restarts + 1, epoch  # still on the first range: again
+        unlearnt = (  # still on the first range after restart_after epochs
+            restart_after is not None and top == first and epoch - attempt_start >= restart_after
+        )
+        if unlearnt or stalled:  # again, from the next initial weights and the first range
+            restarts, attempt_start = restarts + 1, epoch
             core, model, opt = build(seed + 1_000_000 * restarts)
             ramp_from = None
             if progress:
-                print(f"{task} {memory} seed {seed}: restart {restarts}", flush=True)
-        elif stalled:  # stuck on a later range: again, from the first range
-            restarts, stalls, attempt_start, grown = restarts + 1, stalls + 1, epoch, epoch
-            core, model, opt = build(seed + 1_000_000 * restarts)
-            ramp_from = None
-            if progress:
-                print(f"{task} {memory} seed {seed}: restart {restarts} at {top}", flush=True)
-            top = first
+                at = f" at {top}" if stalled else ""
+                print(f"{task} {memory} seed {seed}: restart {restarts}{at}", flush=True)
+            if stalled:
+                stalls, top = stalls + 1, first  # grown is set again when the range next grows
         if read_ramp is not None and scale0 is not None:
             if ramp_from is None and top >= ramp_at:
                 ramp_from = epoch

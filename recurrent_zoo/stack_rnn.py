@@ -1081,19 +1081,24 @@ def joulin_run(
 def _joulin_test(
     nets: _SGDStacks, task: str, per_block: int, test_max: int, hard: bool, empty_each_block: bool
 ) -> tuple[list[NDArray], NDArray]:
-    """Their test stream run through every model: its strings and ``right`` ``(M, T)``.
-
-    ``per_block`` strings for each ``n = 2 .. test_max - 1`` in turn, drawn from seed 10
-    (their ``srand(10)``), in one stream; with ``empty_each_block`` the stacks are emptied
-    again after the first step of each ``n``'s block (see :func:`joulin_run`).
+    """Their test stream (:func:`_joulin_test_strings` in one stream) run through every
+    model: its strings and ``right`` ``(M, T)``. With ``empty_each_block`` the stacks are
+    emptied again after the first step of each ``n``'s block (see :func:`joulin_run`).
     """
-    rng = np.random.default_rng(10)
-    ns = range(2, test_max)
-    strings = [joulin_string(task, n, n + 1, rng) for n in ns for _ in range(per_block)]
+    strings = _joulin_test_strings(task, per_block, test_max)
     starts = np.concatenate([[0], np.cumsum([len(s) for s in strings])[:-1]])
     block_starts = starts[::per_block] if empty_each_block else starts[:0]
     _, _, right = nets.run([np.concatenate(strings)] * nets.M, hard, block_starts)
     return strings, right
+
+
+def _joulin_test_strings(task: str, per_block: int, test_max: int) -> list[NDArray]:
+    """Their test strings in order: ``per_block`` for each ``n = 2 .. test_max - 1``, drawn
+    from seed 10 (their ``srand(10)``)."""
+    rng = np.random.default_rng(10)
+    return [
+        joulin_string(task, n, n + 1, rng) for n in range(2, test_max) for _ in range(per_block)
+    ]
 
 
 def _joulin_scores(strings: list[NDArray], right: NDArray, per_block: int, trigger: int) -> NDArray:

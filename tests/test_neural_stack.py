@@ -291,20 +291,24 @@ def _record_curriculum(monkeypatch, epochs):
     tiny adaptive-curriculum run of ``epochs`` over sources of 2-30: (longest, settings)."""
 
     longest = _record_fit(monkeypatch, lambda model, X, kw: _longest(kw))
-    small = {
+    return longest, _tiny_adaptive(30, epochs=epochs)
+
+
+def _tiny_adaptive(hi, **settings):
+    """A tiny adaptive-curriculum run over sources of 2-``hi`` (tested on ``hi + 1``)."""
+    return {
         "hidden_size": 2,
         "value_size": 1,
         "vocab_size": 2,
-        "train_lengths": (2, 30),
-        "test_lengths": (31, 31),
-        "epochs": epochs,
+        "train_lengths": (2, hi),
+        "test_lengths": (hi + 1, hi + 1),
         "sequences_per_epoch": 40,
         "batch_size": 40,
         "curriculum": "adaptive",
         "n_validation": 6,
         "n_test": 1,
+        **settings,
     }
-    return longest, small
 
 
 def test_transduction_run_adaptive_curriculum_extends_only_what_is_learnt(monkeypatch):
@@ -427,20 +431,7 @@ def test_transduction_run_applies_the_strength_penalty_on_the_whole_range_only(m
         monkeypatch, lambda model, X, kw: (_longest(kw), model.models[0].strength_penalty)
     )
     monkeypatch.setattr(tasks, "transduction_accuracy", lambda Y, data: {"coarse": 1, "fine": 1})
-    small = {
-        "hidden_size": 2,
-        "value_size": 1,
-        "vocab_size": 2,
-        "train_lengths": (2, 18),
-        "test_lengths": (19, 19),
-        "epochs": 4,
-        "patience": 10,
-        "sequences_per_epoch": 40,
-        "batch_size": 40,
-        "curriculum": "adaptive",
-        "n_validation": 6,
-        "n_test": 1,
-    }
+    small = _tiny_adaptive(18, epochs=4, patience=10)
     transduction_run("reversal", "stack", strength_penalty=0.3, **small)
     # sources up to 10, then up to 18 = the whole range from the second epoch on
     assert [lam for _, lam in seen] == [0.0, 0.3, 0.3, 0.3]
@@ -831,22 +822,7 @@ def test_transduction_run_full_lr(monkeypatch):
     seen = _record_fit(  # each epoch's longest source and rate
         monkeypatch, lambda model, X, kw: (_longest(kw), kw["optimizer"].lr)
     )
-    small = {
-        "hidden_size": 2,
-        "value_size": 1,
-        "vocab_size": 2,
-        "train_lengths": (2, 18),
-        "test_lengths": (19, 19),
-        "epochs": 4,
-        "patience": 10,
-        "sequences_per_epoch": 40,
-        "batch_size": 40,
-        "lr": 0.02,
-        "curriculum": "adaptive",
-        "n_validation": 6,
-        "n_test": 1,
-        "seed": 2,
-    }
+    small = _tiny_adaptive(18, epochs=4, patience=10, lr=0.02, seed=2)
     monkeypatch.setattr(tasks, "transduction_accuracy", lambda Y, data: {"coarse": 1, "fine": 1})
     transduction_run("reversal", "stack", full_lr=0.005, **small)
     # sources up to 10, then up to 18 = the whole range from the second epoch on
@@ -868,7 +844,7 @@ def test_transduction_run_full_lr(monkeypatch):
 
     monkeypatch.setattr(tasks, "transduction_accuracy", accuracy)
     seen.clear()
-    small3 = {**small, "train_lengths": (2, 26), "test_lengths": (27, 27), "epochs": 7}
+    small3 = _tiny_adaptive(26, epochs=7, patience=10, lr=0.02, seed=2)
     r = transduction_run("reversal", "stack", full_lr=0.005, stall_after=2, **small3)
     assert r["stall_restarts"] == 1
     assert [r for _, r in seen] == [0.02] * 5 + [0.005] * 2  # 2-26 from epoch 5

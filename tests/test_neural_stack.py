@@ -444,6 +444,25 @@ def test_transduction_run_applies_the_strength_penalty_on_the_whole_range_only(m
     assert [lam for _, lam in seen] == [0.3] * 4
 
 
+def _restart_run(**settings):
+    """A tiny adaptive-curriculum run over sources of 2-30, its model kept (the restart and
+    stall rules' tests)."""
+    return {
+        "hidden_size": 3,
+        "value_size": 2,
+        "vocab_size": 3,
+        "train_lengths": (2, 30),
+        "test_lengths": (31, 31),
+        "sequences_per_epoch": 6,
+        "batch_size": 3,
+        "curriculum": "adaptive",
+        "n_validation": 4,
+        "n_test": 2,
+        "keep_model": True,
+        **settings,
+    }
+
+
 def test_transduction_run_restart_rule(monkeypatch):
     """``restart_after=K``: an attempt still on the adaptive curriculum's first range after K
     epochs is abandoned and training starts again from the weights of seed ``seed + 1e6 a``
@@ -456,23 +475,7 @@ def test_transduction_run_restart_rule(monkeypatch):
     seen = _record_fit(  # each epoch's model, as training starts
         monkeypatch, lambda model, X, kw: (model, _weights(model), kw["seed"])
     )
-    small = {
-        "hidden_size": 3,
-        "value_size": 2,
-        "vocab_size": 3,
-        "train_lengths": (2, 30),
-        "test_lengths": (31, 31),
-        "epochs": 5,
-        "sequences_per_epoch": 6,
-        "batch_size": 3,
-        "curriculum": "adaptive",
-        "n_validation": 4,
-        "n_test": 2,
-        "push_bias": -1.0,
-        "pop_bias": -2.0,
-        "seed": 7,
-        "keep_model": True,
-    }
+    small = _restart_run(epochs=5, push_bias=-1.0, pop_bias=-2.0, seed=7)
     monkeypatch.setattr(tasks, "transduction_accuracy", lambda Y, data: {"coarse": 0, "fine": 0})
     r = transduction_run("reversal", "stack", restart_after=2, **small)
     assert r["restarts"] == 2 and r["epochs"] == 5
@@ -537,22 +540,7 @@ def test_transduction_run_stall_rule(monkeypatch):
 
         return accuracy
 
-    small = {
-        "hidden_size": 3,
-        "value_size": 2,
-        "vocab_size": 3,
-        "train_lengths": (2, 30),
-        "test_lengths": (31, 31),
-        "epochs": 7,
-        "sequences_per_epoch": 6,
-        "batch_size": 3,
-        "curriculum": "adaptive",
-        "n_validation": 4,
-        "n_test": 2,
-        "patience": 100,
-        "seed": 5,
-        "keep_model": True,
-    }
+    small = _restart_run(epochs=7, patience=100, seed=5)
     # learnt 2-10 in epoch 0, then 2-18 never: epochs 1-2 on 2-18, the restart at epoch 3,
     # learnt 2-10 again in epoch 3, then epochs 4-5 on 2-18 and the next restart at epoch 6
     monkeypatch.setattr(tasks, "transduction_accuracy", right_in({0, 3}))

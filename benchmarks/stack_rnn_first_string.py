@@ -99,6 +99,13 @@ def main() -> None:
         action="store_true",
         help="also append each run to pushdown_reference.jsonl, as pushdown_reference.py does",
     )
+    parser.add_argument(
+        "--reset-every",
+        type=int,
+        default=None,
+        help="train with joulin_run(reset_every=N): the stacks emptied before every N-th "
+        "training string (their -nreset; default: joulin_run's 1000)",
+    )
     args = parser.parse_args()
     settings = {
         "recipe": "joulin",
@@ -110,6 +117,8 @@ def main() -> None:
     }
     if args.empty_each_block:
         settings["empty_each_block"] = True
+    reset = {} if args.reset_every is None else {"reset_every": args.reset_every}
+    settings.update(reset)
     start = time.perf_counter()
     runs = joulin_run(
         args.task,
@@ -121,6 +130,7 @@ def main() -> None:
         test_strings=args.test_strings,
         empty_each_block=args.empty_each_block,
         keep_models=True,
+        **reset,
     )
     seconds = time.perf_counter() - start
     n_symbols, _, trigger = JOULIN_TASKS[args.task]

@@ -30,6 +30,8 @@ an epoch at load 3)::
         --strings-per-epoch 500
     python benchmarks/stack_rnn_first_string.py anbncn --seeds 1 2 3 4 5 6 7 8 9 10 11 12 \\
         13 14 15 16 --strings-per-epoch 500 --empty-each-block --record
+    python benchmarks/stack_rnn_first_string.py anbncn --seeds 1 2 3 4 5 6 7 8 \\
+        --strings-per-epoch 500 --reset-every 50 --record
 """
 
 from __future__ import annotations

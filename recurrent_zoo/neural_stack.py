@@ -573,7 +573,12 @@ def transduction_run(
     training loss fell to 0.0008 over 25 epochs with every validation sequence right, then
     jumped to 18 and the net was lost. What it gave, with ``full_lr=0.003`` and ``patience``
     20: test coarse 0.935 on seed 4 (0.95 without), 0.945 on seed 8 (0.97), 1.00 on seed 0
-    (1.00) -- no fix. A restart's fresh optimizer starts at ``lr`` again.
+    (1.00) -- no fix. On the deque's bigram flipping (seed 0, session 12, the command in
+    ``benchmarks/pushdown_reference.py``'s notes) ``full_lr=0.001`` held what Adam 0.01 kept
+    losing: the two runs are the same to epoch 141, the last before 8-64; from there
+    validation coarse accuracy stayed at 0.89-1.00 (0.00-0.89 over 92 epochs at 0.01),
+    training stopped on ``patience`` at epoch 266, and the test gave coarse 0.98 / fine 0.998
+    (0.50 / 0.749 at 0.01). A restart's fresh optimizer starts at ``lr`` again.
     ``read_ramp_at``: when the ramp starts, off by default (``None``: once the curriculum
     leaves its first range, as above). With ``read_ramp_at=n`` (it needs ``read_ramp``;
     ``lo + 8 < n <= hi``) the ramp starts at the first epoch whose range reaches sources of
@@ -585,7 +590,7 @@ def transduction_run(
     first extension the run was still on 8-24 at epoch 177), but it stalled 35 epochs on 8-24
     with the top read hidden as well, so the read is not what holds it there; at 8-64 the ramp
     (and the strength penalty, which starts there too) left validation unsteady: test fine
-    0.75, not the 0.95 of the issue's target.
+    0.75, not the 0.95 of the issue's target; with ``full_lr=0.001`` as well, 0.998 (above).
     """
     from ._core.layers import Linear
     from ._core.sequence import Stacked

@@ -329,6 +329,46 @@ def test_empty_each_block_is_their_april_2015_test():
         joulin_run("anbn", [0], empty_each_block=1, **kw)
 
 
+@pytest.mark.parametrize("every", [1, 4, 1000])
+def test_reset_every_empties_the_stacks_before_every_kth_training_string(monkeypatch, every):
+    """Training empties the stacks (their ``emptyStacks``) before the first step and after it
+    (their ``ip == 0 && iseq == 0``), then before the first symbol of every
+    ``reset_every``-th training string of the stream (their ``-nreset``), nowhere else."""
+    import recurrent_zoo.stack_rnn as module
+
+    made, steps, emptied, training = [], [0], [], [True]
+
+    def string(*args):
+        x = joulin_string(*args)
+        made.append(len(x))
+        return x
+
+    def step(self, *args, **kwargs):
+        steps[0] += 1
+        return plain_step(self, *args, **kwargs)
+
+    def reset(self, which):
+        if training[0]:
+            emptied.append(steps[0])
+        return plain_reset(self, which)
+
+    def run(self, *args, **kwargs):
+        training[0] = False  # the validation stream: training's epoch is over
+        return plain_run(self, *args, **kwargs)
+
+    plain_step, plain_reset, plain_run = _SGDStacks.step, _SGDStacks.reset, _SGDStacks.run
+    monkeypatch.setattr(module, "joulin_string", string)
+    monkeypatch.setattr(_SGDStacks, "step", step)
+    monkeypatch.setattr(_SGDStacks, "reset", reset)
+    monkeypatch.setattr(_SGDStacks, "run", run)
+    kw = {**TINY, "max_epochs": 1}
+    joulin_run("anbncn", [4], reset_every=every, **kw)
+    lengths = made[: kw["strings_per_epoch"]]  # the epoch's training strings come first
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    assert emptied == [0, 0, 1, *(int(t) for t in starts[::every][1:])]
+    assert len(emptied) == 3 + (kw["strings_per_epoch"] - 1) // every
+
+
 def test_same_seed_same_run_bit_for_bit():
     a = joulin_run("anbn", [7, 8], keep_models=True, **TINY)
     b = joulin_run("anbn", [7, 8], keep_models=True, **TINY)

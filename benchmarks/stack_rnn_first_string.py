@@ -119,21 +119,11 @@ def main() -> None:
     }
     if args.empty_each_block:
         settings["empty_each_block"] = True
-    reset = {} if args.reset_every is None else {"reset_every": args.reset_every}
-    settings.update(reset)
+    if args.reset_every is not None:
+        settings["reset_every"] = args.reset_every
     start = time.perf_counter()
-    runs = joulin_run(
-        args.task,
-        args.seeds,
-        rounding=False,
-        strings_per_epoch=args.strings_per_epoch,
-        max_epochs=args.max_epochs,
-        validation_strings=args.validation_strings,
-        test_strings=args.test_strings,
-        empty_each_block=args.empty_each_block,
-        keep_models=True,
-        **reset,
-    )
+    kwargs = {k: v for k, v in settings.items() if k != "recipe"}  # joulin_run's keywords
+    runs = joulin_run(args.task, args.seeds, keep_models=True, **kwargs)
     seconds = time.perf_counter() - start
     n_symbols, _, trigger = JOULIN_TASKS[args.task]
     strings = _joulin_test_strings(args.task, args.test_strings, 60)
